@@ -1,0 +1,116 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import type { Engine } from './engine.ts'
+import { PublishFolder } from './folder-publish.ts'
+import { FollowFolder } from './folder-follow.ts'
+import { readVersionLog } from './history.ts'
+import { previewLink } from './preview.ts'
+import { parseBootstrap } from './network.ts'
+import { parseLink, LinkError } from '../../shared/link.ts'
+import { ShoalError } from '../../shared/errors.ts'
+import type { MethodName, Params, Result } from '../../shared/api.ts'
+
+type Handlers = { [M in MethodName]: (engine: Engine, params: Params<M>) => Promise<Result<M>> }
+
+export function parseLinkOrThrow(link: string) {
+  try {
+    return parseLink(link)
+  } catch (err) {
+    if (err instanceof LinkError) throw new ShoalError('BAD_LINK', `Not a valid share link: ${err.message}`)
+    throw err
+  }
+}
+
+async function requireDirectory(p: string, create: boolean): Promise<string> {
+  const abs = path.resolve(p)
+  if (create) await fs.mkdir(abs, { recursive: true }).catch(() => {})
+  const stat = await fs.stat(abs).catch(() => null)
+  if (!stat) throw new ShoalError('FOLDER_MISSING', `Folder ${abs} does not exist`)
+  if (!stat.isDirectory()) throw new ShoalError('FOLDER_MISSING', `${abs} is a file, not a folder`)
+  return abs
+}
+
+// One function per method of shared/api.ts; params arrive already validated.
+export const handlers: Handlers = {
+  'folders.list': async (engine) => [...engine.folders.values()].map((f) => f.info()),
+
+  'folders.share': async (engine, { path: p, name }) => {
+    const abs = await requireDirectory(p, false)
+    const folder = await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'publish', key: '' })
+    await (folder as PublishFolder).firstScan
+    return folder.info()
+  },
+
+  'folders.join': async (engine, { link, path: p }) => {
+    const parsed = parseLinkOrThrow(link)
+    if (parsed.seedOnly) throw new ShoalError('BAD_LINK', 'This is a seed link: it lets a server keep and serve the folder, not read it. Ask for the share link with the read key.')
+    const abs = await requireDirectory(p, true)
+    const folder = await engine.addFolder({
+      name: path.basename(abs),
+      path: abs,
+      kind: 'follow',
+      key: parsed.key,
+      ...(parsed.readKey ? { readKey: parsed.readKey } : {})
+    })
+    return folder.info()
+  },
+
+  'folders.preview': async (engine, { link, timeoutMs }) => previewLink(engine, parseLinkOrThrow(link), timeoutMs ?? 15_000),
+
+  'folders.remove': async (engine, { folder }) => ({ removed: await engine.removeFolder(folder) }),
+
+  'folders.pause': async (engine, { folder }) => {
+    const f = engine.findFolder(folder)
+    await f.pause()
+    await engine.saveConfig()
+    return f.info()
+  },
+
+  'folders.resume': async (engine, { folder }) => {
+    const f = engine.findFolder(folder)
+    await f.resume()
+    await engine.saveConfig()
+    return f.info()
+  },
+
+  'folders.rescan': async (engine, { folder }) => {
+    const f = engine.findFolder(folder)
+    await f.rescan()
+    return f.info()
+  },
+
+  status: async (engine) => ({
+    device: engine.deviceKey.toString('hex'),
+    deviceName: engine.config.deviceName,
+    peers: engine.swarm.peerCount,
+    folders: [...engine.folders.values()].map((f) => f.info()),
+    lastSeq: engine.events.lastSeq
+  }),
+
+  'versions.log': async (engine, { folder, limit, path: filter }) => readVersionLog(engine.findFolder(folder).drive, { limit: limit ?? 100, ...(filter ? { path: filter } : {}) }),
+
+  'versions.restore': async (engine, { folder, path: p, version, to }) => {
+    const f = engine.findFolder(folder)
+    const drivePath = '/' + p.replace(/\\/g, '/').replace(/^\/+/, '')
+    if (!(f instanceof PublishFolder) && !(f instanceof FollowFolder)) throw new ShoalError('INTERNAL', 'unknown folder kind')
+    const restored = await f.restore(drivePath, version, to)
+    return { path: restored.path, version, bytes: restored.bytes }
+  },
+
+  'peers.list': async (engine) => {
+    const byTopic = new Map([...engine.folders.values()].filter((f) => f.drive).map((f) => [f.drive.discoveryKey.toString('hex'), f.id]))
+    return engine.swarm.peers((t) => byTopic.get(t))
+  },
+
+  'settings.get': async (engine) => ({ deviceName: engine.config.deviceName, bootstrap: engine.config.bootstrap, bind: engine.config.bind }),
+
+  'settings.set': async (engine, { deviceName, bootstrap, bind }) => {
+    if (deviceName !== undefined) engine.config.deviceName = deviceName
+    if (bootstrap !== undefined) engine.config.bootstrap = parseBootstrap(bootstrap)
+    if (bind !== undefined) engine.config.bind = bind
+    await engine.saveConfig()
+    return { deviceName: engine.config.deviceName, bootstrap: engine.config.bootstrap, bind: engine.config.bind }
+  },
+
+  'events.since': async (engine, { since }) => engine.events.since(since ?? 0)
+}

@@ -1,0 +1,39 @@
+import os from 'node:os'
+import { readJson, writeJsonAtomic } from './atomic-json.ts'
+import type { FolderKind } from '../../shared/folder.ts'
+
+// What the engine remembers between runs: settings and the list of folders. Drive content and
+// history live in the Corestore; each folder's local index lives in its own state folder.
+
+export interface FolderConfig {
+  id: string
+  name: string
+  path: string
+  kind: FolderKind
+  /** Drive key, hex. */
+  key: string
+  /** Encryption key (hex) for encrypted drives; kept here because Hypercore does not persist it. */
+  readKey?: string
+  paused: boolean
+  createdAt: number
+}
+
+export interface EngineConfig {
+  deviceName: string
+  bootstrap: string[]
+  bind: string
+  folders: FolderConfig[]
+}
+
+export function defaultConfig(): EngineConfig {
+  return { deviceName: os.hostname() || 'device', bootstrap: [], bind: '', folders: [] }
+}
+
+export async function loadConfig(file: string): Promise<EngineConfig> {
+  const stored = await readJson<Partial<EngineConfig>>(file)
+  return { ...defaultConfig(), ...(stored ?? {}), folders: stored?.folders ?? [] }
+}
+
+export async function saveConfig(file: string, config: EngineConfig): Promise<void> {
+  await writeJsonAtomic(file, config)
+}

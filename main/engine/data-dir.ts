@@ -1,0 +1,18 @@
+import os from 'node:os'
+import path from 'node:path'
+
+/** The OS's usual place for application data, overridable by --data / SHOAL_DATA. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  if (env.SHOAL_DATA) return path.resolve(env.SHOAL_DATA)
+  const home = os.homedir()
+  if (platform === 'win32') return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'Shoal')
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Shoal')
+  return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'shoal')
+}
+
+export const dataPaths = (dataDir: string) => ({
+  store: path.join(dataDir, 'store'),
+  config: path.join(dataDir, 'config.json'),
+  daemon: path.join(dataDir, 'daemon.json'),
+  folderState: (id: string) => path.join(dataDir, 'folders', id)
+})

@@ -1,0 +1,168 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import Corestore from 'corestore'
+import { Resource } from './resource.ts'
+import { EventLog } from './event-log.ts'
+import { SwarmHost } from './swarm-host.ts'
+import { dataPaths } from './data-dir.ts'
+import { loadConfig, saveConfig, type EngineConfig, type FolderConfig } from './config.ts'
+import type { SyncFolder, FolderContext } from './folder.ts'
+import { PublishFolder } from './folder-publish.ts'
+import { FollowFolder } from './folder-follow.ts'
+import { handlers } from './api-handlers.ts'
+import { ShoalError, toShoalError } from '../../shared/errors.ts'
+import { validateRequest } from '../../shared/validate.ts'
+import { methods, type MethodName, type Params, type Result, type ShoalApi } from '../../shared/api.ts'
+import type { FolderKind } from '../../shared/folder.ts'
+
+export interface EngineOptions {
+  dataDir: string
+  /** Overrides the stored bootstrap list for this run (host:port). */
+  bootstrap?: string[]
+  /** Overrides the stored bind address for this run. */
+  bind?: string
+  /** Full rescan of published folders, in case the watcher missed something. */
+  rescanIntervalMs?: number
+  /** Start the network (false for one-shot CLI commands that only change configuration). */
+  network?: boolean
+}
+
+const FOLDER_KINDS: Record<FolderKind, new (config: FolderConfig, ctx: FolderContext) => SyncFolder> = {
+  publish: PublishFolder,
+  follow: FollowFolder
+}
+
+// The engine: one data directory, one Corestore, one swarm, and the folders. Every operation goes
+// through call(), which validates the request against the contract in shared/api.ts.
+export class Engine extends Resource implements ShoalApi {
+  readonly opts: EngineOptions
+  readonly events = new EventLog()
+  readonly paths: ReturnType<typeof dataPaths>
+  config!: EngineConfig
+  store!: Corestore
+  swarm!: SwarmHost
+  deviceKey!: Buffer
+  readonly folders = new Map<string, SyncFolder>()
+  #saving: Promise<void> = Promise.resolve()
+
+  constructor(opts: EngineOptions) {
+    super()
+    this.opts = { ...opts, dataDir: path.resolve(opts.dataDir) }
+    this.paths = dataPaths(this.opts.dataDir)
+  }
+
+  get bootstrap(): string[] {
+    return this.opts.bootstrap ?? this.config.bootstrap
+  }
+
+  get bind(): string {
+    return this.opts.bind ?? this.config.bind
+  }
+
+  protected async _open(): Promise<void> {
+    await fs.mkdir(this.opts.dataDir, { recursive: true })
+    this.config = await loadConfig(this.paths.config)
+    this.store = new Corestore(this.paths.store)
+    try {
+      await this.store.ready()
+    } catch (err) {
+      await this.store.close().catch(() => {})
+      if (/lock/i.test(String((err as Error)?.message))) {
+        throw new ShoalError('DATA_DIR_LOCKED', `Another Shoal process is using the data directory ${this.opts.dataDir} (is 'shoal run' running?)`)
+      }
+      throw toShoalError(err)
+    }
+    const keyPair = await this.store.createKeyPair('hyperswarm')
+    this.deviceKey = keyPair.publicKey
+    this.swarm = new SwarmHost({ store: this.store, keyPair, bootstrap: this.bootstrap, bind: this.bind, events: this.events })
+    if (this.opts.network !== false) await this.swarm.ready()
+    for (const config of this.config.folders) await this.#openFolder(config)
+  }
+
+  protected async _close(): Promise<void> {
+    await Promise.all([...this.folders.values()].map((f) => f.close().catch(() => {})))
+    this.folders.clear()
+    await this.#saving
+    if (this.swarm) await this.swarm.close()
+    if (this.store) await this.store.close()
+  }
+
+  async #openFolder(config: FolderConfig): Promise<SyncFolder> {
+    const ctx: FolderContext = {
+      store: this.store,
+      swarm: this.swarm,
+      events: this.events,
+      stateDir: this.paths.folderState(config.id),
+      deviceName: this.config.deviceName,
+      rescanIntervalMs: this.opts.rescanIntervalMs ?? 60_000
+    }
+    const folder = new FOLDER_KINDS[config.kind](config, ctx)
+    this.folders.set(config.id, folder)
+    try {
+      await folder.ready()
+    } catch (err) {
+      // One broken folder must not keep the others from syncing.
+      const e = toShoalError(err)
+      folder.state = 'error'
+      folder.error = e.message
+      this.events.emitEvent({ type: 'error', folder: config.id, code: e.code, message: e.message })
+    }
+    return folder
+  }
+
+  async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
+    if (!this.opened) await this.ready()
+    const request = validateRequest(method, params)
+    const handler = handlers[request.method] as (engine: Engine, params: unknown) => Promise<unknown>
+    const result = await handler(this, request.params)
+    return methods[method].result.parse(result) as Result<M>
+  }
+
+  /** Finds a folder by id, by path, or by a path inside it. */
+  findFolder(ref: string): SyncFolder {
+    const byId = this.folders.get(ref)
+    if (byId) return byId
+    const abs = path.resolve(ref)
+    for (const folder of this.folders.values()) if (folder.config.path === abs) return folder
+    throw new ShoalError('FOLDER_NOT_FOUND', `No shared or followed folder matches '${ref}' (see 'shoal status')`)
+  }
+
+  async addFolder(config: Omit<FolderConfig, 'id' | 'createdAt' | 'paused'>): Promise<SyncFolder> {
+    const abs = path.resolve(config.path)
+    for (const other of this.folders.values()) {
+      const p = other.config.path
+      if (p === abs || abs.startsWith(p + path.sep) || p.startsWith(abs + path.sep)) {
+        throw new ShoalError('FOLDER_EXISTS', `${abs} overlaps ${p}, which Shoal already ${other.config.kind === 'publish' ? 'shares' : 'follows'}`)
+      }
+      if (config.key && other.config.key === config.key) {
+        throw new ShoalError('FOLDER_EXISTS', `This link is already ${other.config.kind === 'publish' ? 'shared from' : 'followed into'} ${p}`)
+      }
+    }
+    const full: FolderConfig = { ...config, path: abs, id: randomBytes(5).toString('hex'), createdAt: Date.now(), paused: false }
+    const folder = await this.#openFolder(full)
+    if (full.kind === 'publish') full.key = folder.drive.key.toString('hex')
+    this.config.folders.push(full)
+    await this.saveConfig()
+    this.events.emitEvent({ type: 'folder-added', folder: full.id })
+    return folder
+  }
+
+  async removeFolder(ref: string): Promise<string> {
+    const folder = this.findFolder(ref)
+    await folder.close()
+    this.folders.delete(folder.id)
+    this.config.folders = this.config.folders.filter((f) => f.id !== folder.id)
+    await this.saveConfig()
+    // The local index goes; the files in the folder stay where they are.
+    await fs.rm(this.paths.folderState(folder.id), { recursive: true, force: true })
+    this.events.emitEvent({ type: 'folder-removed', folder: folder.id })
+    return folder.config.path
+  }
+
+  saveConfig(): Promise<void> {
+    const run = this.#saving.then(() => saveConfig(this.paths.config, this.config))
+    this.#saving = run.catch(() => {})
+    return run
+  }
+}

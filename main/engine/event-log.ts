@@ -1,0 +1,34 @@
+import { EventEmitter } from 'node:events'
+import type { ShoalEvent, ShoalEventInput } from '../../shared/events.ts'
+
+// Numbers every event and keeps the most recent ones so a client that reconnects can resume with
+// `since` instead of missing what happened while it was away.
+export class EventLog extends EventEmitter {
+  #buffer: ShoalEvent[] = []
+  #seq = 0
+  readonly capacity: number
+
+  constructor(capacity = 5000) {
+    super()
+    this.capacity = capacity
+  }
+
+  get lastSeq(): number {
+    return this.#seq
+  }
+
+  emitEvent(input: ShoalEventInput): ShoalEvent {
+    const event = { ...input, seq: ++this.#seq, time: Date.now() } as ShoalEvent
+    this.#buffer.push(event)
+    if (this.#buffer.length > this.capacity) this.#buffer.splice(0, this.#buffer.length - this.capacity)
+    this.emit('event', event)
+    return event
+  }
+
+  /** Events after `since`; `missed` is true when some of them already fell out of the buffer. */
+  since(since: number): { events: ShoalEvent[]; lastSeq: number; missed: boolean } {
+    const first = this.#buffer.length ? this.#buffer[0].seq : this.#seq + 1
+    const events = this.#buffer.filter((e) => e.seq > since)
+    return { events, lastSeq: this.#seq, missed: since + 1 < first && since < this.#seq }
+  }
+}

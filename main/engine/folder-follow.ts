@@ -1,0 +1,193 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import Hyperdrive from 'hyperdrive'
+import { SyncFolder } from './folder.ts'
+import { LocalIndex } from './local-index.ts'
+import { applyRemoteChanges, type RemoteChange } from './remote-apply.ts'
+import { validateRemotePath } from './paths.ts'
+import { writeFileAtomic } from './safe-write.ts'
+import { hexToBytes } from '../../shared/link.ts'
+import { ShoalError } from '../../shared/errors.ts'
+
+// Receive-only folder (Syncthing's folder_recvonly): follows a published drive live and writes each
+// new version into the local folder. What it wrote is remembered in a local index, so it can tell
+// its own files from files the user made or changed (which it never deletes or silently replaces).
+export class FollowFolder extends SyncFolder {
+  #index!: LocalIndex
+  #applied = 0
+  #loop: Promise<void> | null = null
+  #wake: (() => void) | null = null
+  #upToDate = false
+
+  protected async _open(): Promise<void> {
+    const encryptionKey = this.config.readKey ? Buffer.from(hexToBytes(this.config.readKey)) : null
+    await this.openDrive(new Hyperdrive(this.ctx.store.session(), Buffer.from(hexToBytes(this.config.key)), { encryptionKey }))
+    this.#index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
+    await this.#index.ready()
+    this.#applied = Number(this.#index.getMeta('appliedVersion') ?? 0)
+    this.version = this.#applied
+    this.#updateTotals()
+    const onChange = () => this.#wake?.()
+    this.drive.core.on('append', onChange)
+    this.drive.core.on('peer-add', onChange)
+    this.drive.core.on('peer-remove', onChange)
+    if (this.config.paused) this.setState('paused')
+    else await this.#start()
+  }
+
+  protected async _close(): Promise<void> {
+    this.#wake?.()
+    await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
+    // Closing the drive ends any read that waits for a block, so the loop can finish.
+    await this.drive.close().catch(() => {})
+    await this.#loop?.catch(() => {})
+    await this.#index?.close()
+  }
+
+  async #start(): Promise<void> {
+    const stat = await fs.stat(this.config.path).catch(() => null)
+    if (!stat || !stat.isDirectory()) {
+      this.fail(new ShoalError('FOLDER_MISSING', `Folder ${this.config.path} is missing or not a folder; nothing will be written until it is back (reconnect the disk, or remove and join again).`))
+      return
+    }
+    this.setState('waiting')
+    this.ctx.swarm.join(this.drive.discoveryKey, this.id, { server: true, client: true }).catch((err) => this.fail(err))
+    this.#loop = this.#run()
+  }
+
+  async #run(): Promise<void> {
+    const done = this.drive.findingPeers()
+    let finding = true
+    const stopFinding = () => {
+      if (finding) done()
+      finding = false
+    }
+    const timer = setTimeout(stopFinding, 10_000)
+    try {
+      while (!this.closing && !this.config.paused) {
+        if (this.peers > 0) {
+          stopFinding()
+          await this.drive.update({ wait: true }).catch(() => false)
+        }
+        if (this.closing || this.config.paused) break
+        if (this.drive.version > this.#applied) {
+          this.#upToDate = false
+          await this.#applyUpTo(this.drive.version)
+          continue
+        }
+        if (this.peers > 0 && !this.#upToDate) {
+          this.#upToDate = true
+          this.setState('idle')
+        } else if (this.peers === 0 && this.state !== 'error') {
+          this.#upToDate = false
+          this.setState('waiting')
+        }
+        await this.#waitForChange(5_000)
+      }
+    } catch (err) {
+      if (!this.closing) this.fail(err)
+    } finally {
+      clearTimeout(timer)
+      stopFinding()
+    }
+  }
+
+  #waitForChange(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer)
+        if (this.#wake === finish) this.#wake = null
+        resolve()
+      }
+      const timer = setTimeout(finish, timeoutMs)
+      this.#wake = finish
+    })
+  }
+
+  async #applyUpTo(target: number): Promise<void> {
+    this.setState('syncing')
+    const snapshot = this.drive.checkout(target)
+    try {
+      const changes: RemoteChange[] = []
+      for await (const { left, right } of snapshot.diff(this.#applied)) {
+        const drivePath = (left ?? right)!.key
+        const check = validateRemotePath(drivePath)
+        if (!check.ok) {
+          if (left) {
+            this.refused++
+            this.fileEvent(drivePath, 'refused', 'in', check.reason)
+            this.warn(`Refused a file from the publisher: ${check.reason}`, drivePath)
+          }
+          continue
+        }
+        changes.push({ drivePath, rel: check.rel, entry: left, previous: right })
+      }
+      // Fetch every needed block in the background while files are written one by one.
+      snapshot.downloadDiff(this.#applied).catch(() => {})
+      await applyRemoteChanges(snapshot, changes, {
+        root: this.config.path,
+        index: this.#index,
+        device: this.ctx.deviceName,
+        isClosing: () => this.closing || this.config.paused,
+        onStart: (files, bytes) => this.resetProgress(files, bytes),
+        onFile: (bytes) => this.addProgress(1, bytes),
+        onEvent: (p, action, detail) => {
+          if (action === 'conflict') this.conflicts++
+          if (action === 'refused') this.refused++
+          this.fileEvent(p, action, 'in', detail)
+          if (action === 'refused' || action === 'conflict') this.warn(`${p}: ${detail}`, p)
+        }
+      })
+      if (this.closing || this.config.paused) return
+      this.#applied = target
+      this.version = target
+      this.#index.setMeta('appliedVersion', target)
+      await this.#index.flush()
+      this.#updateTotals()
+      this.emitProgress(true)
+    } finally {
+      await snapshot.close().catch(() => {})
+    }
+  }
+
+  #updateTotals(): void {
+    let files = 0
+    let bytes = 0
+    for (const [, entry] of this.#index.entries()) {
+      files++
+      bytes += entry.size
+    }
+    this.files = files
+    this.bytes = bytes
+  }
+
+  async pause(): Promise<void> {
+    if (this.config.paused) return
+    this.config.paused = true
+    this.#wake?.()
+    await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
+    await this.#loop?.catch(() => {})
+    this.#loop = null
+    this.setState('paused')
+  }
+
+  async resume(): Promise<void> {
+    if (!this.config.paused) return
+    this.config.paused = false
+    await this.#start()
+  }
+
+  async rescan(): Promise<void> {
+    this.#wake?.()
+  }
+
+  /** A receiver's folder mirrors the publisher, so an old version is written where the user says. */
+  async restore(drivePath: string, version: number, to?: string): Promise<{ path: string; bytes: number }> {
+    if (!to) throw new ShoalError('BAD_REQUEST', `${this.config.path} is a read-only copy: choose where to save the old version (--to FILE)`)
+    const { data, entry } = await this.readAt(drivePath, version)
+    const target = path.resolve(to)
+    await fs.mkdir(path.dirname(target), { recursive: true })
+    await writeFileAtomic(path.dirname(target), path.basename(target), data, { executable: entry.value.executable })
+    return { path: target, bytes: data.length }
+  }
+}

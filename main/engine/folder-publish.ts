@@ -1,0 +1,189 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import Hyperdrive from 'hyperdrive'
+import { SyncFolder } from './folder.ts'
+import { LocalIndex } from './local-index.ts'
+import { IgnoreRules } from './ignore-rules.ts'
+import { FolderWatcher } from './watcher.ts'
+import { scanFolder, scanPaths, applyToIndex, type Change } from './scanner.ts'
+import { commitChanges } from './drive-import.ts'
+import { writeFileAtomic } from './safe-write.ts'
+import { ShoalError } from '../../shared/errors.ts'
+
+// Send-only folder (Syncthing's folder_sendonly): this device owns the drive and publishes every
+// local change as a new version. Nothing is ever written into the folder except an explicit restore.
+export class PublishFolder extends SyncFolder {
+  #index!: LocalIndex
+  #ignore!: IgnoreRules
+  #watcher: FolderWatcher | null = null
+  #timer: NodeJS.Timeout | null = null
+  #queue: Promise<unknown> = Promise.resolve()
+  /** Resolves when the first full scan has been committed. */
+  firstScan: Promise<void> = Promise.resolve()
+
+  static namespace(id: string): string {
+    return `publish/${id}`
+  }
+
+  protected async _open(): Promise<void> {
+    await this.openDrive(new Hyperdrive(this.ctx.store.namespace(PublishFolder.namespace(this.id))))
+    if (this.config.key && this.drive.key.toString('hex') !== this.config.key) {
+      throw new ShoalError('INTERNAL', `The drive of ${this.config.path} does not match its key; the data directory may be from another device`)
+    }
+    this.version = this.drive.version
+    this.#index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
+    await this.#index.ready()
+    this.#updateTotals()
+    this.ctx.swarm.join(this.drive.discoveryKey, this.id, { server: true, client: true }).catch(() => {})
+    if (this.config.paused) this.setState('paused')
+    else this.firstScan = this.#start()
+  }
+
+  protected async _close(): Promise<void> {
+    await this.#stop()
+    await this.#queue.catch(() => {})
+    await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
+    await this.#index?.close()
+    await this.drive?.close()
+  }
+
+  async #start(): Promise<void> {
+    try {
+      await this.#checkFolder()
+      this.#ignore = await IgnoreRules.load(this.config.path)
+      await this.#enqueue(() => this.#fullScan())
+      if (this.closing || this.config.paused) return
+      this.#watcher = new FolderWatcher({
+        root: this.config.path,
+        ignore: this.#ignore,
+        onChanges: (paths) => {
+          this.#enqueue(() => this.#partialScan(paths)).catch(() => {})
+        },
+        onError: (err) => this.fail(err)
+      })
+      await this.#watcher.ready()
+      this.#timer = setInterval(() => {
+        this.#enqueue(() => this.#fullScan()).catch(() => {})
+      }, this.ctx.rescanIntervalMs)
+      this.#timer.unref()
+    } catch (err) {
+      this.fail(err)
+    }
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = null
+    const watcher = this.#watcher
+    this.#watcher = null
+    await watcher?.close()
+  }
+
+  async #checkFolder(): Promise<void> {
+    const stat = await fs.stat(this.config.path).catch(() => null)
+    if (!stat || !stat.isDirectory()) {
+      throw new ShoalError('FOLDER_MISSING', `Folder ${this.config.path} is missing or not a folder; nothing was published. Reconnect the disk or remove the folder from Shoal.`)
+    }
+  }
+
+  // Scans and commits run one at a time, in order, so versions follow the order of changes on disk.
+  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => (this.closing ? (undefined as T) : fn()))
+    this.#queue = run.catch(() => {})
+    return run
+  }
+
+  async #fullScan(): Promise<void> {
+    this.setState('scanning')
+    try {
+      // .shoalignore may have changed; reload so new patterns apply on this pass.
+      this.#ignore = await IgnoreRules.load(this.config.path)
+      const result = await scanFolder(this.config.path, this.#index, this.#ignore)
+      for (const w of result.warnings) this.warn(`${w.path}: ${w.reason}`, w.path)
+      await this.#commit(result.changes)
+      this.setState('idle')
+    } catch (err) {
+      this.fail(err)
+    }
+  }
+
+  async #partialScan(paths: string[]): Promise<void> {
+    try {
+      if (paths.includes('/.shoalignore')) this.#ignore = await IgnoreRules.load(this.config.path)
+      const result = await scanPaths(this.config.path, paths, this.#index, this.#ignore)
+      for (const w of result.warnings) this.warn(`${w.path}: ${w.reason}`, w.path)
+      await this.#commit(result.changes)
+      if (this.state !== 'idle') this.setState('idle')
+    } catch (err) {
+      this.fail(err)
+    }
+  }
+
+  async #commit(changes: Change[]): Promise<void> {
+    if (changes.length === 0) return
+    const real = changes.filter((c) => c.type !== 'touch')
+    const bytes = real.reduce((sum, c) => sum + (c.type === 'delete' ? 0 : c.entry.size), 0)
+    if (real.length) this.resetProgress(real.length, bytes)
+    const committed = await commitChanges(this.drive, this.config.path, changes)
+    const applied: Change[] = []
+    for (const { change, entry, skipped } of committed) {
+      if (skipped) continue
+      applied.push(entry && change.type !== 'delete' ? ({ ...change, entry } as Change) : change)
+    }
+    applyToIndex(this.#index, applied)
+    await this.#index.flush()
+    this.version = this.drive.version
+    this.#updateTotals()
+    for (const change of applied) {
+      if (change.type === 'touch') continue
+      const action = change.type === 'add' ? 'added' : change.type === 'change' ? 'changed' : change.type === 'delete' ? 'deleted' : 'renamed'
+      this.fileEvent(change.path, action, 'out', change.type === 'rename' ? change.from : undefined)
+      this.addProgress(1, change.type === 'delete' ? 0 : change.entry.size)
+    }
+    this.emitProgress(true)
+  }
+
+  #updateTotals(): void {
+    let files = 0
+    let bytes = 0
+    for (const [, entry] of this.#index.entries()) {
+      files++
+      bytes += entry.size
+    }
+    this.files = files
+    this.bytes = bytes
+  }
+
+  async pause(): Promise<void> {
+    this.config.paused = true
+    await this.#stop()
+    this.setState('paused')
+  }
+
+  async resume(): Promise<void> {
+    if (!this.config.paused) return
+    this.config.paused = false
+    this.firstScan = this.#start()
+  }
+
+  async rescan(): Promise<void> {
+    if (this.config.paused) return
+    await this.#enqueue(() => this.#fullScan())
+  }
+
+  /** Puts the content of `drivePath` at `version` back into the folder (the watcher then publishes it). */
+  async restore(drivePath: string, version: number, to?: string): Promise<{ path: string; bytes: number }> {
+    const { data, entry } = await this.readAt(drivePath, version)
+    const meta = entry.value.metadata ?? {}
+    if (to) {
+      const target = path.resolve(to)
+      await writeFileAtomic(path.dirname(target), path.basename(target), data, { executable: entry.value.executable })
+      return { path: target, bytes: data.length }
+    }
+    const rel = drivePath.replace(/^\/+/, '')
+    await writeFileAtomic(this.config.path, rel, data, { executable: entry.value.executable, ...(meta.mtime ? {} : {}) })
+    this.fileEvent(drivePath, 'restored', 'local', `version ${version}`)
+    await this.#enqueue(() => this.#partialScan([drivePath]))
+    return { path: path.join(this.config.path, rel), bytes: data.length }
+  }
+}

@@ -1,0 +1,151 @@
+import Hyperdrive from 'hyperdrive'
+import type Corestore from 'corestore'
+import { Resource } from './resource.ts'
+import { RateMeter } from './rate-meter.ts'
+import type { EventLog } from './event-log.ts'
+import type { SwarmHost } from './swarm-host.ts'
+import type { FolderConfig } from './config.ts'
+import { formatLink } from '../../shared/link.ts'
+import type { FolderInfo, FolderState, Progress } from '../../shared/folder.ts'
+import type { FileAction } from '../../shared/events.ts'
+import { ShoalError, toShoalError } from '../../shared/errors.ts'
+
+export interface FolderContext {
+  store: Corestore
+  swarm: SwarmHost
+  events: EventLog
+  /** Folder's own state directory (local index) inside the data directory. */
+  stateDir: string
+  deviceName: string
+  rescanIntervalMs: number
+}
+
+// What every folder kind shares: its drive, state, progress and events. The kinds
+// (folder-publish.ts, folder-follow.ts) decide which way data moves.
+export abstract class SyncFolder extends Resource {
+  readonly config: FolderConfig
+  readonly ctx: FolderContext
+  drive!: Hyperdrive
+  state: FolderState = 'starting'
+  error: string | undefined
+  /** Version published (publisher) or applied to disk (receiver). */
+  version = 0
+  files = 0
+  bytes = 0
+  conflicts = 0
+  refused = 0
+  lastChange: number | undefined
+  protected meter = new RateMeter()
+  protected progress: Omit<Progress, 'rate' | 'peers'> = { filesNeeded: 0, filesDone: 0, bytesNeeded: 0, bytesDone: 0 }
+  #lastProgressEmit = 0
+
+  constructor(config: FolderConfig, ctx: FolderContext) {
+    super()
+    this.config = config
+    this.ctx = ctx
+  }
+
+  get id(): string {
+    return this.config.id
+  }
+
+  get link(): string {
+    return formatLink({ key: this.config.key, ...(this.config.readKey ? { readKey: this.config.readKey } : {}) })
+  }
+
+  protected openDrive(drive: Hyperdrive): Promise<void> {
+    this.drive = drive
+    return drive.ready()
+  }
+
+  get peers(): number {
+    return this.drive?.core?.peers?.length ?? 0
+  }
+
+  get remoteVersion(): number {
+    return this.drive?.version ?? 0
+  }
+
+  info(): FolderInfo {
+    return {
+      id: this.config.id,
+      name: this.config.name,
+      path: this.config.path,
+      kind: this.config.kind,
+      key: this.config.key,
+      link: this.link,
+      version: this.version,
+      remoteVersion: Math.max(this.version, this.remoteVersion),
+      state: this.state,
+      ...(this.error ? { error: this.error } : {}),
+      paused: this.config.paused,
+      progress: { ...this.progress, rate: this.meter.rate(), peers: this.peers },
+      files: this.files,
+      bytes: this.bytes,
+      conflicts: this.conflicts,
+      refused: this.refused,
+      ...(this.lastChange ? { lastChange: this.lastChange } : {})
+    }
+  }
+
+  protected setState(state: FolderState, error?: string): void {
+    if (state === this.state && error === this.error) return
+    this.state = state
+    this.error = error
+    this.ctx.events.emitEvent({ type: 'folder-state', folder: this.id, state, version: this.version, ...(error ? { error } : {}) })
+  }
+
+  protected fail(err: unknown): void {
+    const e = toShoalError(err)
+    this.setState('error', e.message)
+    this.ctx.events.emitEvent({ type: 'error', folder: this.id, code: e.code, message: e.message })
+  }
+
+  protected fileEvent(path: string, action: FileAction, direction: 'in' | 'out' | 'local', detail?: string): void {
+    this.lastChange = Date.now()
+    this.ctx.events.emitEvent({ type: 'file-changed', folder: this.id, path, action, direction, version: this.version, ...(detail ? { detail } : {}) })
+  }
+
+  protected warn(message: string, path?: string): void {
+    this.ctx.events.emitEvent({ type: 'warning', folder: this.id, message, ...(path ? { path } : {}) })
+  }
+
+  protected resetProgress(filesNeeded: number, bytesNeeded: number): void {
+    this.progress = { filesNeeded, filesDone: 0, bytesNeeded, bytesDone: 0 }
+    this.emitProgress(true)
+  }
+
+  protected addProgress(files: number, bytes: number): void {
+    this.progress.filesDone += files
+    this.progress.bytesDone += bytes
+    this.meter.add(bytes)
+    this.emitProgress(false)
+  }
+
+  // Progress events are throttled: a 5,000-file sync must not send 5,000 events to every client.
+  protected emitProgress(force: boolean): void {
+    const now = Date.now()
+    if (!force && now - this.#lastProgressEmit < 250 && this.progress.filesDone < this.progress.filesNeeded) return
+    this.#lastProgressEmit = now
+    this.ctx.events.emitEvent({ type: 'progress', folder: this.id, progress: { ...this.progress, rate: this.meter.rate(), peers: this.peers } })
+  }
+
+  abstract pause(): Promise<void>
+  abstract resume(): Promise<void>
+  abstract rescan(): Promise<void>
+
+  /** Content of `path` as it was at `version`; throws FILE_NOT_FOUND / VERSION_NOT_FOUND. */
+  async readAt(path: string, version: number): Promise<{ data: Buffer; entry: Hyperdrive.Entry }> {
+    if (version > this.drive.version) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} does not exist yet (latest is ${this.drive.version})`)
+    const snapshot = this.drive.checkout(version)
+    try {
+      const entry = await snapshot.entry(path, { timeout: 15_000 })
+      if (!entry || !entry.value.blob) throw new ShoalError('FILE_NOT_FOUND', `${path} does not exist at version ${version}`)
+      const data = await snapshot.get(path, { timeout: 30_000 })
+      if (!data) throw new ShoalError('FILE_NOT_FOUND', `${path} has no content at version ${version}`)
+      return { data, entry }
+    } finally {
+      await snapshot.close().catch(() => {})
+    }
+  }
+}

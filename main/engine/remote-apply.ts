@@ -1,0 +1,161 @@
+import fs from 'node:fs/promises'
+import type { Stats } from 'node:fs'
+
+import type Hyperdrive from 'hyperdrive'
+import type { LocalIndex, IndexEntry } from './local-index.ts'
+import { resolveInside } from './paths.ts'
+import { writeFileAtomic, writeSymlinkAtomic, keepAsConflictCopy, removeFileSafely } from './safe-write.ts'
+import { readMetadata } from './drive-metadata.ts'
+import { hashFile } from './hash.ts'
+import type { FileAction } from '../../shared/events.ts'
+import { toShoalError } from '../../shared/errors.ts'
+
+// Writes one diff of a remote drive into a local folder. The rules that keep user data safe:
+// - only files this device wrote from the drive (in the index, unchanged since) are replaced or deleted;
+// - a local edit is kept as a conflict copy before the remote version takes the name;
+// - an unknown local file with the same content is adopted, not downloaded again;
+// - every write is temp file + fsync + rename (safe-write.ts).
+
+export interface RemoteChange {
+  drivePath: string
+  /** Validated POSIX relative path. */
+  rel: string
+  /** New entry, or null when the file was deleted. */
+  entry: Hyperdrive.Entry | null
+  previous: Hyperdrive.Entry | null
+}
+
+export interface ApplyOptions {
+  root: string
+  index: LocalIndex
+  device: string
+  concurrency?: number
+  isClosing(): boolean
+  onStart(files: number, bytes: number): void
+  onFile(bytes: number): void
+  onEvent(drivePath: string, action: FileAction, detail?: string): void
+}
+
+const sameStat = (stat: Stats, known: IndexEntry) => stat.size === known.size && stat.mtimeMs === known.mtimeMs && stat.ino === known.ino
+
+async function lstatOrNull(abs: string): Promise<Stats | null> {
+  return fs.lstat(abs).catch(() => null)
+}
+
+/** Is the local file still what we last wrote there (so replacing or deleting it loses nothing)? */
+async function unchangedSinceWritten(abs: string, stat: Stats, known: IndexEntry | undefined): Promise<boolean> {
+  if (!known) return false
+  if (known.kind === 'symlink') return stat.isSymbolicLink() && (await fs.readlink(abs).catch(() => null)) === known.linkname
+  if (!stat.isFile()) return false
+  if (sameStat(stat, known)) return true
+  return (await hashFile(abs).catch(() => null)) === known.hash
+}
+
+export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteChange[], opts: ApplyOptions): Promise<void> {
+  const { index } = opts
+  const deletes = changes.filter((c) => c.entry === null)
+  const puts = changes.filter((c) => c.entry !== null)
+  opts.onStart(puts.length, puts.reduce((sum, c) => sum + (c.entry?.value.blob?.byteLength ?? 0), 0))
+
+  // Deletes first, so a file that became a folder (or the reverse) has its name free.
+  for (const change of deletes) {
+    if (opts.isClosing()) return
+    await applyDelete(change, opts).catch((err) => opts.onEvent(change.drivePath, 'refused', toShoalError(err).message))
+  }
+
+  let next = 0
+  let flushed = Date.now()
+  const worker = async () => {
+    while (next < puts.length && !opts.isClosing()) {
+      const change = puts[next++]
+      try {
+        await applyPut(snapshot, change, opts)
+      } catch (err) {
+        const e = toShoalError(err)
+        if (opts.isClosing()) return
+        if (e.code === 'DISK_FULL') throw e
+        opts.onEvent(change.drivePath, 'refused', e.message)
+      }
+      opts.onFile(change.entry?.value.blob?.byteLength ?? 0)
+      // Persist progress now and then so a restart mid-download does not re-check everything.
+      if (Date.now() - flushed > 5000) {
+        flushed = Date.now()
+        await index.flush()
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker))
+
+}
+
+async function applyDelete(change: RemoteChange, opts: ApplyOptions): Promise<void> {
+  const { root, index } = opts
+  const known = index.get(change.drivePath)
+  // Never delete what we did not write: a file the user made keeps living under that name.
+  if (!known) return
+  const abs = await resolveInside(root, change.rel)
+  const stat = await lstatOrNull(abs)
+  index.delete(change.drivePath)
+  if (!stat) return
+  if (await unchangedSinceWritten(abs, stat, known)) {
+    await removeFileSafely(root, change.rel)
+    opts.onEvent(change.drivePath, 'deleted')
+  } else {
+    // Edit beats delete: the user's version stays where it is.
+    opts.onEvent(change.drivePath, 'conflict', 'changed here but deleted by the publisher; kept the local file')
+  }
+}
+
+async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyOptions): Promise<void> {
+  const { root, index } = opts
+  const entry = change.entry!
+  const meta = readMetadata(entry)
+  const abs = await resolveInside(root, change.rel)
+  const known = index.get(change.drivePath)
+  const stat = await lstatOrNull(abs)
+  const isNew = !known
+
+  if (entry.value.linkname !== null && entry.value.linkname !== undefined) {
+    const linkname = entry.value.linkname
+    if (stat && !(await unchangedSinceWritten(abs, stat, known))) {
+      if (stat.isDirectory()) throw new Error(`a folder is in the way of the link ${change.drivePath}`)
+      const kept = await keepAsConflictCopy(root, change.rel, opts.device)
+      opts.onEvent(change.drivePath, 'conflict', `local file kept as ${kept}`)
+    }
+    await writeSymlinkAtomic(root, change.rel, linkname)
+    const after = await fs.lstat(abs)
+    index.set(change.drivePath, { size: 0, mtimeMs: after.mtimeMs, ino: after.ino, mode: 0o777, hash: '', kind: 'symlink', linkname })
+    opts.onEvent(change.drivePath, isNew ? 'added' : 'changed')
+    return
+  }
+
+  if (stat) {
+    if (stat.isDirectory()) throw new Error(`a local folder is in the way of the file ${change.drivePath}; rename it to receive the file`)
+    const unchanged = await unchangedSinceWritten(abs, stat, known)
+    if (unchanged && known && meta.hash && known.hash === meta.hash) {
+      // Same content already on disk (e.g. only metadata changed): nothing to download.
+      return
+    }
+    if (!unchanged) {
+      const localHash = stat.isFile() ? await hashFile(abs).catch(() => null) : null
+      if (localHash && meta.hash && localHash === meta.hash) {
+        // A file the user already has with the same content (joining into a populated folder).
+        index.set(change.drivePath, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, mode: stat.mode & 0o777, hash: localHash, kind: 'file' })
+        return
+      }
+      const kept = await keepAsConflictCopy(root, change.rel, opts.device)
+      opts.onEvent(change.drivePath, 'conflict', `local version kept as ${kept}`)
+    }
+  }
+
+  const source = entry.value.blob ? (snapshot.createReadStream(change.drivePath) as AsyncIterable<Uint8Array>) : new Uint8Array(0)
+  const written = await writeFileAtomic(root, change.rel, source, {
+    executable: entry.value.executable,
+    ...(meta.mtime ? { mtimeMs: meta.mtime } : {}),
+    ...(meta.hash ? { expectedHash: meta.hash } : {})
+  })
+  index.set(change.drivePath, { size: written.size, mtimeMs: written.mtimeMs, ino: written.ino, mode: written.mode & 0o777, hash: written.hash, kind: 'file' })
+  opts.onEvent(change.drivePath, isNew ? 'added' : 'changed')
+}
+
+

@@ -1,0 +1,209 @@
+// Declarations for the parts of the Holepunch stack Shoal uses (the packages ship no types).
+
+declare module 'hypercore' {
+  import { EventEmitter } from 'node:events'
+  class Hypercore extends EventEmitter {
+    key: Buffer | null
+    discoveryKey: Buffer | null
+    length: number
+    contiguousLength: number
+    byteLength: number
+    writable: boolean
+    readable: boolean
+    closed: boolean
+    opened: boolean
+    peers: Array<{ remotePublicKey: Buffer; stats?: unknown }>
+    ready(): Promise<void>
+    close(): Promise<void>
+    update(opts?: { wait?: boolean }): Promise<boolean>
+    findingPeers(): () => void
+    has(start: number, end?: number): Promise<boolean>
+    download(range?: { start?: number; end?: number; blocks?: number[]; linear?: boolean }): { done(): Promise<void>; destroy(): void }
+    info(opts?: { storage?: boolean }): Promise<{ length: number; contiguousLength: number; byteLength: number; storage?: { oplog: number; tree: number; blocks: number; bitfield: number } }>
+  }
+  export = Hypercore
+}
+
+declare module 'corestore' {
+  import { EventEmitter } from 'node:events'
+  import Hypercore from 'hypercore'
+  class Corestore extends EventEmitter {
+    constructor(storage: string, opts?: { primaryKey?: Buffer; writable?: boolean })
+    ready(): Promise<void>
+    close(): Promise<void>
+    get(opts: { name?: string; key?: Buffer; exclusive?: boolean; encryptionKey?: Buffer }): Hypercore
+    namespace(name: string): Corestore
+    session(opts?: unknown): Corestore
+    replicate(stream: unknown, opts?: unknown): unknown
+    createKeyPair(name: string): Promise<{ publicKey: Buffer; secretKey: Buffer }>
+    closed: boolean
+  }
+  export = Corestore
+}
+
+declare module 'hyperdrive' {
+  import { EventEmitter } from 'node:events'
+  import { Readable, Writable } from 'node:stream'
+  import Hypercore from 'hypercore'
+  import Corestore from 'corestore'
+
+  namespace Hyperdrive {
+    interface Blob {
+      blockOffset: number
+      blockLength: number
+      byteOffset: number
+      byteLength: number
+    }
+    interface EntryValue {
+      executable: boolean
+      linkname: string | null
+      blob: Blob | null
+      metadata: any
+    }
+    interface Entry {
+      seq: number
+      key: string
+      value: EntryValue
+    }
+    interface DiffItem {
+      left: Entry | null
+      right: Entry | null
+    }
+    interface Batch {
+      put(name: string, buf: Buffer | Uint8Array, opts?: { executable?: boolean; metadata?: unknown }): Promise<void>
+      putEntry(name: string, entry: Partial<EntryValue>): Promise<void>
+      symlink(name: string, dst: string, opts?: { metadata?: unknown }): Promise<void>
+      del(name: string): Promise<void>
+      createWriteStream(name: string, opts?: { executable?: boolean; metadata?: unknown; dedup?: boolean }): Writable
+      entry(name: string): Promise<Entry | null>
+      flush(): Promise<void>
+      close(): Promise<void>
+    }
+  }
+
+  class Hyperdrive extends EventEmitter {
+    constructor(store: Corestore, key?: Buffer | null, opts?: { encryptionKey?: Buffer | null; onwait?: () => void })
+    static getContentKey(m: unknown, key?: Buffer): Buffer
+    key: Buffer
+    discoveryKey: Buffer
+    contentKey: Buffer | null
+    version: number
+    writable: boolean
+    readable: boolean
+    closed: boolean
+    core: Hypercore
+    blobs: { core: Hypercore; get(blob: Hyperdrive.Blob, opts?: unknown): Promise<Buffer | null>; clear(blob: Hyperdrive.Blob): Promise<unknown> } | null
+    db: any
+    ready(): Promise<void>
+    close(): Promise<void>
+    update(opts?: { wait?: boolean }): Promise<boolean>
+    findingPeers(): () => void
+    getBlobs(): Promise<{ core: Hypercore } | null>
+    get(path: string, opts?: { wait?: boolean; timeout?: number; follow?: boolean }): Promise<Buffer | null>
+    entry(path: string, opts?: { wait?: boolean; timeout?: number; follow?: boolean }): Promise<Hyperdrive.Entry | null>
+    put(path: string, buf: Buffer | Uint8Array, opts?: { executable?: boolean; metadata?: unknown }): Promise<void>
+    putEntry(path: string, entry: Partial<Hyperdrive.EntryValue>): Promise<void>
+    del(path: string): Promise<void>
+    symlink(path: string, dst: string, opts?: { metadata?: unknown }): Promise<void>
+    exists(path: string): Promise<boolean>
+    list(folder?: string, opts?: { recursive?: boolean; ignore?: unknown }): AsyncIterable<Hyperdrive.Entry>
+    readdir(folder?: string): AsyncIterable<string>
+    diff(length: number, folder?: string, opts?: unknown): AsyncIterable<Hyperdrive.DiffItem>
+    checkout(version: number): Hyperdrive
+    batch(): Hyperdrive.Batch
+    watch(folder?: string): AsyncIterable<[Hyperdrive, Hyperdrive]> & { ready(): Promise<void>; destroy(): Promise<void> }
+    createReadStream(path: string, opts?: { start?: number; end?: number; length?: number; wait?: boolean; timeout?: number }): Readable
+    createWriteStream(path: string, opts?: { executable?: boolean; metadata?: unknown; dedup?: boolean }): Writable
+    download(folder?: string, opts?: unknown): Promise<void>
+    downloadDiff(version: number, folder?: string, opts?: unknown): Promise<void>
+    has(path: string): Promise<boolean>
+    clear(path: string, opts?: { diff?: boolean }): Promise<{ blocks: number } | null>
+    replicate(isInitiator: boolean | unknown, opts?: unknown): any
+  }
+  export = Hyperdrive
+}
+
+declare module 'hyperdht' {
+  import { EventEmitter } from 'node:events'
+  interface DHTOptions {
+    bootstrap?: Array<string | { host: string; port: number }>
+    host?: string
+    port?: number
+    ephemeral?: boolean
+    firewalled?: boolean
+    keyPair?: { publicKey: Buffer; secretKey: Buffer }
+  }
+  class HyperDHT extends EventEmitter {
+    constructor(opts?: DHTOptions)
+    static bootstrapper(port: number, host: string, opts?: DHTOptions): HyperDHT
+    static keyPair(seed?: Buffer): { publicKey: Buffer; secretKey: Buffer }
+    ready(): Promise<void>
+    fullyBootstrapped(): Promise<void>
+    destroy(opts?: { force?: boolean }): Promise<void>
+    address(): { host: string; port: number }
+    host: string | null
+    port: number
+    firewalled: boolean
+    ephemeral: boolean
+  }
+  export = HyperDHT
+}
+
+declare module 'hyperdht/testnet' {
+  import HyperDHT from 'hyperdht'
+  interface Testnet {
+    nodes: HyperDHT[]
+    bootstrap: Array<{ host: string; port: number }>
+    destroy(): Promise<void>
+  }
+  function createTestnet(size?: number, opts?: { host?: string; port?: number; teardown?: unknown }): Promise<Testnet>
+  export = createTestnet
+}
+
+declare module 'hyperswarm' {
+  import { EventEmitter } from 'node:events'
+  import HyperDHT from 'hyperdht'
+  namespace Hyperswarm {
+    interface PeerInfo {
+      publicKey: Buffer
+      topics: Buffer[]
+      client: boolean
+      server: boolean
+    }
+    interface Discovery {
+      flushed(): Promise<void>
+      destroy(): Promise<void>
+    }
+    interface Connection extends NodeJS.EventEmitter {
+      remotePublicKey: Buffer
+      publicKey: Buffer
+      rawStream?: { remoteHost?: string; remotePort?: number; bytesRead?: number; bytesWritten?: number }
+      destroy(err?: Error): void
+      destroyed: boolean
+    }
+  }
+  class Hyperswarm extends EventEmitter {
+    constructor(opts?: {
+      keyPair?: { publicKey: Buffer; secretKey: Buffer }
+      bootstrap?: Array<string | { host: string; port: number }>
+      dht?: HyperDHT
+      firewall?: (remotePublicKey: Buffer) => boolean
+      maxPeers?: number
+    })
+    keyPair: { publicKey: Buffer; secretKey: Buffer }
+    dht: HyperDHT
+    connections: Set<Hyperswarm.Connection>
+    peers: Map<string, Hyperswarm.PeerInfo>
+    join(topic: Buffer, opts?: { server?: boolean; client?: boolean }): Hyperswarm.Discovery
+    leave(topic: Buffer): Promise<void>
+    flush(): Promise<void>
+    destroy(opts?: { force?: boolean }): Promise<void>
+  }
+  export = Hyperswarm
+}
+
+declare module 'hypercore-crypto' {
+  export function randomBytes(n: number): Buffer
+  export function discoveryKey(key: Buffer): Buffer
+  export function keyPair(seed?: Buffer): { publicKey: Buffer; secretKey: Buffer }
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod'
+import { FolderInfo, PeerInfo, Settings, VersionChange } from './folder.ts'
+import { ShoalEvent } from './events.ts'
+
+// The one definition of every operation the engine offers. Transports (WebSocket, HTTP, Electron IPC)
+// carry { method, params } and validate params against these schemas before the engine sees them.
+
+const folderRef = z.string().min(1, 'folder is required (its id or path)')
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')
+
+export const methods = {
+  'folders.list': { params: z.object({}), result: z.array(FolderInfo) },
+  'folders.share': {
+    params: z.object({ path: z.string().min(1, 'path is required'), name: z.string().min(1).max(128).optional() }),
+    result: FolderInfo
+  },
+  'folders.join': {
+    params: z.object({ link: z.string().min(1, 'link is required'), path: z.string().min(1, 'path is required') }),
+    result: FolderInfo
+  },
+  'folders.preview': {
+    params: z.object({ link: z.string().min(1), timeoutMs: z.number().int().positive().max(120_000).optional() }),
+    result: z.object({ key: z.string(), version: z.number().int(), files: z.number().int(), bytes: z.number() })
+  },
+  'folders.remove': { params: z.object({ folder: folderRef }), result: z.object({ removed: z.string() }) },
+  'folders.pause': { params: z.object({ folder: folderRef }), result: FolderInfo },
+  'folders.resume': { params: z.object({ folder: folderRef }), result: FolderInfo },
+  'folders.rescan': { params: z.object({ folder: folderRef }), result: FolderInfo },
+  status: {
+    params: z.object({}),
+    result: z.object({ device: z.string(), deviceName: z.string(), peers: z.number().int(), folders: z.array(FolderInfo), lastSeq: z.number().int() })
+  },
+  'versions.log': {
+    params: z.object({ folder: folderRef, limit: z.number().int().positive().max(100_000).optional(), path: z.string().optional() }),
+    result: z.array(VersionChange)
+  },
+  'versions.restore': {
+    params: z.object({
+      folder: folderRef,
+      path: z.string().min(1),
+      version: z.number().int().positive(),
+      /** Where to write the old content; required on a followed (read-only) folder. */
+      to: z.string().optional()
+    }),
+    result: z.object({ path: z.string(), version: z.number().int(), bytes: z.number() })
+  },
+  'peers.list': { params: z.object({}), result: z.array(PeerInfo) },
+  'settings.get': { params: z.object({}), result: Settings },
+  'settings.set': {
+    params: z.object({ deviceName: z.string().min(1).max(64).optional(), bootstrap: z.array(hostPort).optional(), bind: z.string().optional() }),
+    result: Settings
+  },
+  'events.since': {
+    params: z.object({ since: z.number().int().nonnegative().default(0) }),
+    result: z.object({ events: z.array(ShoalEvent), lastSeq: z.number().int(), missed: z.boolean() })
+  }
+} as const
+
+export type Methods = typeof methods
+export type MethodName = keyof Methods
+export type Params<M extends MethodName> = z.input<Methods[M]['params']>
+export type Result<M extends MethodName> = z.infer<Methods[M]['result']>
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name)
+}
+
+/** Anything that can serve the API: the engine itself, or a client of a running daemon. */
+export interface ShoalApi {
+  call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>>
+}
+
+/** Wire format (WebSocket messages). */
+export type ClientMessage =
+  | { id: number; method: string; params?: unknown }
+  | { id: number; subscribe: { since: number } }
+export type ServerMessage =
+  | { id: number; result: unknown }
+  | { id: number; error: { code: string; message: string } }
+  | { event: ShoalEvent }

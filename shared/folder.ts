@@ -1,0 +1,72 @@
+import { z } from 'zod'
+
+// What a folder is, in the user's words. Kinds are the folder strategies of the engine:
+// publish = send-only (this device writes the drive), follow = receive-only (read-only copy).
+export const FolderKind = z.enum(['publish', 'follow'])
+export type FolderKind = z.infer<typeof FolderKind>
+
+export const FolderState = z.enum(['starting', 'scanning', 'syncing', 'idle', 'waiting', 'paused', 'error', 'stopped'])
+export type FolderState = z.infer<typeof FolderState>
+
+export const Progress = z.object({
+  filesNeeded: z.number().int().nonnegative(),
+  filesDone: z.number().int().nonnegative(),
+  bytesNeeded: z.number().nonnegative(),
+  bytesDone: z.number().nonnegative(),
+  /** Bytes per second over the last few seconds. */
+  rate: z.number().nonnegative(),
+  peers: z.number().int().nonnegative()
+})
+export type Progress = z.infer<typeof Progress>
+
+export const FolderInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  path: z.string(),
+  kind: FolderKind,
+  key: z.string(),
+  link: z.string(),
+  /** Drive version this device has published (publish) or applied to disk (follow). */
+  version: z.number().int().nonnegative(),
+  /** Latest drive version known from peers (follow); equals version on the publisher. */
+  remoteVersion: z.number().int().nonnegative(),
+  state: FolderState,
+  error: z.string().optional(),
+  paused: z.boolean(),
+  progress: Progress,
+  files: z.number().int().nonnegative(),
+  bytes: z.number().nonnegative(),
+  conflicts: z.number().int().nonnegative(),
+  refused: z.number().int().nonnegative(),
+  lastChange: z.number().optional()
+})
+export type FolderInfo = z.infer<typeof FolderInfo>
+
+export const VersionChange = z.object({
+  version: z.number().int().positive(),
+  action: z.enum(['added', 'changed', 'deleted']),
+  path: z.string(),
+  size: z.number().nonnegative().optional(),
+  mtime: z.number().optional(),
+  hash: z.string().optional()
+})
+export type VersionChange = z.infer<typeof VersionChange>
+
+export const PeerInfo = z.object({
+  id: z.string(),
+  folders: z.array(z.string()),
+  uploadedBytes: z.number().nonnegative(),
+  downloadedBytes: z.number().nonnegative(),
+  connectedAt: z.number(),
+  address: z.string().optional()
+})
+export type PeerInfo = z.infer<typeof PeerInfo>
+
+export const Settings = z.object({
+  deviceName: z.string().min(1).max(64),
+  /** host:port entries; empty means the public DHT. */
+  bootstrap: z.array(z.string()),
+  /** Local address the network binds to; empty means all interfaces. */
+  bind: z.string()
+})
+export type Settings = z.infer<typeof Settings>

@@ -1,0 +1,6 @@
+export * from './errors.ts'
+export * from './link.ts'
+export * from './folder.ts'
+export * from './events.ts'
+export * from './api.ts'
+export * from './validate.ts'

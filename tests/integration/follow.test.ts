@@ -1,0 +1,151 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { describe, it, expect, beforeEach, afterEach } from 'vitest'
+import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { treeHashes, writeFiles, waitFor, waitForSameTree, exists } from '../helpers/files.ts'
+import type { Engine } from '../../main/engine/engine.ts'
+
+// Publish a folder on one engine and follow it from another, over real Hyperswarm on a loopback DHT.
+
+let net: TestNetwork
+beforeEach(async () => {
+  net = await createTestNetwork()
+})
+afterEach(async () => {
+  await net.destroy()
+})
+
+async function publishAndFollow(files: Record<string, string | Buffer>) {
+  const src = path.join(net.tmp, 'src')
+  const dst = path.join(net.tmp, 'dst')
+  await fs.mkdir(src, { recursive: true })
+  await writeFiles(src, files)
+  const a = await net.engine('a')
+  const b = await net.engine('b')
+  const shared = await a.call('folders.share', { path: src })
+  const joined = await b.call('folders.join', { link: shared.link, path: dst })
+  return { a, b, src, dst, shared, joined }
+}
+
+const folderOf = async (engine: Engine, id: string) => (await engine.call('folders.list', {})).find((f) => f.id === id)!
+
+describe('publish and follow', () => {
+  it('copies the whole folder, verified by content hash, and reports it up to date', async () => {
+    const { b, src, dst, joined } = await publishAndFollow({
+      'a.txt': 'alpha',
+      'empty.txt': '',
+      'deep/er/still/c.md': '# c',
+      'bin/tool.sh': '#!/bin/sh\necho hi\n'
+    })
+    await fs.chmod(path.join(src, 'bin/tool.sh'), 0o755)
+    await waitForSameTree(src, dst)
+    expect(Object.keys(await treeHashes(dst)).sort()).toEqual(['a.txt', 'bin/tool.sh', 'deep/er/still/c.md', 'empty.txt'])
+    await waitFor('receiver up to date', async () => (await folderOf(b, joined.id)).state === 'idle')
+    const info = await folderOf(b, joined.id)
+    expect(info.files).toBe(4)
+    expect(info.version).toBe(info.remoteVersion)
+  })
+
+  it('follows live adds, changes, deletes, renames, nested folders, an empty file and a 50 MB file', async () => {
+    const { src, dst } = await publishAndFollow({ 'keep.txt': 'keep', 'old-name.txt': 'rename me', 'gone.txt': 'delete me' })
+    await waitForSameTree(src, dst)
+
+    await writeFiles(src, { 'new/nested/file.txt': 'nested', 'keep.txt': 'changed content', 'zero.txt': '' })
+    await fs.rename(path.join(src, 'old-name.txt'), path.join(src, 'new-name.txt'))
+    await fs.rm(path.join(src, 'gone.txt'))
+    await waitForSameTree(src, dst)
+    expect(await exists(path.join(dst, 'gone.txt'))).toBe(false)
+    expect(await exists(path.join(dst, 'old-name.txt'))).toBe(false)
+    expect(await fs.readFile(path.join(dst, 'new-name.txt'), 'utf8')).toBe('rename me')
+
+    const big = Buffer.alloc(50 * 1024 * 1024)
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i)
+    await fs.writeFile(path.join(src, 'big.bin'), big)
+    await waitForSameTree(src, dst, 120_000)
+    const stat = await fs.stat(path.join(dst, 'big.bin'))
+    expect(stat.size).toBe(big.length)
+  })
+
+  it('keeps a file changed on the receiver as a conflict copy when the publisher changes it', async () => {
+    const { b, src, dst, joined } = await publishAndFollow({ 'doc.txt': 'v1' })
+    await waitForSameTree(src, dst)
+    await fs.writeFile(path.join(dst, 'doc.txt'), 'my local edit')
+    await fs.writeFile(path.join(src, 'doc.txt'), 'v2 from publisher')
+    await waitFor('remote version on the receiver', async () => (await fs.readFile(path.join(dst, 'doc.txt'), 'utf8')) === 'v2 from publisher')
+    const names = await fs.readdir(dst)
+    const copy = names.find((n) => n.startsWith('doc.sync-conflict-') && n.endsWith('.txt'))
+    expect(copy, `conflict copy among ${names.join(', ')}`).toBeDefined()
+    expect(await fs.readFile(path.join(dst, copy!), 'utf8')).toBe('my local edit')
+    expect((await folderOf(b, joined.id)).conflicts).toBe(1)
+  })
+
+  it('never deletes a file the receiver had before joining, and adopts identical ones without a conflict', async () => {
+    const src = path.join(net.tmp, 'src')
+    const dst = path.join(net.tmp, 'dst')
+    await writeFiles(src, { 'same.txt': 'same', 'theirs.txt': 'theirs' })
+    await writeFiles(dst, { 'same.txt': 'same', 'mine.txt': 'mine only' })
+    const a = await net.engine('a')
+    const b = await net.engine('b')
+    const shared = await a.call('folders.share', { path: src })
+    await b.call('folders.join', { link: shared.link, path: dst })
+    await waitFor('theirs.txt on the receiver', () => exists(path.join(dst, 'theirs.txt')))
+    await fs.rm(path.join(src, 'theirs.txt'))
+    await waitFor('theirs.txt deleted on the receiver', async () => !(await exists(path.join(dst, 'theirs.txt'))))
+    expect((await fs.readdir(dst)).sort()).toEqual(['mine.txt', 'same.txt'])
+  })
+
+  it('catches up after being offline, and a restart of both sides re-downloads nothing', async () => {
+    const { a, b, src, dst, shared, joined } = await publishAndFollow({ 'one.txt': '1', 'two.txt': '2' })
+    await waitForSameTree(src, dst)
+
+    await net.stop(b) // receiver offline
+    await writeFiles(src, { 'three.txt': '3', 'two.txt': 'two, edited' })
+    await fs.rm(path.join(src, 'one.txt'))
+    await waitFor('publisher committed the changes', async () => (await folderOf(a, shared.id)).files === 2)
+    await net.stop(a) // publisher restarts too
+    const a2 = await net.engine('a')
+    const b2 = await net.engine('b')
+    const writes: string[] = []
+    b2.events.on('event', (e) => {
+      if (e.type === 'file-changed') writes.push(`${e.action} ${e.path}`)
+    })
+    await waitForSameTree(src, dst)
+    await waitFor('receiver up to date', async () => (await folderOf(b2, joined.id)).state === 'idle')
+    expect(writes.sort()).toEqual(['added /three.txt', 'changed /two.txt', 'deleted /one.txt'])
+    expect(await exists(path.join(dst, 'one.txt'))).toBe(false)
+    // A second restart with nothing changed writes nothing at all.
+    await net.stop(a2)
+    await net.stop(b2)
+    const a3 = await net.engine('a')
+    const b3 = await net.engine('b')
+    const later: string[] = []
+    b3.events.on('event', (e) => {
+      if (e.type === 'file-changed') later.push(e.path)
+    })
+    const inodes = (await fs.stat(path.join(dst, 'three.txt'))).ino
+    await waitFor('receiver up to date after restart', async () => (await folderOf(b3, joined.id)).state === 'idle')
+    expect(later).toEqual([])
+    expect((await fs.stat(path.join(dst, 'three.txt'))).ino).toBe(inodes)
+    expect((await folderOf(a3, shared.id)).version).toBe((await folderOf(b3, joined.id)).version)
+  })
+
+  it('restores an old version: into the folder on the publisher, to a chosen file on the receiver', async () => {
+    const { a, b, src, dst, shared, joined } = await publishAndFollow({ 'notes.txt': 'first draft' })
+    await waitForSameTree(src, dst)
+    const v1 = (await folderOf(a, shared.id)).version
+    await fs.writeFile(path.join(src, 'notes.txt'), 'second draft')
+    await waitForSameTree(src, dst)
+    const log = await a.call('versions.log', { folder: src, path: 'notes.txt' })
+    expect(log.map((v) => v.action)).toEqual(['changed', 'added'])
+    expect(log[1].version).toBe(v1)
+
+    const saved = path.join(net.tmp, 'restored-notes.txt')
+    await b.call('versions.restore', { folder: joined.id, path: '/notes.txt', version: v1, to: saved })
+    expect(await fs.readFile(saved, 'utf8')).toBe('first draft')
+    await expect(b.call('versions.restore', { folder: joined.id, path: '/notes.txt', version: v1 })).rejects.toThrow(/read-only/)
+
+    await a.call('versions.restore', { folder: shared.id, path: 'notes.txt', version: v1 })
+    expect(await fs.readFile(path.join(src, 'notes.txt'), 'utf8')).toBe('first draft')
+    await waitFor('restored content reaches the receiver', async () => (await fs.readFile(path.join(dst, 'notes.txt'), 'utf8')) === 'first draft')
+  })
+})

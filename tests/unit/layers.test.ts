@@ -1,0 +1,70 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { describe, it, expect } from 'vitest'
+
+// DESIGN.md's layer rule: imports only go down. This scan reads every source file's imports and
+// fails naming the file and the import that crosses a layer.
+const root = path.resolve(import.meta.dirname, '../..')
+
+const layers: Array<{ dir: string; mayImport: string[]; forbidden: RegExp[] }> = [
+  { dir: 'shared', mayImport: ['shared'], forbidden: [/^(?!zod$|zod\/)(?!node:)[^.]/, /^node:/] },
+  { dir: 'main/engine', mayImport: ['shared', 'main/engine', 'main/types'], forbidden: [/^electron$/] },
+  { dir: 'main/daemon', mayImport: ['shared', 'main/engine', 'main/daemon', 'main/types'], forbidden: [/^electron$/] },
+  { dir: 'main/preload', mayImport: ['shared', 'main/preload'], forbidden: [] },
+  { dir: 'renderer', mayImport: ['shared', 'renderer'], forbidden: [/^electron$/, /^node:/] }
+]
+
+function sourceFiles(dir: string): string[] {
+  const abs = path.join(root, dir)
+  if (!fs.existsSync(abs)) return []
+  const out: string[] = []
+  for (const entry of fs.readdirSync(abs, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !/\.(ts|js|mjs|svelte)$/.test(entry.name)) continue
+    const file = path.join(entry.parentPath, entry.name)
+    if (file.includes('node_modules')) continue
+    out.push(file)
+  }
+  return out
+}
+
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8')
+  const specs: string[] = []
+  const re = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g
+  for (const m of text.matchAll(re)) specs.push(m[1] ?? m[2] ?? m[3] ?? m[4])
+  return specs
+}
+
+describe('layer rules (DESIGN.md)', () => {
+  for (const layer of layers) {
+    it(`${layer.dir}/ imports only from ${layer.mayImport.join(', ')}`, () => {
+      const problems: string[] = []
+      for (const file of sourceFiles(layer.dir)) {
+        for (const spec of importsOf(file)) {
+          const rel = path.relative(root, file)
+          if (spec.startsWith('.')) {
+            const target = path.relative(root, path.resolve(path.dirname(file), spec))
+            if (!layer.mayImport.some((allowed) => target === allowed || target.startsWith(allowed + '/'))) problems.push(`${rel} imports ${spec} (${target})`)
+          } else if (layer.forbidden.some((re) => re.test(spec))) {
+            problems.push(`${rel} imports ${spec}`)
+          }
+        }
+      }
+      expect(problems).toEqual([])
+    })
+  }
+
+  it('only main/desktop/ may import electron', () => {
+    const offenders: string[] = []
+    for (const dir of ['shared', 'main/engine', 'main/daemon', 'main/preload', 'renderer', 'tests', 'scripts', 'bin']) {
+      for (const file of sourceFiles(dir)) {
+        if (importsOf(file).some((s) => s === 'electron' || s.startsWith('electron/'))) offenders.push(path.relative(root, file))
+      }
+    }
+    expect(offenders).toEqual([])
+  })
+
+  it('the scan sees imports (guards against a regex that matches nothing)', () => {
+    expect(importsOf(path.join(root, 'main/engine/engine.ts'))).toContain('../../shared/errors.ts')
+  })
+})

@@ -98,6 +98,7 @@ export class PublishFolder extends SyncFolder {
     try {
       // .shoalignore may have changed; reload so new patterns apply on this pass.
       this.#ignore = await IgnoreRules.load(this.config.path)
+      this.#watcher?.setIgnore(this.#ignore)
       const result = await scanFolder(this.config.path, this.#index, this.#ignore)
       for (const w of result.warnings) this.warn(`${w.path}: ${w.reason}`, w.path)
       await this.#commit(result.changes)
@@ -109,7 +110,10 @@ export class PublishFolder extends SyncFolder {
 
   async #partialScan(paths: string[]): Promise<void> {
     try {
-      if (paths.includes('/.shoalignore')) this.#ignore = await IgnoreRules.load(this.config.path)
+      if (paths.includes('/.shoalignore')) {
+        this.#ignore = await IgnoreRules.load(this.config.path)
+        this.#watcher?.setIgnore(this.#ignore)
+      }
       const result = await scanPaths(this.config.path, paths, this.#index, this.#ignore)
       for (const w of result.warnings) this.warn(`${w.path}: ${w.reason}`, w.path)
       await this.#commit(result.changes)

@@ -1,6 +1,6 @@
 // Turns file-system events under a shared folder into batches of drive-style paths, so a
 // save triggers a scan of just those paths instead of the whole tree.
-import { stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { Stats } from 'node:fs'
@@ -24,7 +24,7 @@ const TEMP_PREFIX = '.~shoal-'
 const EVENTS = new Set(['add', 'change', 'unlink', 'addDir', 'unlinkDir'])
 
 export class FolderWatcher {
-  private readonly rootAbs: string
+  private rootAbs: string
   private readonly debounceMs: number
   private readonly maxWaitMs: number
   private watcher: FSWatcher | null = null
@@ -59,6 +59,8 @@ export class FolderWatcher {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toShoalError(err)
     }
     if (!st?.isDirectory()) throw new ShoalError('FOLDER_MISSING', `Folder ${this.rootAbs} is missing or is not a folder.`, { root: this.rootAbs })
+    // With followSymlinks off, a root that is itself a link would be watched as a link, not a folder.
+    this.rootAbs = await realpath(this.rootAbs).catch(() => this.rootAbs)
     if (this.closing) return
     const watcher = watch(this.rootAbs, {
       ignoreInitial: true,

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { LocalIndex, type IndexEntry } from '../../main/engine/local-index.ts'
 
-const fileEntry = (n: number): IndexEntry => ({ size: n, mtimeMs: 1_700_000_000_123.4567 + n, ino: 1000 + n, mode: 0o644, hash: n.toString(16).padStart(64, '0'), kind: 'file' })
+const fileEntry = (n: number): IndexEntry => ({ size: n, mtimeMs: 1_700_000_000_123.457 + n, ino: 1000 + n, mode: 0o644, hash: n.toString(16).padStart(64, '0'), kind: 'file' })
 
 describe('LocalIndex', () => {
   let dir: string

@@ -79,6 +79,14 @@ describe('scanner', () => {
     expect(second.files).toBe(3)
   })
 
+  it('hashes files larger than one read chunk correctly', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff
+    await fs.writeFile(path.join(root, 'big.bin'), big)
+    const [added] = (await scan()).changes
+    expect(added.type === 'add' && added.entry).toMatchObject({ size: big.length, hash: sha(big) })
+  })
+
   it('detects a size change even when the mtime is put back', async () => {
     const file = path.join(root, 'a.txt')
     await write('/a.txt', 'one')

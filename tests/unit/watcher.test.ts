@@ -88,6 +88,18 @@ describe('FolderWatcher', () => {
     expect(batches.length).toBe(count)
   })
 
+  it('reports paths relative to a root that is itself a link', async () => {
+    const real = path.join(root, 'real')
+    await fs.mkdir(real)
+    const link = path.join(root, 'link')
+    await fs.symlink(real, link)
+    watcher = new FolderWatcher({ root: link, ignore: IgnoreRules.parse(''), onChanges: (p) => void batches.push(p), onError: (e) => void errors.push(e) })
+    await watcher.ready()
+    await fs.writeFile(path.join(real, 'x.txt'), 'x')
+    await until(() => seen().includes('/x.txt'), '/x.txt')
+    expect(seen()).toEqual(['/x.txt'])
+  })
+
   it('refuses to start on a missing folder', async () => {
     const w = new FolderWatcher({ root: path.join(root, 'nope'), ignore: IgnoreRules.parse(''), onChanges: () => {}, onError: () => {} })
     await expect(w.ready()).rejects.toMatchObject({ code: 'FOLDER_MISSING' })

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FolderInfo, PeerInfo, Settings, VersionChange } from './folder.ts'
+import { FileRow, FolderInfo, PeerInfo, Settings, VersionChange } from './folder.ts'
 import { ShoalEvent } from './events.ts'
 
 // The one definition of every operation the engine offers. Transports (WebSocket, HTTP, Electron IPC)
@@ -26,6 +26,15 @@ export const methods = {
   'folders.pause': { params: z.object({ folder: folderRef }), result: FolderInfo },
   'folders.resume': { params: z.object({ folder: folderRef }), result: FolderInfo },
   'folders.rescan': { params: z.object({ folder: folderRef }), result: FolderInfo },
+  'folders.files': {
+    params: z.object({ folder: folderRef, dir: z.string().default('/') }),
+    result: z.object({ dir: z.string(), rows: z.array(FileRow) })
+  },
+  'folders.ignore.get': { params: z.object({ folder: folderRef }), result: z.object({ text: z.string(), defaults: z.array(z.string()) }) },
+  'folders.ignore.set': {
+    params: z.object({ folder: folderRef, text: z.string().max(256 * 1024, 'ignore patterns are limited to 256 KiB') }),
+    result: z.object({ text: z.string(), defaults: z.array(z.string()) })
+  },
   status: {
     params: z.object({}),
     result: z.object({ device: z.string(), deviceName: z.string(), peers: z.number().int(), folders: z.array(FolderInfo), lastSeq: z.number().int() })
@@ -47,7 +56,12 @@ export const methods = {
   'peers.list': { params: z.object({}), result: z.array(PeerInfo) },
   'settings.get': { params: z.object({}), result: Settings },
   'settings.set': {
-    params: z.object({ deviceName: z.string().min(1).max(64).optional(), bootstrap: z.array(hostPort).optional(), bind: z.string().optional() }),
+    params: z.object({
+      deviceName: z.string().min(1).max(64).optional(),
+      bootstrap: z.array(hostPort).optional(),
+      bind: z.string().optional(),
+      startAtLogin: z.boolean().optional()
+    }),
     result: Settings
   },
   'events.since': {

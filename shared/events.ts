@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FolderState, Progress } from './folder.ts'
+import { FolderInfo, FolderState, PeerInfo, Progress } from './folder.ts'
 
 // Events are numbered by the engine (seq grows by one per event) so a client that reconnects can ask
 // for everything after the last seq it saw and miss nothing still in the engine's buffer.
@@ -13,6 +13,10 @@ export const ShoalEvent = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('folder-added'), folder: z.string() }),
   z.object({ ...base, type: z.literal('folder-removed'), folder: z.string() }),
   z.object({ ...base, type: z.literal('folder-state'), folder: z.string(), state: FolderState, error: z.string().optional(), version: z.number().int() }),
+  /** The whole folder row, sent (throttled) whenever its state, progress or totals change. */
+  z.object({ ...base, type: z.literal('folder-updated'), folder: z.string(), info: FolderInfo }),
+  /** Connected peers with their transfer totals, every few seconds while any peer is connected. */
+  z.object({ ...base, type: z.literal('peers'), peers: z.array(PeerInfo) }),
   z.object({ ...base, type: z.literal('progress'), folder: z.string(), progress: Progress }),
   z.object({ ...base, type: z.literal('peer-joined'), peer: z.string(), folder: z.string().optional() }),
   z.object({ ...base, type: z.literal('peer-left'), peer: z.string(), folder: z.string().optional() }),

@@ -62,11 +62,29 @@ export const PeerInfo = z.object({
 })
 export type PeerInfo = z.infer<typeof PeerInfo>
 
+export const FileState = z.enum(['synced', 'pending', 'downloading', 'local-change', 'local-only', 'conflict', 'refused', 'ignored'])
+export type FileState = z.infer<typeof FileState>
+
+/** One row of a folder's file tree (one directory at a time, so 100k-file folders stay cheap). */
+export const FileRow = z.object({
+  path: z.string(),
+  name: z.string(),
+  kind: z.enum(['file', 'folder', 'symlink']),
+  size: z.number().nonnegative(),
+  mtime: z.number().optional(),
+  state: FileState,
+  /** Why a path was refused, where a conflict copy went, or bytes done while downloading. */
+  detail: z.string().optional()
+})
+export type FileRow = z.infer<typeof FileRow>
+
 export const Settings = z.object({
   deviceName: z.string().min(1).max(64),
   /** host:port entries; empty means the public DHT. */
   bootstrap: z.array(z.string()),
   /** Local address the network binds to; empty means all interfaces. */
-  bind: z.string()
+  bind: z.string(),
+  /** Desktop app only: open at login (off by default). */
+  startAtLogin: z.boolean()
 })
 export type Settings = z.infer<typeof Settings>

@@ -6,9 +6,22 @@ import { FollowFolder } from './folder-follow.ts'
 import { readVersionLog } from './history.ts'
 import { previewLink } from './preview.ts'
 import { parseBootstrap } from './network.ts'
+import { listFileRows } from './file-tree.ts'
+import { DEFAULT_PATTERNS } from './ignore-rules.ts'
 import { parseLink, LinkError } from '../../shared/link.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import type { MethodName, Params, Result } from '../../shared/api.ts'
+
+function settingsOf(engine: Engine) {
+  const { deviceName, bootstrap, bind, startAtLogin } = engine.config
+  return { deviceName, bootstrap, bind, startAtLogin }
+}
+
+function normaliseDir(dir: string): string {
+  const parts = dir.replace(/\\/g, '/').split('/').filter(Boolean)
+  if (parts.some((p) => p === '..' || p === '.')) throw new ShoalError('BAD_PATH', `Folder path ${dir} may not contain . or .. segments`)
+  return '/' + parts.join('/')
+}
 
 type Handlers = { [M in MethodName]: (engine: Engine, params: Params<M>) => Promise<Result<M>> }
 
@@ -97,19 +110,31 @@ export const handlers: Handlers = {
     return { path: restored.path, version, bytes: restored.bytes }
   },
 
-  'peers.list': async (engine) => {
-    const byTopic = new Map([...engine.folders.values()].filter((f) => f.drive).map((f) => [f.drive.discoveryKey.toString('hex'), f.id]))
-    return engine.swarm.peers((t) => byTopic.get(t))
-  },
+  'peers.list': async (engine) => engine.peerList(),
 
-  'settings.get': async (engine) => ({ deviceName: engine.config.deviceName, bootstrap: engine.config.bootstrap, bind: engine.config.bind }),
+  'settings.get': async (engine) => settingsOf(engine),
 
-  'settings.set': async (engine, { deviceName, bootstrap, bind }) => {
+  'settings.set': async (engine, { deviceName, bootstrap, bind, startAtLogin }) => {
     if (deviceName !== undefined) engine.config.deviceName = deviceName
     if (bootstrap !== undefined) engine.config.bootstrap = parseBootstrap(bootstrap)
-    if (bind !== undefined) engine.config.bind = bind
+    if (bind !== undefined) engine.config.bind = bind.trim()
+    if (startAtLogin !== undefined) engine.config.startAtLogin = startAtLogin
     await engine.saveConfig()
-    return { deviceName: engine.config.deviceName, bootstrap: engine.config.bootstrap, bind: engine.config.bind }
+    return settingsOf(engine)
+  },
+
+  'folders.files': async (engine, { folder, dir }) => {
+    const f = engine.findFolder(folder)
+    const d = normaliseDir(dir ?? '/')
+    return { dir: d, rows: await listFileRows(f, d) }
+  },
+
+  'folders.ignore.get': async (engine, { folder }) => ({ text: await engine.findFolder(folder).readIgnoreText(), defaults: [...DEFAULT_PATTERNS] }),
+
+  'folders.ignore.set': async (engine, { folder, text }) => {
+    const f = engine.findFolder(folder)
+    await f.writeIgnoreText(text)
+    return { text: await f.readIgnoreText(), defaults: [...DEFAULT_PATTERNS] }
   },
 
   'events.since': async (engine, { since }) => engine.events.since(since ?? 0)

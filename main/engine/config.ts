@@ -22,11 +22,12 @@ export interface EngineConfig {
   deviceName: string
   bootstrap: string[]
   bind: string
+  startAtLogin: boolean
   folders: FolderConfig[]
 }
 
 export function defaultConfig(): EngineConfig {
-  return { deviceName: os.hostname() || 'device', bootstrap: [], bind: '', folders: [] }
+  return { deviceName: os.hostname() || 'device', bootstrap: [], bind: '', startAtLogin: false, folders: [] }
 }
 
 export async function loadConfig(file: string): Promise<EngineConfig> {

@@ -45,6 +45,7 @@ export class Engine extends Resource implements ShoalApi {
   deviceKey!: Buffer
   readonly folders = new Map<string, SyncFolder>()
   #saving: Promise<void> = Promise.resolve()
+  #peerTimer: NodeJS.Timeout | null = null
 
   constructor(opts: EngineOptions) {
     super()
@@ -78,9 +79,29 @@ export class Engine extends Resource implements ShoalApi {
     this.swarm = new SwarmHost({ store: this.store, keyPair, bootstrap: this.bootstrap, bind: this.bind, events: this.events })
     if (this.opts.network !== false) await this.swarm.ready()
     for (const config of this.config.folders) await this.#openFolder(config)
+    // Peer transfer totals change continuously; clients get them as an event, not by polling.
+    this.#peerTimer = setInterval(() => {
+      if (this.swarm.peerCount > 0) this.events.emitEvent({ type: 'peers', peers: this.peerList() })
+    }, 2000)
+    this.#peerTimer.unref()
+  }
+
+  /** Connected peers, each with the folders (of ours) it shares with us. */
+  peerList() {
+    // Replication sessions tell which folder each peer shares (discovery topics do not, for
+    // connections the other side opened).
+    const byPeer = new Map<string, string[]>()
+    for (const folder of this.folders.values()) {
+      for (const peer of folder.drive?.core?.peers ?? []) {
+        const id = peer.remotePublicKey.toString('hex')
+        byPeer.set(id, [...(byPeer.get(id) ?? []), folder.id])
+      }
+    }
+    return this.swarm.peers((peerId) => byPeer.get(peerId) ?? [])
   }
 
   protected async _close(): Promise<void> {
+    if (this.#peerTimer) clearInterval(this.#peerTimer)
     await Promise.all([...this.folders.values()].map((f) => f.close().catch(() => {})))
     this.folders.clear()
     await this.#saving

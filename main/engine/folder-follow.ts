@@ -3,6 +3,7 @@ import path from 'node:path'
 import Hyperdrive from 'hyperdrive'
 import { SyncFolder } from './folder.ts'
 import { LocalIndex } from './local-index.ts'
+import { IgnoreRules } from './ignore-rules.ts'
 import { applyRemoteChanges, type RemoteChange } from './remote-apply.ts'
 import { validateRemotePath } from './paths.ts'
 import { writeFileAtomic } from './safe-write.ts'
@@ -13,18 +14,20 @@ import { ShoalError } from '../../shared/errors.ts'
 // new version into the local folder. What it wrote is remembered in a local index, so it can tell
 // its own files from files the user made or changed (which it never deletes or silently replaces).
 export class FollowFolder extends SyncFolder {
-  #index!: LocalIndex
   #applied = 0
   #loop: Promise<void> | null = null
   #wake: (() => void) | null = null
   #upToDate = false
+  /** Set when receiver ignore patterns change: the next pass re-checks the whole tree. */
+  #recheck = false
 
   protected async _open(): Promise<void> {
     const encryptionKey = this.config.readKey ? Buffer.from(hexToBytes(this.config.readKey)) : null
     await this.openDrive(new Hyperdrive(this.ctx.store.session(), Buffer.from(hexToBytes(this.config.key)), { encryptionKey }))
-    this.#index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
-    await this.#index.ready()
-    this.#applied = Number(this.#index.getMeta('appliedVersion') ?? 0)
+    this.index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
+    await this.index.ready()
+    this.#applied = Number(this.index.getMeta('appliedVersion') ?? 0)
+    this.ignore = IgnoreRules.parse(await this.readIgnoreText())
     this.version = this.#applied
     this.#updateTotals()
     const onChange = () => this.#wake?.()
@@ -36,12 +39,13 @@ export class FollowFolder extends SyncFolder {
   }
 
   protected async _close(): Promise<void> {
+    this.stopNotify()
     this.#wake?.()
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
     // Closing the drive ends any read that waits for a block, so the loop can finish.
     await this.drive.close().catch(() => {})
     await this.#loop?.catch(() => {})
-    await this.#index?.close()
+    await this.index?.close()
   }
 
   async #start(): Promise<void> {
@@ -70,6 +74,10 @@ export class FollowFolder extends SyncFolder {
           await this.drive.update({ wait: true }).catch(() => false)
         }
         if (this.closing || this.config.paused) break
+        if (this.#recheck) {
+          this.#recheck = false
+          this.#applied = 0
+        }
         if (this.drive.version > this.#applied) {
           this.#upToDate = false
           await this.#applyUpTo(this.drive.version)
@@ -115,25 +123,36 @@ export class FollowFolder extends SyncFolder {
         if (!check.ok) {
           if (left) {
             this.refused++
+            this.refusedPaths.set(drivePath, check.reason)
             this.fileEvent(drivePath, 'refused', 'in', check.reason)
             this.warn(`Refused a file from the publisher: ${check.reason}`, drivePath)
           }
           continue
         }
+        // Receiver-side ignore patterns: such files are neither written nor deleted here.
+        if (this.ignore?.ignores(drivePath, false)) continue
+        this.refusedPaths.delete(drivePath)
         changes.push({ drivePath, rel: check.rel, entry: left, previous: right })
       }
       // Fetch every needed block in the background while files are written one by one.
       snapshot.downloadDiff(this.#applied).catch(() => {})
       await applyRemoteChanges(snapshot, changes, {
         root: this.config.path,
-        index: this.#index,
+        index: this.index,
         device: this.ctx.deviceName,
         isClosing: () => this.closing || this.config.paused,
         onStart: (files, bytes) => this.resetProgress(files, bytes),
-        onFile: (bytes) => this.addProgress(1, bytes),
+        onFileStart: (p, bytes) => this.downloading.set(p, bytes),
+        onFile: (p, bytes) => {
+          this.downloading.delete(p)
+          this.addProgress(1, bytes)
+        },
         onEvent: (p, action, detail) => {
           if (action === 'conflict') this.conflicts++
-          if (action === 'refused') this.refused++
+          if (action === 'refused') {
+            this.refused++
+            this.refusedPaths.set(p, detail ?? 'refused')
+          }
           this.fileEvent(p, action, 'in', detail)
           if (action === 'refused' || action === 'conflict') this.warn(`${p}: ${detail}`, p)
         }
@@ -141,11 +160,12 @@ export class FollowFolder extends SyncFolder {
       if (this.closing || this.config.paused) return
       this.#applied = target
       this.version = target
-      this.#index.setMeta('appliedVersion', target)
-      await this.#index.flush()
+      this.index.setMeta('appliedVersion', target)
+      await this.index.flush()
       this.#updateTotals()
       this.emitProgress(true)
     } finally {
+      this.downloading.clear()
       await snapshot.close().catch(() => {})
     }
   }
@@ -153,12 +173,30 @@ export class FollowFolder extends SyncFolder {
   #updateTotals(): void {
     let files = 0
     let bytes = 0
-    for (const [, entry] of this.#index.entries()) {
+    for (const [, entry] of this.index.entries()) {
       files++
       bytes += entry.size
     }
     this.files = files
     this.bytes = bytes
+  }
+
+  #ignoreFile(): string {
+    return path.join(this.ctx.stateDir, 'ignore.txt')
+  }
+
+  async readIgnoreText(): Promise<string> {
+    return fs.readFile(this.#ignoreFile(), 'utf8').catch(() => '')
+  }
+
+  // A receiver's patterns stay on this device (the publisher's .shoalignore is just a file here).
+  // Changing them re-checks the whole tree so newly un-ignored files arrive.
+  async writeIgnoreText(text: string): Promise<void> {
+    const rules = IgnoreRules.parse(text)
+    await writeFileAtomic(this.ctx.stateDir, 'ignore.txt', Buffer.from(text))
+    this.ignore = rules
+    this.#recheck = true
+    this.#wake?.()
   }
 
   async pause(): Promise<void> {

@@ -3,7 +3,7 @@ import path from 'node:path'
 import Hyperdrive from 'hyperdrive'
 import { SyncFolder } from './folder.ts'
 import { LocalIndex } from './local-index.ts'
-import { IgnoreRules } from './ignore-rules.ts'
+import { IgnoreRules, IGNORE_FILE } from './ignore-rules.ts'
 import { FolderWatcher } from './watcher.ts'
 import { scanFolder, scanPaths, applyToIndex, type Change } from './scanner.ts'
 import { commitChanges } from './drive-import.ts'
@@ -13,8 +13,6 @@ import { ShoalError } from '../../shared/errors.ts'
 // Send-only folder (Syncthing's folder_sendonly): this device owns the drive and publishes every
 // local change as a new version. Nothing is ever written into the folder except an explicit restore.
 export class PublishFolder extends SyncFolder {
-  #index!: LocalIndex
-  #ignore!: IgnoreRules
   #watcher: FolderWatcher | null = null
   #timer: NodeJS.Timeout | null = null
   #queue: Promise<unknown> = Promise.resolve()
@@ -31,8 +29,8 @@ export class PublishFolder extends SyncFolder {
       throw new ShoalError('INTERNAL', `The drive of ${this.config.path} does not match its key; the data directory may be from another device`)
     }
     this.version = this.drive.version
-    this.#index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
-    await this.#index.ready()
+    this.index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
+    await this.index.ready()
     this.#updateTotals()
     this.ctx.swarm.join(this.drive.discoveryKey, this.id, { server: true, client: true }).catch(() => {})
     if (this.config.paused) this.setState('paused')
@@ -40,22 +38,23 @@ export class PublishFolder extends SyncFolder {
   }
 
   protected async _close(): Promise<void> {
+    this.stopNotify()
     await this.#stop()
     await this.#queue.catch(() => {})
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
-    await this.#index?.close()
+    await this.index?.close()
     await this.drive?.close()
   }
 
   async #start(): Promise<void> {
     try {
       await this.#checkFolder()
-      this.#ignore = await IgnoreRules.load(this.config.path)
+      this.ignore = await IgnoreRules.load(this.config.path)
       await this.#enqueue(() => this.#fullScan())
       if (this.closing || this.config.paused) return
       this.#watcher = new FolderWatcher({
         root: this.config.path,
-        ignore: this.#ignore,
+        ignore: this.ignore!,
         onChanges: (paths) => {
           this.#enqueue(() => this.#partialScan(paths)).catch(() => {})
         },
@@ -97,9 +96,9 @@ export class PublishFolder extends SyncFolder {
     this.setState('scanning')
     try {
       // .shoalignore may have changed; reload so new patterns apply on this pass.
-      this.#ignore = await IgnoreRules.load(this.config.path)
-      this.#watcher?.setIgnore(this.#ignore)
-      const result = await scanFolder(this.config.path, this.#index, this.#ignore)
+      this.ignore = await IgnoreRules.load(this.config.path)
+      this.#watcher?.setIgnore(this.ignore!)
+      const result = await scanFolder(this.config.path, this.index, this.ignore!)
       for (const w of result.warnings) this.warn(`${w.path}: ${w.reason}`, w.path)
       await this.#commit(result.changes)
       this.setState('idle')
@@ -111,10 +110,10 @@ export class PublishFolder extends SyncFolder {
   async #partialScan(paths: string[]): Promise<void> {
     try {
       if (paths.includes('/.shoalignore')) {
-        this.#ignore = await IgnoreRules.load(this.config.path)
-        this.#watcher?.setIgnore(this.#ignore)
+        this.ignore = await IgnoreRules.load(this.config.path)
+        this.#watcher?.setIgnore(this.ignore!)
       }
-      const result = await scanPaths(this.config.path, paths, this.#index, this.#ignore)
+      const result = await scanPaths(this.config.path, paths, this.index, this.ignore!)
       for (const w of result.warnings) this.warn(`${w.path}: ${w.reason}`, w.path)
       await this.#commit(result.changes)
       if (this.state !== 'idle') this.setState('idle')
@@ -134,10 +133,11 @@ export class PublishFolder extends SyncFolder {
       if (skipped) continue
       applied.push(entry && change.type !== 'delete' ? ({ ...change, entry } as Change) : change)
     }
-    applyToIndex(this.#index, applied)
-    await this.#index.flush()
+    applyToIndex(this.index, applied)
+    await this.index.flush()
     this.version = this.drive.version
     this.#updateTotals()
+    this.notify()
     for (const change of applied) {
       if (change.type === 'touch') continue
       const action = change.type === 'add' ? 'added' : change.type === 'change' ? 'changed' : change.type === 'delete' ? 'deleted' : 'renamed'
@@ -150,12 +150,23 @@ export class PublishFolder extends SyncFolder {
   #updateTotals(): void {
     let files = 0
     let bytes = 0
-    for (const [, entry] of this.#index.entries()) {
+    for (const [, entry] of this.index.entries()) {
       files++
       bytes += entry.size
     }
     this.files = files
     this.bytes = bytes
+  }
+
+  async readIgnoreText(): Promise<string> {
+    return fs.readFile(path.join(this.config.path, IGNORE_FILE), 'utf8').catch(() => '')
+  }
+
+  // Patterns live in the folder as .shoalignore, so they are published (and versioned) with it.
+  async writeIgnoreText(text: string): Promise<void> {
+    IgnoreRules.parse(text)
+    await writeFileAtomic(this.config.path, IGNORE_FILE, Buffer.from(text))
+    await this.rescan()
   }
 
   async pause(): Promise<void> {

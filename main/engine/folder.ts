@@ -9,6 +9,8 @@ import { formatLink } from '../../shared/link.ts'
 import type { FolderInfo, FolderState, Progress } from '../../shared/folder.ts'
 import type { FileAction } from '../../shared/events.ts'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
+import type { LocalIndex } from './local-index.ts'
+import type { IgnoreRules } from './ignore-rules.ts'
 
 export interface FolderContext {
   store: Corestore
@@ -35,7 +37,15 @@ export abstract class SyncFolder extends Resource {
   conflicts = 0
   refused = 0
   lastChange: number | undefined
+  /** What this device last saw (publisher) or wrote (receiver) of each file. */
+  index!: LocalIndex
+  ignore: IgnoreRules | null = null
+  /** Remote paths refused for safety, with the reason (shown in the file tree). */
+  readonly refusedPaths = new Map<string, string>()
+  /** Files being written right now, with their size. */
+  readonly downloading = new Map<string, number>()
   protected meter = new RateMeter()
+  #updateTimer: NodeJS.Timeout | null = null
   protected progress: Omit<Progress, 'rate' | 'peers'> = { filesNeeded: 0, filesDone: 0, bytesNeeded: 0, bytesDone: 0 }
   #lastProgressEmit = 0
 
@@ -93,6 +103,21 @@ export abstract class SyncFolder extends Resource {
     this.state = state
     this.error = error
     this.ctx.events.emitEvent({ type: 'folder-state', folder: this.id, state, version: this.version, ...(error ? { error } : {}) })
+    this.notify()
+  }
+
+  /** Sends the whole folder row to clients, at most every 250 ms (the UI renders from it). */
+  notify(): void {
+    if (this.#updateTimer || this.closed) return
+    this.#updateTimer = setTimeout(() => {
+      this.#updateTimer = null
+      if (!this.closed) this.ctx.events.emitEvent({ type: 'folder-updated', folder: this.id, info: this.info() })
+    }, 250)
+  }
+
+  protected stopNotify(): void {
+    if (this.#updateTimer) clearTimeout(this.#updateTimer)
+    this.#updateTimer = null
   }
 
   protected fail(err: unknown): void {
@@ -128,7 +153,12 @@ export abstract class SyncFolder extends Resource {
     if (!force && now - this.#lastProgressEmit < 250 && this.progress.filesDone < this.progress.filesNeeded) return
     this.#lastProgressEmit = now
     this.ctx.events.emitEvent({ type: 'progress', folder: this.id, progress: { ...this.progress, rate: this.meter.rate(), peers: this.peers } })
+    this.notify()
   }
+
+  /** Text of this folder's ignore patterns, as the user edits it. */
+  abstract readIgnoreText(): Promise<string>
+  abstract writeIgnoreText(text: string): Promise<void>
 
   abstract pause(): Promise<void>
   abstract resume(): Promise<void>

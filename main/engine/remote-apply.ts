@@ -32,7 +32,8 @@ export interface ApplyOptions {
   concurrency?: number
   isClosing(): boolean
   onStart(files: number, bytes: number): void
-  onFile(bytes: number): void
+  onFileStart(drivePath: string, bytes: number): void
+  onFile(drivePath: string, bytes: number): void
   onEvent(drivePath: string, action: FileAction, detail?: string): void
 }
 
@@ -68,6 +69,7 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
   const worker = async () => {
     while (next < puts.length && !opts.isClosing()) {
       const change = puts[next++]
+      opts.onFileStart(change.drivePath, change.entry?.value.blob?.byteLength ?? 0)
       try {
         await applyPut(snapshot, change, opts)
       } catch (err) {
@@ -76,7 +78,7 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
         if (e.code === 'DISK_FULL') throw e
         opts.onEvent(change.drivePath, 'refused', e.message)
       }
-      opts.onFile(change.entry?.value.blob?.byteLength ?? 0)
+      opts.onFile(change.drivePath, change.entry?.value.blob?.byteLength ?? 0)
       // Persist progress now and then so a restart mid-download does not re-check everything.
       if (Date.now() - flushed > 5000) {
         flushed = Date.now()

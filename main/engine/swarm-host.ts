@@ -118,10 +118,10 @@ export class SwarmHost extends Resource {
     return this.#peers.size
   }
 
-  peers(folderOfTopic: (topicHex: string) => string | undefined = (t) => this.#topics.get(t)?.folder): PeerInfo[] {
-    return [...this.#peers.entries()].map(([id, { conn, info, connectedAt }]) => {
+  peers(foldersOfPeer: (peerId: string) => string[]): PeerInfo[] {
+    return [...this.#peers.entries()].map(([id, { conn, connectedAt }]) => {
       const raw = conn.rawStream as { bytesReceived?: number; bytesTransmitted?: number; remoteHost?: string; remotePort?: number } | undefined
-      const folders = (info.topics ?? []).map((t) => folderOfTopic(t.toString('hex'))).filter((f): f is string => !!f)
+      const folders = foldersOfPeer(id)
       return {
         id,
         folders,

@@ -68,7 +68,12 @@ export class DaemonClient implements ShoalApi {
     ready.catch(() => {})
     ws.on('open', () => ws.send(JSON.stringify({ id: 1, subscribe: { since } })))
     ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString()) as { event?: ShoalEvent; id?: number; result?: { lastSeq: number; missed: boolean }; error?: { code: string; message: string } }
+      let msg: { event?: ShoalEvent; id?: number; result?: { lastSeq: number; missed: boolean }; error?: { code: string; message: string } }
+      try {
+        msg = JSON.parse(data.toString())
+      } catch {
+        return // the daemon only sends JSON; anything else is ignored rather than crashing the CLI
+      }
       if (msg.event) onEvent(msg.event)
       else if (msg.id === 1 && msg.result) settleReady.resolve(msg.result)
       else if (msg.id === 1 && msg.error) settleReady.reject(toClientError(msg.error))

@@ -109,7 +109,8 @@ export class DaemonServer extends Resource {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: 'Only GET here' } })
       return serveStatic(res, this.opts.staticDir, url.pathname)
     }
-    const method = decodeURIComponent(url.pathname.slice('/api/'.length))
+    // Method names are plain ASCII; no decoding, so a malformed escape is just an unknown method.
+    const method = url.pathname.slice('/api/'.length)
     if (method === 'events' && req.method === 'GET') return this.#getEvents(res, url)
     if (req.method !== 'POST') {
       return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: `Use POST /api/<method> with the params as a JSON body` } })

@@ -21,7 +21,10 @@ const TYPES: Record<string, string> = {
 }
 
 // Keeps other sites from framing the UI and from running injected scripts.
-const PAGE_HEADERS = { 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; frame-ancestors 'none'" }
+const PAGE_HEADERS = {
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; frame-ancestors 'none'"
+}
 
 export const PLACEHOLDER_HTML = `<!doctype html>
 <html lang="en">

@@ -1,0 +1,16 @@
+import { runCli } from './run-cli.ts'
+
+// Entry point of the `shoal` command (bin/shoal.js loads it through tsx).
+
+// `shoal log | head` closes stdout early; that is not an error worth a stack trace.
+process.stdout.on('error', () => {})
+
+const code = await runCli(process.argv.slice(2), {
+  out: (text) => void process.stdout.write(text + '\n'),
+  err: (text) => void process.stderr.write(text + '\n'),
+  progress: process.stderr
+})
+
+// Exit explicitly: a one-shot command must not linger on a keep-alive socket or a timer some
+// library forgot to unref. Wait for stdout first so piped output is complete.
+process.stdout.write('', () => process.exit(code))

@@ -1,0 +1,18 @@
+import type { Command } from './types.ts'
+import { share } from './share.ts'
+import { join } from './join.ts'
+import { remove, pause, resume, rescan } from './folder-ops.ts'
+import { status } from './status.ts'
+import { log } from './log.ts'
+import { restore } from './restore.ts'
+import { peers } from './peers.ts'
+import { settings } from './settings.ts'
+import { run } from './run.ts'
+import { bootstrap } from './bootstrap.ts'
+
+/** Every command, in the order `shoal --help` lists them. */
+export const COMMANDS: Command[] = [share, join, remove, pause, resume, rescan, status, log, restore, peers, settings, run, bootstrap]
+
+export function findCommandByName(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name)
+}

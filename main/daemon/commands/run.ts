@@ -1,0 +1,86 @@
+import type { Command } from './types.ts'
+import { expectArgs, intOption } from '../args.ts'
+import { Engine } from '../../engine/engine.ts'
+import { DaemonServer } from '../server.ts'
+import { DaemonClient } from '../client.ts'
+import { StateLineFilter, eventLine, folderLine } from '../event-lines.ts'
+import { untilSignal } from '../signals.ts'
+import { ShoalError, toShoalError } from '../../../shared/errors.ts'
+import type { ShoalEvent } from '../../../shared/events.ts'
+
+export const run: Command = {
+  name: 'run',
+  usage: 'run [--port N]',
+  summary: 'Run Shoal: sync every folder and serve the API and web UI on 127.0.0.1',
+  details: [
+    'Keeps running until Ctrl-C (SIGINT) or SIGTERM. While it runs, the other commands go',
+    'through it. Logs one line per change, peer and error; --json logs one JSON event per line.',
+    '',
+    'Options:',
+    '  --port N   Port for the API and web UI on 127.0.0.1 (default: any free port)'
+  ].join('\n'),
+  options: { port: { type: 'string' } },
+  async run(ctx) {
+    expectArgs(ctx.args, [], 'run')
+    const port = intOption(ctx.values, 'port', 'run', 0) ?? 0
+    const { global, io } = ctx
+    // Corestore's lock would refuse anyway; this says where the running one is.
+    const running = await DaemonClient.find(global.dataDir)
+    if (running) throw new ShoalError('DATA_DIR_LOCKED', `shoal run is already running for ${global.dataDir} (API at ${running.url})`)
+    const engine = new Engine({
+      dataDir: global.dataDir,
+      network: true,
+      ...(global.bootstrap ? { bootstrap: global.bootstrap } : {}),
+      ...(global.bind !== undefined ? { bind: global.bind } : {})
+    })
+    const server = new DaemonServer({ api: engine, port, dataDir: global.dataDir })
+    const stopping = untilSignal()
+    // A stray rejection deep in the network stack must not take every folder down with it.
+    const onRejection = (err: unknown) => io.err(`internal error (still running): ${(err as Error)?.stack ?? String(err)}`)
+    process.on('unhandledRejection', onRejection)
+    try {
+      await engine.ready()
+      await server.ready().catch((err) => {
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ShoalError('INTERNAL', `Port ${port} on 127.0.0.1 is already in use; choose another with --port`)
+        throw err
+      })
+      const folders = await engine.call('folders.list', {})
+      if (global.json) {
+        io.out(JSON.stringify({ running: true, ...server.info, uiUrl: server.uiUrl, dataDir: global.dataDir, folders }))
+      } else {
+        io.out(`Shoal is running. API and web UI: ${server.uiUrl}`)
+        io.out(`Data: ${global.dataDir}   Network: ${engine.bootstrap.length ? `private DHT via ${engine.bootstrap.join(',')}` : 'public DHT'}${engine.bind ? `, bound to ${engine.bind}` : ''}`)
+        if (folders.length === 0) io.out("No folders yet: 'shoal share <folder>' or 'shoal join <link> <folder>' in another terminal.")
+        for (const f of folders) io.out(folderLine(f))
+      }
+      // Remembered, because a removed folder's last event arrives after the engine forgot it.
+      const names = new Map(folders.map((f) => [f.id, f.name]))
+      const name = (id: string) => {
+        const current = engine.folders.get(id)?.config.name
+        if (current) names.set(id, current)
+        return current ?? names.get(id) ?? id
+      }
+      const filter = new StateLineFilter()
+      const log = (event: ShoalEvent) => {
+        if (global.json) return io.out(JSON.stringify(event))
+        if (!filter.keep(event)) return
+        const line = eventLine(event, name)
+        if (line) io.out(line)
+      }
+      // Startup events (scans, errors of folders that failed to open) first, then live ones; the
+      // log emits synchronously, so nothing falls between the two.
+      for (const event of engine.events.since(0).events) log(event)
+      engine.events.on('event', log)
+      const signal = await stopping
+      engine.events.off('event', log)
+      if (!global.json) io.err(`Stopping (${signal})...`)
+      return 0
+    } catch (err) {
+      throw toShoalError(err)
+    } finally {
+      await server.close().catch((err) => io.err(`closing the API server: ${(err as Error).message}`))
+      await engine.close().catch((err) => io.err(`closing the engine: ${(err as Error).message}`))
+      process.off('unhandledRejection', onRejection)
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import path from 'node:path'
+import type { Command } from './types.ts'
+import { printJson } from './types.ts'
+import { expectArgs } from '../args.ts'
+import { withApi } from '../api-access.ts'
+import { ProgressView } from '../progress.ts'
+
+export const share: Command = {
+  name: 'share',
+  usage: 'share <folder> [--name N]',
+  summary: 'Share a folder read-only; prints the link others join with',
+  details: [
+    'Scans the folder and stores its files as version 1 of a new share, then prints the link.',
+    "Peers get the folder while 'shoal run' runs on this computer (or on a seeding server).",
+    '',
+    'Options:',
+    '  --name N   Name shown for the folder (default: the folder name)'
+  ].join('\n'),
+  options: { name: { type: 'string' } },
+  async run(ctx) {
+    expectArgs(ctx.args, ['folder'], 'share')
+    const abs = path.resolve(ctx.args[0])
+    const name = ctx.values.name as string | undefined
+    const progress = new ProgressView({ stream: ctx.io.progress, enabled: !ctx.global.json })
+    const { info, daemon } = await withApi(ctx.global, async (session) => {
+      // The new folder's id is not known until share returns, so any folder that did not exist
+      // before is the one being scanned.
+      const before = await session.api.call('status', {})
+      const known = new Set(before.folders.map((f) => f.id))
+      const watch = await session.watch(before.lastSeq, (event) => {
+        if (event.type === 'progress' && !known.has(event.folder)) progress.update(`Scanning ${path.basename(abs)}`, event.progress)
+      })
+      try {
+        return { info: await session.api.call('folders.share', { path: abs, ...(name ? { name } : {}) }), daemon: session.daemon }
+      } finally {
+        watch.stop()
+        progress.done()
+      }
+    })
+    if (ctx.global.json) return printJson(ctx.io, info)
+    ctx.io.out(`Sharing ${info.path}\n${info.link}`)
+    if (!daemon) ctx.io.err(`Shoal is not running: start 'shoal run' so others can get this folder.`)
+  }
+}

@@ -1,0 +1,40 @@
+import type { Command } from './types.ts'
+import { printJson } from './types.ts'
+import { expectArgs } from '../args.ts'
+import { withApi } from '../api-access.ts'
+import { formatBytes, percentDone, shortKey, table } from '../format.ts'
+
+export const status: Command = {
+  name: 'status',
+  usage: 'status',
+  summary: 'Show this device, its peers and every folder with its sync state',
+  options: {},
+  async run(ctx) {
+    expectArgs(ctx.args, [], 'status')
+    const { result, daemon } = await withApi(ctx.global, async (session) => ({ result: await session.api.call('status', {}), daemon: session.daemon }))
+    if (ctx.global.json) return printJson(ctx.io, { running: daemon, ...result })
+    ctx.io.out(`Device  ${result.deviceName} (${shortKey(result.device)})`)
+    ctx.io.out(daemon ? `Shoal   running, ${result.peers} peer${result.peers === 1 ? '' : 's'} connected` : `Shoal   not running for ${ctx.global.dataDir} (start 'shoal run' to sync)`)
+    if (result.folders.length === 0) {
+      ctx.io.out(`\nNo folders yet: 'shoal share <folder>' shares one, 'shoal join <link> <folder>' gets one.`)
+      return
+    }
+    const rows = result.folders.map((f) => [
+      f.name,
+      f.kind,
+      // Without the daemon nothing syncs, whatever state the engine found the folder in at open.
+      daemon ? f.state : f.paused ? 'paused' : 'stopped',
+      f.kind === 'follow' && f.remoteVersion > f.version ? `${f.version}/${f.remoteVersion}` : String(f.version),
+      String(f.files),
+      formatBytes(f.bytes),
+      String(f.progress.peers),
+      f.state === 'idle' ? '100%' : f.state === 'syncing' || f.state === 'scanning' ? `${percentDone(f.progress)}%` : '-',
+      f.path
+    ])
+    ctx.io.out('\n' + table(['NAME', 'KIND', 'STATE', 'VERSION', 'FILES', 'SIZE', 'PEERS', 'PROGRESS', 'PATH'], rows))
+    for (const f of result.folders) {
+      if (daemon && f.error) ctx.io.out(`${f.name}: ${f.error}`)
+      if (f.conflicts || f.refused) ctx.io.out(`${f.name}: ${f.conflicts} conflict copies, ${f.refused} refused files (see 'shoal run' log)`)
+    }
+  }
+}

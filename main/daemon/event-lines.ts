@@ -1,0 +1,75 @@
+import type { ShoalEvent } from '../../shared/events.ts'
+import { formatBytes, shortKey } from './format.ts'
+
+// One readable line per event for the `shoal run` log. Progress events are left out: they come
+// several times a second and the state changes (syncing -> idle) already tell the story.
+
+const DIRECTION = { in: 'received', out: 'published', local: 'local' } as const
+
+export function eventLine(event: ShoalEvent, folderName: (id: string) => string): string | null {
+  const time = new Date(event.time).toTimeString().slice(0, 8)
+  const where = (id: string | undefined) => (id ? `[${folderName(id)}] ` : '')
+  const text = describe(event, where)
+  return text === null ? null : `${time} ${text}`
+}
+
+function describe(event: ShoalEvent, where: (id: string | undefined) => string): string | null {
+  switch (event.type) {
+    case 'folder-added':
+      return `${where(event.folder)}folder added`
+    case 'folder-removed':
+      return `${where(event.folder)}folder removed (its files stay)`
+    case 'folder-state':
+      return `${where(event.folder)}${event.state}${event.state === 'idle' ? ` at version ${event.version}` : ''}${event.error ? `: ${event.error}` : ''}`
+    case 'progress':
+      return null
+    case 'peer-joined':
+      return `${where(event.folder)}peer ${shortKey(event.peer)} connected`
+    case 'peer-left':
+      return `${where(event.folder)}peer ${shortKey(event.peer)} disconnected`
+    case 'file-changed': {
+      const detail =
+        event.action === 'renamed' && event.detail ? ` (from ${event.detail})` : event.action === 'conflict' && event.detail ? ` (local copy kept as ${event.detail})` : event.detail ? ` (${event.detail})` : ''
+      return `${where(event.folder)}${event.action} ${event.path}${detail}, ${DIRECTION[event.direction]}`
+    }
+    case 'error':
+      return `${where(event.folder)}error ${event.code}: ${event.message}`
+    case 'warning':
+      return `${where(event.folder)}warning: ${event.message}`
+    default:
+      return null
+  }
+}
+
+export function folderLine(f: { name: string; kind: string; state: string; path: string; files: number; bytes: number; version: number }): string {
+  return `  ${f.kind.padEnd(7)}  ${f.name}  ${f.path}  (${f.state}, version ${f.version}, ${f.files} files, ${formatBytes(f.bytes)})`
+}
+
+/**
+ * Drops state lines that say nothing new: a publisher rescans every minute (scanning -> idle at the
+ * same version), and a follower flips between waiting and idle as peers come and go.
+ */
+export class StateLineFilter {
+  #last = new Map<string, { state: string; idleVersion: number | null; scanned: boolean }>()
+
+  keep(event: ShoalEvent): boolean {
+    if (event.type === 'folder-removed') this.#last.delete(event.folder)
+    if (event.type !== 'folder-state') return true
+    const last = this.#last.get(event.folder) ?? { state: '', idleVersion: null, scanned: false }
+    this.#last.set(event.folder, last)
+    if (event.state === 'scanning') {
+      const first = !last.scanned
+      last.scanned = true
+      return first
+    }
+    if (event.state === 'idle') {
+      const changed = last.idleVersion !== event.version || last.state !== 'idle'
+      last.idleVersion = event.version
+      last.state = 'idle'
+      return changed
+    }
+    const changed = last.state !== event.state || event.state === 'error'
+    last.state = event.state
+    return changed
+  }
+}

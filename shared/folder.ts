@@ -48,7 +48,9 @@ export const VersionChange = z.object({
   path: z.string(),
   size: z.number().nonnegative().optional(),
   mtime: z.number().optional(),
-  hash: z.string().optional()
+  hash: z.string().optional(),
+  /** When the publisher committed this version. */
+  time: z.number().optional()
 })
 export type VersionChange = z.infer<typeof VersionChange>
 

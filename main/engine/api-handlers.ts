@@ -50,7 +50,15 @@ export const handlers: Handlers = {
   'folders.share': async (engine, { path: p, name }) => {
     const abs = await requireDirectory(p, false)
     const folder = await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'publish', key: '' })
-    await (folder as PublishFolder).firstScan
+    const publisher = folder as PublishFolder
+    if (engine.opts.network === false) await publisher.publishOnce()
+    else await publisher.firstScan
+    if (publisher.state === 'error') {
+      // Sharing failed (unreadable folder, full disk...): say why and keep nothing half-configured.
+      const message = publisher.error ?? 'the first scan failed'
+      await engine.removeFolder(publisher.id).catch(() => {})
+      throw new ShoalError('INTERNAL', `Could not share ${abs}: ${message}`)
+    }
     return folder.info()
   },
 

@@ -5,6 +5,7 @@ import type Hyperdrive from 'hyperdrive'
 import type { Change } from './scanner.ts'
 import type { IndexEntry } from './local-index.ts'
 import type { FileMetadata } from './drive-metadata.ts'
+import { COMMIT_KEY, type CommitMarker } from './history.ts'
 
 // Publisher side: turns a list of local changes into one atomic drive batch. Content blocks are
 // appended as files are read; the index entries become visible to peers together at flush().
@@ -133,6 +134,9 @@ export async function commitChanges(drive: Hyperdrive, root: string, changes: Ch
       }
       results.push({ change, entry: stored })
     }
+    // The marker closes the batch: its position is the version number users see (history.ts).
+    const marker: CommitMarker = { time: Date.now(), changes: results.filter((r) => !r.skipped && r.change.type !== 'touch').length }
+    if (marker.changes > 0) await batch.db.put(COMMIT_KEY, marker)
     await batch.flush()
   } catch (err) {
     await batch.close().catch(() => {})

@@ -6,6 +6,7 @@ import { Resource } from './resource.ts'
 import { EventLog } from './event-log.ts'
 import { SwarmHost } from './swarm-host.ts'
 import { dataPaths } from './data-dir.ts'
+import { parseBootstrap } from './network.ts'
 import { loadConfig, saveConfig, type EngineConfig, type FolderConfig } from './config.ts'
 import type { SyncFolder, FolderContext } from './folder.ts'
 import { PublishFolder } from './folder-publish.ts'
@@ -64,6 +65,7 @@ export class Engine extends Resource implements ShoalApi {
   protected async _open(): Promise<void> {
     await fs.mkdir(this.opts.dataDir, { recursive: true })
     this.config = await loadConfig(this.paths.config)
+    parseBootstrap(this.bootstrap) // a bad entry is the user's to fix: say which one, before anything opens
     this.store = new Corestore(this.paths.store)
     try {
       await this.store.ready()
@@ -116,7 +118,8 @@ export class Engine extends Resource implements ShoalApi {
       events: this.events,
       stateDir: this.paths.folderState(config.id),
       deviceName: this.config.deviceName,
-      rescanIntervalMs: this.opts.rescanIntervalMs ?? 60_000
+      rescanIntervalMs: this.opts.rescanIntervalMs ?? 60_000,
+      network: this.opts.network !== false
     }
     const folder = new FOLDER_KINDS[config.kind](config, ctx)
     this.folders.set(config.id, folder)

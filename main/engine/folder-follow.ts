@@ -54,6 +54,10 @@ export class FollowFolder extends SyncFolder {
       this.fail(new ShoalError('FOLDER_MISSING', `Folder ${this.config.path} is missing or not a folder; nothing will be written until it is back (reconnect the disk, or remove and join again).`))
       return
     }
+    if (!this.ctx.network) {
+      this.setState('stopped')
+      return
+    }
     this.setState('waiting')
     this.ctx.swarm.join(this.drive.discoveryKey, this.id, { server: true, client: true }).catch((err) => this.fail(err))
     this.#loop = this.#run()
@@ -78,9 +82,10 @@ export class FollowFolder extends SyncFolder {
           this.#recheck = false
           this.#applied = 0
         }
-        if (this.drive.version > this.#applied) {
+        // core.length, not drive.version: an empty reader reports version 1 before it knows anything.
+        if (this.drive.core.length > this.#applied) {
           this.#upToDate = false
-          await this.#applyUpTo(this.drive.version)
+          await this.#applyUpTo(this.drive.core.length)
           continue
         }
         if (this.peers > 0 && !this.#upToDate) {
@@ -222,10 +227,6 @@ export class FollowFolder extends SyncFolder {
   /** A receiver's folder mirrors the publisher, so an old version is written where the user says. */
   async restore(drivePath: string, version: number, to?: string): Promise<{ path: string; bytes: number }> {
     if (!to) throw new ShoalError('BAD_REQUEST', `${this.config.path} is a read-only copy: choose where to save the old version (--to FILE)`)
-    const { data, entry } = await this.readAt(drivePath, version)
-    const target = path.resolve(to)
-    await fs.mkdir(path.dirname(target), { recursive: true })
-    await writeFileAtomic(path.dirname(target), path.basename(target), data, { executable: entry.value.executable })
-    return { path: target, bytes: data.length }
+    return this.restoreTo(drivePath, version, to)
   }
 }

@@ -32,9 +32,18 @@ export class PublishFolder extends SyncFolder {
     this.index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
     await this.index.ready()
     this.#updateTotals()
-    this.ctx.swarm.join(this.drive.discoveryKey, this.id, { server: true, client: true }).catch(() => {})
+    if (this.ctx.network) this.ctx.swarm.join(this.drive.discoveryKey, this.id, { server: true, client: true }).catch((err) => this.fail(err))
     if (this.config.paused) this.setState('paused')
-    else this.firstScan = this.#start()
+    else if (this.ctx.network) this.firstScan = this.#start()
+    else this.setState('stopped') // a one-shot command: don't rescan every folder for nothing
+  }
+
+  /** Scans and publishes once without going online (sharing from the CLI with no daemon running). */
+  async publishOnce(): Promise<void> {
+    await this.#checkFolder()
+    this.ignore = await IgnoreRules.load(this.config.path)
+    await this.#enqueue(() => this.#fullScan())
+    if (this.state === 'error') throw new ShoalError('INTERNAL', this.error ?? 'scan failed')
   }
 
   protected async _close(): Promise<void> {
@@ -51,7 +60,7 @@ export class PublishFolder extends SyncFolder {
       await this.#checkFolder()
       this.ignore = await IgnoreRules.load(this.config.path)
       await this.#enqueue(() => this.#fullScan())
-      if (this.closing || this.config.paused) return
+      if (this.closing || this.config.paused || !this.ctx.network) return
       this.#watcher = new FolderWatcher({
         root: this.config.path,
         ignore: this.ignore!,
@@ -188,16 +197,12 @@ export class PublishFolder extends SyncFolder {
 
   /** Puts the content of `drivePath` at `version` back into the folder (the watcher then publishes it). */
   async restore(drivePath: string, version: number, to?: string): Promise<{ path: string; bytes: number }> {
+    if (to) return this.restoreTo(drivePath, version, to)
     const { data, entry } = await this.readAt(drivePath, version)
-    const meta = entry.value.metadata ?? {}
-    if (to) {
-      const target = path.resolve(to)
-      await writeFileAtomic(path.dirname(target), path.basename(target), data, { executable: entry.value.executable })
-      return { path: target, bytes: data.length }
-    }
     const rel = drivePath.replace(/^\/+/, '')
-    await writeFileAtomic(this.config.path, rel, data, { executable: entry.value.executable, ...(meta.mtime ? {} : {}) })
+    await writeFileAtomic(this.config.path, rel, data, { executable: entry.value.executable })
     this.fileEvent(drivePath, 'restored', 'local', `version ${version}`)
+    // Publish the restored content as a new version right away (the watcher would, a bit later).
     await this.#enqueue(() => this.#partialScan([drivePath]))
     return { path: path.join(this.config.path, rel), bytes: data.length }
   }

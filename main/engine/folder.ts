@@ -1,4 +1,7 @@
+import fs from 'node:fs/promises'
+import nodePath from 'node:path'
 import Hyperdrive from 'hyperdrive'
+import { writeFileAtomic } from './safe-write.ts'
 import type Corestore from 'corestore'
 import { Resource } from './resource.ts'
 import { RateMeter } from './rate-meter.ts'
@@ -20,6 +23,8 @@ export interface FolderContext {
   stateDir: string
   deviceName: string
   rescanIntervalMs: number
+  /** False for one-shot commands that only change configuration: folders do not go online. */
+  network: boolean
 }
 
 // What every folder kind shares: its drive, state, progress and events. The kinds
@@ -72,8 +77,9 @@ export abstract class SyncFolder extends Resource {
     return this.drive?.core?.peers?.length ?? 0
   }
 
+  /** Latest length known of the drive (0 while a receiver has not heard from any peer). */
   get remoteVersion(): number {
-    return this.drive?.version ?? 0
+    return this.drive?.core?.length ?? 0
   }
 
   info(): FolderInfo {
@@ -164,12 +170,25 @@ export abstract class SyncFolder extends Resource {
   abstract resume(): Promise<void>
   abstract rescan(): Promise<void>
 
+  /** Writes `path` as it was at `version` to a file of the user's choice (never into the folder). */
+  async restoreTo(drivePath: string, version: number, to: string): Promise<{ path: string; bytes: number }> {
+    const { data, entry } = await this.readAt(drivePath, version)
+    const target = nodePath.resolve(to)
+    await fs.mkdir(nodePath.dirname(target), { recursive: true })
+    await writeFileAtomic(nodePath.dirname(target), nodePath.basename(target), data, { executable: entry.value.executable })
+    return { path: target, bytes: data.length }
+  }
+
   /** Content of `path` as it was at `version`; throws FILE_NOT_FOUND / VERSION_NOT_FOUND. */
   async readAt(path: string, version: number): Promise<{ data: Buffer; entry: Hyperdrive.Entry }> {
     if (version > this.drive.version) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} does not exist yet (latest is ${this.drive.version})`)
     const snapshot = this.drive.checkout(version)
     try {
-      const entry = await snapshot.entry(path, { timeout: 15_000 })
+      const entry = await snapshot.entry(path, { timeout: 15_000 }).catch((err) => {
+        // A position inside a publisher's batch is not a consistent snapshot.
+        if (err instanceof ShoalError) throw err
+        throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} cannot be read (${(err as Error).message}); use a version listed by 'shoal log'`)
+      })
       if (!entry || !entry.value.blob) throw new ShoalError('FILE_NOT_FOUND', `${path} does not exist at version ${version}`)
       const data = await snapshot.get(path, { timeout: 30_000 })
       if (!data) throw new ShoalError('FILE_NOT_FOUND', `${path} has no content at version ${version}`)

@@ -2,38 +2,83 @@ import type Hyperdrive from 'hyperdrive'
 import type { VersionChange } from '../../shared/folder.ts'
 import { readMetadata } from './drive-metadata.ts'
 
-// Every change to a drive is one version (the length of its index after the change). The log reads
-// the index's history newest first; "added" vs "changed" is told by looking one version back.
-const FILES_PREFIX = 'files\x00'
+// A version is what a publisher committed in one batch. Each batch ends with a commit marker
+// (outside Hyperdrive's 'files' key space, so file listings and diffs never see it); its position
+// is the version number, and only such positions are consistent snapshots (a checkout in the
+// middle of a batch is not). Drives without markers fall back to one version per entry.
+
+export const COMMIT_KEY = 'shoal\u0000commit'
+const FILES_PREFIX = 'files\u0000'
+
+export interface CommitMarker {
+  time: number
+  changes: number
+}
+
+interface HistoryNode {
+  seq: number
+  key: string
+  type: 'put' | 'del'
+  value: (Hyperdrive.EntryValue & Partial<CommitMarker>) | null
+}
+
+interface Group {
+  version: number
+  time?: number
+  nodes: HistoryNode[]
+}
 
 export async function readVersionLog(drive: Hyperdrive, opts: { limit: number; path?: string }): Promise<VersionChange[]> {
   const out: VersionChange[] = []
   const filter = opts.path ? '/' + opts.path.replace(/^\/+/, '') : null
-  const stream = drive.db.createHistoryStream({ reverse: true, gte: 1 })
-  for await (const raw of stream as AsyncIterable<{ seq: number; key: string; type: 'put' | 'del'; value: Hyperdrive.EntryValue | null }>) {
-    // Hyperdrive keeps file entries under a 'files' sub-encoding; raw history keys carry that prefix.
-    const sep = raw.key.indexOf(FILES_PREFIX)
-    if (sep !== 0) continue
-    const node = { ...raw, key: raw.key.slice(FILES_PREFIX.length) }
-    if (filter && node.key !== filter && !node.key.startsWith(filter + '/')) continue
-    const version = node.seq + 1
-    if (node.type === 'del') {
-      out.push({ version, action: 'deleted', path: node.key })
-    } else {
-      const before = drive.checkout(node.seq)
-      const existed = await before.entry(node.key, { wait: false }).catch(() => null)
-      await before.close().catch(() => {})
-      const meta = readMetadata({ seq: node.seq, key: node.key, value: node.value! })
-      out.push({
-        version,
-        action: existed ? 'changed' : 'added',
-        path: node.key,
-        size: node.value?.blob?.byteLength ?? 0,
-        ...(meta.mtime ? { mtime: meta.mtime } : {}),
-        ...(meta.hash ? { hash: meta.hash } : {})
-      })
+  let group: Group | null = null
+  let marked = false
+
+  // Labels a finished group's changes; `before` is the version just before the group.
+  const finish = async (before: number) => {
+    if (!group) return
+    const snapshot = drive.checkout(Math.max(1, before))
+    try {
+      for (const node of group.nodes) {
+        if (out.length >= opts.limit) break
+        const base = { version: group.version, path: node.key, ...(group.time ? { time: group.time } : {}) }
+        if (node.type === 'del') {
+          out.push({ ...base, action: 'deleted' })
+          continue
+        }
+        const existed = before > 1 ? await snapshot.entry(node.key, { wait: false }).catch(() => null) : null
+        const meta = readMetadata({ seq: node.seq, key: node.key, value: node.value! })
+        out.push({
+          ...base,
+          action: existed ? 'changed' : 'added',
+          size: node.value?.blob?.byteLength ?? 0,
+          ...(meta.mtime ? { mtime: meta.mtime } : {}),
+          ...(meta.hash ? { hash: meta.hash } : {})
+        })
+      }
+    } finally {
+      await snapshot.close().catch(() => {})
     }
-    if (out.length >= opts.limit) break
+    group = null
   }
+
+  for await (const raw of drive.db.createHistoryStream({ reverse: true, gte: 1 }) as AsyncIterable<HistoryNode>) {
+    if (out.length >= opts.limit) break
+    if (raw.key === COMMIT_KEY) {
+      await finish(raw.seq + 1)
+      marked = true
+      group = { version: raw.seq + 1, ...(raw.value?.time ? { time: raw.value.time } : {}), nodes: [] }
+      continue
+    }
+    if (!raw.key.startsWith(FILES_PREFIX)) continue
+    const node = { ...raw, key: raw.key.slice(FILES_PREFIX.length) }
+    if (!marked) {
+      // No markers (yet) above this point: every entry is its own version.
+      await finish(raw.seq + 1)
+      group = { version: raw.seq + 1, nodes: [] }
+    }
+    if (!filter || node.key === filter || node.key.startsWith(filter + '/')) group!.nodes.push(node)
+  }
+  await finish(1)
   return out
 }

@@ -76,6 +76,8 @@ declare module 'hyperdrive' {
       del(name: string): Promise<void>
       createWriteStream(name: string, opts?: { executable?: boolean; metadata?: unknown; dedup?: boolean }): Writable
       entry(name: string): Promise<Entry | null>
+      /** The underlying Hyperbee batch (keys outside 'files' are invisible to file listings). */
+      db: { put(key: string, value: unknown): Promise<void> }
       flush(): Promise<void>
       close(): Promise<void>
     }

@@ -148,4 +148,25 @@ describe('publish and follow', () => {
     expect(await fs.readFile(path.join(src, 'notes.txt'), 'utf8')).toBe('first draft')
     await waitFor('restored content reaches the receiver', async () => (await fs.readFile(path.join(dst, 'notes.txt'), 'utf8')) === 'first draft')
   })
+
+  it('numbers versions by commit, so every listed version restores, whatever file of the batch', async () => {
+    const src = path.join(net.tmp, 'src')
+    await writeFiles(src, { 'a.txt': 'a1', 'sub/b.txt': 'b1', 'c.txt': 'c1' })
+    const a = await net.engine('a')
+    const shared = await a.call('folders.share', { path: src })
+    await writeFiles(src, { 'a.txt': 'a2' })
+    await fs.rm(path.join(src, 'c.txt'))
+    await a.call('folders.rescan', { folder: shared.id })
+    const log = await a.call('versions.log', { folder: shared.id })
+    const versions = [...new Set(log.map((v) => v.version))]
+    expect(versions).toHaveLength(2)
+    expect(log.filter((v) => v.version === versions[0]).map((v) => `${v.action} ${v.path}`).sort()).toEqual(['changed /a.txt', 'deleted /c.txt'])
+    expect(log.filter((v) => v.version === versions[1]).map((v) => `${v.action} ${v.path}`).sort()).toEqual(['added /a.txt', 'added /c.txt', 'added /sub/b.txt'])
+    for (const [file, content] of [['a.txt', 'a1'], ['sub/b.txt', 'b1'], ['c.txt', 'c1']]) {
+      const to = path.join(net.tmp, 'out', file)
+      await a.call('versions.restore', { folder: shared.id, path: file, version: versions[1], to })
+      expect(await fs.readFile(to, 'utf8')).toBe(content)
+    }
+    await expect(a.call('versions.restore', { folder: shared.id, path: 'a.txt', version: 99_999 })).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND' })
+  })
 })

@@ -3,6 +3,7 @@ import { expectArgs, intOption } from '../args.ts'
 import { Engine } from '../../engine/engine.ts'
 import { DaemonServer } from '../server.ts'
 import { DaemonClient } from '../client.ts'
+import { builtUiDir } from '../ui-dir.ts'
 import { StateLineFilter, eventLine, folderLine } from '../event-lines.ts'
 import { untilSignal } from '../signals.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
@@ -33,7 +34,8 @@ export const run: Command = {
       ...(global.bootstrap ? { bootstrap: global.bootstrap } : {}),
       ...(global.bind !== undefined ? { bind: global.bind } : {})
     })
-    const server = new DaemonServer({ api: engine, port, dataDir: global.dataDir })
+    const staticDir = builtUiDir()
+    const server = new DaemonServer({ api: engine, port, dataDir: global.dataDir, ...(staticDir ? { staticDir } : {}) })
     const stopping = untilSignal()
     // A stray rejection deep in the network stack must not take every folder down with it.
     const onRejection = (err: unknown) => io.err(`internal error (still running): ${(err as Error)?.stack ?? String(err)}`)
@@ -49,6 +51,7 @@ export const run: Command = {
         io.out(JSON.stringify({ running: true, ...server.info, uiUrl: server.uiUrl, dataDir: global.dataDir, folders }))
       } else {
         io.out(`Shoal is running. API and web UI: ${server.uiUrl}`)
+        if (!staticDir) io.out("(The web UI is not built yet: run 'npm run build:ui' and reload.)")
         io.out(`Data: ${global.dataDir}   Network: ${engine.bootstrap.length ? `private DHT via ${engine.bootstrap.join(',')}` : 'public DHT'}${engine.bind ? `, bound to ${engine.bind}` : ''}`)
         if (folders.length === 0) io.out("No folders yet: 'shoal share <folder>' or 'shoal join <link> <folder>' in another terminal.")
         for (const f of folders) io.out(folderLine(f))

@@ -24,6 +24,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 export interface PeerStats {
   peakRss: number
+  /** Peak since the previous stats(true). */
+  phasePeak: number
   rss: number
   heapUsed: number
   external: number
@@ -32,8 +34,6 @@ export interface PeerStats {
 }
 
 export interface PeerOptions {
-  /** Directory for a V8 CPU profile (node --cpu-prof), written when the peer exits. */
-  cpuProfDir?: string
   verbose?: boolean
 }
 
@@ -48,8 +48,7 @@ export class Peer {
 
   constructor(name: string, opts: PeerOptions = {}) {
     this.name = name
-    const prof = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir, '--cpu-prof-name', `${name}.cpuprofile`] : []
-    this.child = spawn(process.execPath, ['--import', 'tsx', ...prof, path.join(here, 'peer.ts')], {
+    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'peer.ts')], {
       cwd: repoRoot,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc']
     })
@@ -103,17 +102,22 @@ export class Peer {
     return this.request('waitSynced', { folder, files, bytes, timeoutMs })
   }
 
-  stats(): Promise<PeerStats> {
-    return this.request('stats')
+  stats(reset = false): Promise<PeerStats> {
+    return this.request('stats', { reset })
   }
 
-  /** Closes the engine and exits normally (so a CPU profile gets written); kills it if that hangs. */
+  /** Closes the engine and exits; kills the process if that hangs. */
   async stop(timeoutMs = 20_000): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return
     this.request('exit').catch(() => {})
     const timer = setTimeout(() => this.kill(), timeoutMs)
     await this.#exited
     clearTimeout(timer)
+  }
+
+  /** Starts a CPU profile of the peer's main thread; profile(file) stops it and writes it there. */
+  profile(file?: string): Promise<void> {
+    return this.request('profile', file ? { on: false, file } : { on: true })
   }
 
   kill(): void {

@@ -1,6 +1,8 @@
 // One benchmark peer: a child process running one Engine, driven by the parent over the
 // child_process IPC channel. Requests: { id, cmd, args }; replies: { id, ok, result | error };
 // forwarded engine events: { event }.
+import fs from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
 import { Engine } from '../../main/engine/engine.ts'
 import type { MethodName } from '../../shared/api.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
@@ -19,21 +21,42 @@ const send = (msg: unknown) => process.send!(msg)
 
 let engine: Engine | null = null
 let peakRss = process.memoryUsage().rss
+let phasePeak = peakRss // peak since the last stats({ reset: true })
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss)
+  const rss = process.memoryUsage().rss
+  peakRss = Math.max(peakRss, rss)
+  phasePeak = Math.max(phasePeak, rss)
 }, 100)
 sampler.unref()
 
-// Always forwarded (rare and useful for stage timing); 'file-changed' only when asked (5,000 files
+// Always forwarded (rare or throttled, and useful for stage timing); 'file-changed' only when asked (5,000 files
 // would mean 5,000 IPC messages during the measured sync).
-const forwarded = new Set<string>(['folder-state', 'peer-joined', 'peer-left', 'error'])
+const forwarded = new Set<string>(['folder-state', 'progress', 'peer-joined', 'peer-left', 'error'])
 let warnings = 0
 const waiters = new Set<() => void>()
+let profiler: Session | null = null
 
 function onEvent(e: ShoalEvent): void {
   if (e.type === 'warning' && warnings++ < 5) send({ event: e })
   if (forwarded.has(e.type)) send({ event: e })
-  for (const check of waiters) check()
+  if (e.type === 'folder-state' || e.type === 'progress') for (const check of waiters) check()
+}
+
+/** CPU profile of one phase (V8 sampling profiler over the inspector), written as .cpuprofile. */
+async function profile(args: { on: boolean; file?: string }): Promise<void> {
+  if (args.on) {
+    profiler = new Session()
+    profiler.connect()
+    await profiler.post('Profiler.enable')
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 })
+    await profiler.post('Profiler.start')
+    return
+  }
+  if (!profiler) return
+  const { profile: data } = await profiler.post('Profiler.stop')
+  profiler.disconnect()
+  profiler = null
+  if (args.file) await fs.writeFile(args.file, JSON.stringify(data))
 }
 
 /** Resolves once the folder is idle and holds exactly the expected number of files and bytes. */
@@ -47,12 +70,12 @@ function waitSynced(args: { folder: string; files: number; bytes: number; timeou
       if (err) reject(err)
       else resolve(value)
     }
+    // Plain fields, not info(): info() computes rates and links, too costly to call every 10 ms.
     const check = () => {
       const f = e.folders.get(args.folder)
       if (!f) return done(new Error(`no folder ${args.folder}`))
-      const info = f.info()
-      if (info.state === 'error') return done(new Error(`folder error: ${info.error}`))
-      if (info.state === 'idle' && info.files === args.files && info.bytes === args.bytes && info.version === info.remoteVersion) done(null, { at: Date.now(), info })
+      if (f.state === 'error') return done(new Error(`folder error: ${f.error}`))
+      if (f.state === 'idle' && f.files === args.files && f.bytes === args.bytes && f.version >= f.remoteVersion) done(null, { at: Date.now() })
     }
     const poll = setInterval(check, 10)
     const timer = setTimeout(() => {
@@ -82,17 +105,20 @@ async function handle(req: Request): Promise<unknown> {
       return null
     case 'waitSynced':
       return waitSynced(req.args)
+    case 'profile':
+      return profile(req.args)
     case 'stats': {
       const mem = process.memoryUsage()
       peakRss = Math.max(peakRss, mem.rss)
+      const peak = Math.max(phasePeak, mem.rss)
+      if (req.args?.reset) phasePeak = mem.rss
       const cpu = process.cpuUsage()
-      return { peakRss, rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, cpuMs: (cpu.user + cpu.system) / 1000, warnings }
+      return { peakRss, phasePeak: peak, rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, cpuMs: (cpu.user + cpu.system) / 1000, warnings }
     }
     case 'close':
     case 'exit':
       await engine?.close()
       engine = null
-      // Exiting normally (not by a signal) lets --cpu-prof write its profile.
       if (req.cmd === 'exit') setTimeout(() => process.exit(0), 20)
       return null
     default:

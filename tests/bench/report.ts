@@ -1,0 +1,128 @@
+// Result shape of the sync benchmark, its targets, and the human-readable table.
+import type { PeerStats } from './peer-client.ts'
+
+export interface PhaseCpu {
+  phase: string
+  wallMs: number
+  publisherCpuMs: number
+  receiverCpuMs: number
+  publisherPeakRss: number
+  receiverPeakRss: number
+  /** V8 heap in use at the end of the phase (the rest of RSS is native: RocksDB, buffers, code). */
+  publisherHeap: number
+  receiverHeap: number
+}
+
+export interface BenchResult {
+  machine: { cores: number; cpu: string; node: string; platform: string; memGiB: number; loadStart: number; loadEnd: number }
+  dataset: { files: number; bytes: number; small: number; medium: number; largeMiB: number; tinyFiles: number; seed: number }
+  generateMs: number
+  cpMs: number
+  cpRunsMs: number[]
+  syncAfterCpMs: number
+  scanOnlyMs: number
+  publishMs: number
+  initialSyncMs: number
+  /** Stages inside publish and initial sync, from the peers' own events (ms; null = not seen). */
+  stages: Record<string, number | null>
+  verified: boolean
+  verifyDetail: string
+  rescanDatasetMs: number[]
+  publishTinyMs: number
+  rescanTinyMs: number[]
+  editMs: number[]
+  publisher: PeerStats | null
+  receiver: PeerStats | null
+  phases: PhaseCpu[]
+}
+
+export const LIMITS = { syncVsCp: 2, rescanTinyMs: 1000, editP50Ms: 300, rssBytes: 250 * 1024 * 1024 }
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
+}
+
+export const median = (values: number[]) => percentile(values, 50)
+
+export interface Target {
+  name: string
+  value: string
+  limit: string
+  pass: boolean
+}
+
+export function summarize(r: BenchResult) {
+  const syncVsCp = r.initialSyncMs / r.cpMs
+  const publishPlusSyncVsCp = (r.publishMs + r.initialSyncMs) / r.cpMs
+  const editP50 = percentile(r.editMs, 50)
+  const editP99 = percentile(r.editMs, 99)
+  const rescanTiny = median(r.rescanTinyMs)
+  const peak = Math.max(r.publisher?.peakRss ?? 0, r.receiver?.peakRss ?? 0)
+  const targets: Target[] = [
+    { name: 'initial sync within 2x of cp -r', value: `${syncVsCp.toFixed(2)}x`, limit: `<= ${LIMITS.syncVsCp}x`, pass: syncVsCp <= LIMITS.syncVsCp && r.verified },
+    { name: `rescan of ${r.dataset.tinyFiles} files`, value: ms(rescanTiny), limit: `< ${ms(LIMITS.rescanTinyMs)}`, pass: rescanTiny < LIMITS.rescanTinyMs },
+    { name: 'edit-to-peer p50', value: ms(editP50), limit: `< ${ms(LIMITS.editP50Ms)}`, pass: editP50 < LIMITS.editP50Ms },
+    { name: 'peak RSS per process', value: mib(peak), limit: `< ${mib(LIMITS.rssBytes)}`, pass: peak > 0 && peak < LIMITS.rssBytes }
+  ]
+  return { syncVsCp, publishPlusSyncVsCp, editP50, editP99, rescanTiny, rescanDataset: median(r.rescanDatasetMs), targets }
+}
+
+export function ms(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '-'
+  return v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(bytes >= 100 * 1024 * 1024 ? 0 : 1)} MiB`
+}
+
+const rate = (bytes: number, msValue: number) => `${(bytes / 1e6 / (msValue / 1000)).toFixed(0)} MB/s`
+
+export function header(r: BenchResult): string {
+  const d = r.dataset
+  return (
+    `Shoal sync benchmark | ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memGiB.toFixed(0)} GiB RAM, node ${r.machine.node}, ${r.machine.platform}\n` +
+    `load average (1 min) at start ${r.machine.loadStart.toFixed(2)}, at end ${r.machine.loadEnd.toFixed(2)}${r.machine.loadStart > r.machine.cores * 0.5 ? '  << other work on this machine: numbers are noisy' : ''}\n` +
+    `data set: ${d.files} files, ${mib(d.bytes)} (${d.small} small 1-16 KiB, ${d.medium} medium 1-8 MiB, ${d.largeMiB} MiB large; seed ${d.seed}); rescan set: ${d.tinyFiles} tiny files`
+  )
+}
+
+export function renderTable(r: BenchResult): string {
+  const s = summarize(r)
+  const b = r.dataset.bytes
+  const rows: Array<[string, string, string]> = [
+    ['cp -r (baseline, median of 3)', ms(r.cpMs), `${rate(b, r.cpMs)}; runs ${r.cpRunsMs.map((v) => ms(v)).join(', ')}; sync afterwards ${ms(r.syncAfterCpMs)}`],
+    ['scan only (hash pass, in-process)', ms(r.scanOnlyMs), 'engine scanner, empty index'],
+    ['publish (share: scan + import)', ms(r.publishMs), rate(b, r.publishMs)],
+    ['initial sync (join -> complete)', ms(r.initialSyncMs), rate(b, r.initialSyncMs)],
+    ['verified (sha256 of every file)', r.verified ? 'yes' : 'NO', r.verifyDetail],
+    ['rescan, no change (data set)', ms(s.rescanDataset), `runs ${r.rescanDatasetMs.map((v) => ms(v)).join(', ')}`],
+    [`publish ${r.dataset.tinyFiles} tiny files`, ms(r.publishTinyMs), ''],
+    [`rescan, no change (${r.dataset.tinyFiles} files)`, ms(s.rescanTiny), `runs ${r.rescanTinyMs.map((v) => ms(v)).join(', ')}`],
+    [`edit-to-peer latency (${r.editMs.length} edits)`, `p50 ${ms(s.editP50)}`, `p99 ${ms(s.editP99)}, min ${ms(Math.min(...r.editMs))}`],
+    ['peak RSS publisher', r.publisher ? mib(r.publisher.peakRss) : '-', r.publisher ? `cpu ${ms(r.publisher.cpuMs)} total; includes ~30 MiB of the tsx loader` : ''],
+    ['peak RSS receiver', r.receiver ? mib(r.receiver.peakRss) : '-', r.receiver ? `cpu ${ms(r.receiver.cpuMs)} total; includes ~30 MiB of the tsx loader` : ''],
+    ['initial sync / cp -r', `${s.syncVsCp.toFixed(2)}x`, ''],
+    ['(publish + sync) / cp -r', `${s.publishPlusSyncVsCp.toFixed(2)}x`, '']
+  ]
+  const w0 = Math.max(...rows.map((x) => x[0].length))
+  const w1 = Math.max(...rows.map((x) => x[1].length))
+  const lines = [header(r), '', ...rows.map(([a, v, c]) => `${a.padEnd(w0)}  ${v.padStart(w1)}  ${c}`)]
+  lines.push('', 'Stages (from the peers\' events):')
+  for (const [k, v] of Object.entries(r.stages)) lines.push(`  ${k.padEnd(w0 - 2)}  ${ms(v).padStart(w1)}`)
+  lines.push('', 'Per phase: wall time; CPU time, peak RSS / JS heap at end, of publisher | receiver:')
+  for (const p of r.phases) {
+    const side = (cpu: number, rss: number, heap: number) => `${ms(cpu).padStart(7)} ${mib(rss).padStart(8)} / ${mib(heap).padStart(8)}`
+    lines.push(`  ${p.phase.padEnd(w0 - 2)}  ${ms(p.wallMs).padStart(w1)}  pub ${side(p.publisherCpuMs, p.publisherPeakRss, p.publisherHeap)} | recv ${side(p.receiverCpuMs, p.receiverPeakRss, p.receiverHeap)}`)
+  }
+  lines.push('', 'Targets:')
+  const t0 = Math.max(...s.targets.map((t) => t.name.length))
+  for (const t of s.targets) lines.push(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(t0)}  ${t.value.padStart(9)}  (${t.limit})`)
+  return lines.join('\n')
+}
+
+export function toJson(r: BenchResult): string {
+  return JSON.stringify({ ...r, summary: summarize(r) }, null, 2)
+}

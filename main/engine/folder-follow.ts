@@ -120,7 +120,11 @@ export class FollowFolder extends SyncFolder {
   async #applyUpTo(target: number): Promise<void> {
     this.setState('syncing')
     const snapshot = this.drive.checkout(target)
+    // Fetch the file index in bulk first: walking the diff over a sparse index would otherwise
+    // wait one round trip per tree node (3.7 s for 5,000 files on loopback).
+    const index = this.drive.core.download({ start: 0, end: target })
     try {
+      await index.done().catch(() => {})
       const changes: RemoteChange[] = []
       for await (const { left, right } of snapshot.diff(this.#applied)) {
         const drivePath = (left ?? right)!.key
@@ -144,6 +148,7 @@ export class FollowFolder extends SyncFolder {
       await applyRemoteChanges(snapshot, changes, {
         root: this.config.path,
         index: this.index,
+        batch: { verified: new Set(), dirsToSync: new Set() },
         device: this.ctx.deviceName,
         isClosing: () => this.closing || this.config.paused,
         onStart: (files, bytes) => this.resetProgress(files, bytes),

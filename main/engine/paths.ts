@@ -96,7 +96,7 @@ function badPath(rel: string, why: string): ShoalError {
  * There is an unavoidable window between this check and the caller's syscall; it guards
  * against hostile remote paths, not against a hostile local user racing us.
  */
-export async function resolveInside(root: string, rel: string): Promise<string> {
+export async function resolveInside(root: string, rel: string, verified?: Set<string>): Promise<string> {
   if (typeof rel !== 'string' || rel === '') throw badPath(String(rel), 'empty path')
   if (rel.startsWith('/') || path.isAbsolute(rel)) throw badPath(rel, 'absolute path where a relative one was expected')
   if (rel.includes('\0')) throw badPath(rel, 'contains a NUL character')
@@ -118,6 +118,8 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
   let current = absRoot
   for (const seg of segments.slice(0, -1)) {
     current = path.join(current, seg)
+    // Folders already checked (or created) during this batch of writes need no second lstat.
+    if (verified?.has(current)) continue
     let st
     try {
       st = await lstat(current)
@@ -128,6 +130,7 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
     const at = path.relative(absRoot, current).split(path.sep).join('/')
     if (st.isSymbolicLink()) throw badPath(rel, `"${at}" is a symbolic link; Shoal does not write through links`)
     if (!st.isDirectory()) throw badPath(rel, `"${at}" is a file, not a folder`)
+    verified?.add(current)
   }
   return target
 }

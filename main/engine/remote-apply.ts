@@ -4,7 +4,7 @@ import type { Stats } from 'node:fs'
 import type Hyperdrive from 'hyperdrive'
 import type { LocalIndex, IndexEntry } from './local-index.ts'
 import { resolveInside } from './paths.ts'
-import { writeFileAtomic, writeSymlinkAtomic, keepAsConflictCopy, removeFileSafely } from './safe-write.ts'
+import { writeFileAtomic, writeSymlinkAtomic, keepAsConflictCopy, removeFileSafely, syncDirs } from './safe-write.ts'
 import { readMetadata } from './drive-metadata.ts'
 import { hashFile } from './hash.ts'
 import type { FileAction } from '../../shared/events.ts'
@@ -27,6 +27,8 @@ export interface RemoteChange {
 
 export interface ApplyOptions {
   root: string
+  /** Shared by every write of this diff (see WriteOptions.batch in safe-write.ts). */
+  batch: { verified: Set<string>; dirsToSync: Set<string> }
   index: LocalIndex
   device: string
   concurrency?: number
@@ -87,6 +89,8 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
     }
   }
   await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker))
+  await syncDirs(opts.batch.dirsToSync)
+  opts.batch.dirsToSync.clear()
 
 }
 
@@ -112,7 +116,7 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
   const { root, index } = opts
   const entry = change.entry!
   const meta = readMetadata(entry)
-  const abs = await resolveInside(root, change.rel)
+  const abs = await resolveInside(root, change.rel, opts.batch.verified)
   const known = index.get(change.drivePath)
   const stat = await lstatOrNull(abs)
   const isNew = !known
@@ -153,6 +157,7 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
   const source = entry.value.blob ? (snapshot.createReadStream(change.drivePath) as AsyncIterable<Uint8Array>) : new Uint8Array(0)
   const written = await writeFileAtomic(root, change.rel, source, {
     executable: entry.value.executable,
+    batch: opts.batch,
     ...(meta.mtime ? { mtimeMs: meta.mtime } : {}),
     ...(meta.hash ? { expectedHash: meta.hash } : {})
   })

@@ -16,6 +16,12 @@ export interface WriteOptions {
   mtimeMs?: number
   executable?: boolean
   expectedHash?: string
+  /**
+   * For many writes in one batch: folders already verified (not links, inside root) are
+   * remembered here, and instead of fsyncing its folder after every rename, each folder is
+   * added to `dirsToSync` for the caller to sync once with syncDirs() before recording success.
+   */
+  batch?: { verified: Set<string>; dirsToSync: Set<string> }
 }
 
 export interface WrittenFile {
@@ -35,11 +41,12 @@ function errCode(err: unknown): string | undefined {
 }
 
 /** Creates the parent folders of `rel` one at a time, refusing any that is a link or a file. */
-async function ensureParentDirs(root: string, rel: string): Promise<void> {
+async function ensureParentDirs(root: string, rel: string, verified?: Set<string>): Promise<void> {
   const segments = rel.split('/').slice(0, -1)
   let current = path.resolve(root)
   for (const seg of segments) {
     current = path.join(current, seg)
+    if (verified?.has(current)) continue
     try {
       await mkdir(current) // never recursive: each level is checked below
     } catch (err) {
@@ -52,7 +59,13 @@ async function ensureParentDirs(root: string, rel: string): Promise<void> {
     if (st.isSymbolicLink() || !st.isDirectory()) {
       throw new ShoalError('BAD_PATH', `Refusing "${rel}": "${seg}" is a ${st.isSymbolicLink() ? 'symbolic link' : 'file'}, not a folder`, { path: rel })
     }
+    verified?.add(current)
   }
+}
+
+/** Makes the renames of a batch durable: one fsync per folder instead of one per file. */
+export async function syncDirs(dirs: Iterable<string>): Promise<void> {
+  for (const dir of dirs) await fsyncDir(dir)
 }
 
 /** Best effort: makes the rename itself durable. Not possible on Windows, hence ignored. */
@@ -86,8 +99,8 @@ export async function writeFileAtomic(
   source: AsyncIterable<Uint8Array> | Uint8Array,
   opts: WriteOptions = {}
 ): Promise<WrittenFile> {
-  const target = await resolveInside(root, rel)
-  await ensureParentDirs(root, rel)
+  const target = await resolveInside(root, rel, opts.batch?.verified)
+  await ensureParentDirs(root, rel, opts.batch?.verified)
   const tmp = tempPathFor(target)
   let fh: FileHandle | undefined
   try {
@@ -112,7 +125,8 @@ export async function writeFileAtomic(
     await fh.close()
     fh = undefined
     await rename(tmp, target)
-    await fsyncDir(path.dirname(target))
+    if (opts.batch) opts.batch.dirsToSync.add(path.dirname(target))
+    else await fsyncDir(path.dirname(target))
     return { size: st.size, hash, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode }
   } catch (err) {
     await fh?.close().catch(() => {})

@@ -24,11 +24,18 @@ declare module 'hypercore' {
   export = Hypercore
 }
 
+declare module 'hypercore-storage' {
+  class CoreStorage {
+    constructor(dir: string, opts?: { writeBufferSize?: number })
+  }
+  export = CoreStorage
+}
+
 declare module 'corestore' {
   import { EventEmitter } from 'node:events'
   import Hypercore from 'hypercore'
   class Corestore extends EventEmitter {
-    constructor(storage: string, opts?: { primaryKey?: Buffer; writable?: boolean })
+    constructor(storage: string | object, opts?: { primaryKey?: Buffer; writable?: boolean })
     ready(): Promise<void>
     close(): Promise<void>
     get(opts: { name?: string; key?: Buffer; exclusive?: boolean; encryptionKey?: Buffer }): Hypercore

@@ -1,10 +1,11 @@
 import fs from 'node:fs/promises'
+import path from 'node:path'
 import type { Stats } from 'node:fs'
 
 import type Hyperdrive from 'hyperdrive'
 import type { LocalIndex, IndexEntry } from './local-index.ts'
 import { resolveInside } from './paths.ts'
-import { writeFileAtomic, writeSymlinkAtomic, keepAsConflictCopy, removeFileSafely, syncDirs } from './safe-write.ts'
+import { writeFileAtomic, writeSymlinkAtomic, keepAsConflictCopy, removeFileSafely, moveFileSafely, pruneEmptyParents, syncDirs } from './safe-write.ts'
 import { readMetadata } from './drive-metadata.ts'
 import { hashFile } from './hash.ts'
 import type { FileAction } from '../../shared/events.ts'
@@ -60,17 +61,23 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
   const puts = changes.filter((c) => c.entry !== null)
   opts.onStart(puts.length, puts.reduce((sum, c) => sum + (c.entry?.value.blob?.byteLength ?? 0), 0))
 
+  // Renames: a new path with the content of a file deleted in the same diff is a local move.
+  const moved = await applyMoves(deletes, puts, opts)
+
   // Deletes first, so a file that became a folder (or the reverse) has its name free.
   for (const change of deletes) {
     if (opts.isClosing()) return
+    if (moved.has(change)) continue
     await applyDelete(change, opts).catch((err) => opts.onEvent(change.drivePath, 'refused', toShoalError(err).message))
   }
 
+  const toWrite = puts.filter((c) => !moved.has(c))
+  for (const change of moved) if (change.entry) opts.onFile(change.drivePath, change.entry.value.blob?.byteLength ?? 0)
   let next = 0
   let flushed = Date.now()
   const worker = async () => {
-    while (next < puts.length && !opts.isClosing()) {
-      const change = puts[next++]
+    while (next < toWrite.length && !opts.isClosing()) {
+      const change = toWrite[next++]
       opts.onFileStart(change.drivePath, change.entry?.value.blob?.byteLength ?? 0)
       try {
         await applyPut(snapshot, change, opts)
@@ -92,6 +99,43 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
   await syncDirs(opts.batch.dirsToSync)
   opts.batch.dirsToSync.clear()
 
+}
+
+/** Moves files this device wrote (and the user left alone) to their new names; returns the changes done. */
+async function applyMoves(deletes: RemoteChange[], puts: RemoteChange[], opts: ApplyOptions): Promise<Set<RemoteChange>> {
+  const done = new Set<RemoteChange>()
+  if (deletes.length === 0) return done
+  const byHash = new Map<string, RemoteChange[]>()
+  for (const del of deletes) {
+    const known = opts.index.get(del.drivePath)
+    if (known?.kind !== 'file' || !known.hash) continue
+    byHash.set(known.hash, [...(byHash.get(known.hash) ?? []), del])
+  }
+  for (const put of puts) {
+    if (opts.isClosing()) break
+    const hash = readMetadata(put.entry).hash
+    const candidates = hash ? byHash.get(hash) : undefined
+    const del = candidates?.shift()
+    if (!del || put.entry?.value.linkname || opts.index.has(put.drivePath)) continue
+    try {
+      const from = await resolveInside(opts.root, del.rel, opts.batch.verified)
+      const stat = await lstatOrNull(from)
+      const known = opts.index.get(del.drivePath)!
+      if (!stat || !(await unchangedSinceWritten(from, stat, known))) continue
+      if (((known.mode & 0o111) !== 0) !== put.entry!.value.executable) continue
+      if (!(await moveFileSafely(opts.root, del.rel, put.rel, opts.batch.verified))) continue
+      await pruneEmptyParents(opts.root, del.rel)
+      opts.batch.dirsToSync.add(path.dirname(from))
+      opts.batch.dirsToSync.add(path.dirname(await resolveInside(opts.root, put.rel, opts.batch.verified)))
+      opts.index.delete(del.drivePath)
+      opts.index.set(put.drivePath, { ...known, mode: put.entry!.value.executable ? 0o755 : 0o644 })
+      done.add(del).add(put)
+      opts.onEvent(put.drivePath, 'renamed', del.drivePath)
+    } catch {
+      // Not movable (a path changed under us): the normal delete and write handle it.
+    }
+  }
+  return done
 }
 
 async function applyDelete(change: RemoteChange, opts: ApplyOptions): Promise<void> {

@@ -223,6 +223,23 @@ export async function keepAsConflictCopy(root: string, rel: string, device: stri
 }
 
 /**
+ * Moves root/from to root/to (a rename seen in a remote drive) when `to` is free, so content the
+ * receiver already has is not written again. Returns false, changing nothing, if `to` exists.
+ */
+export async function moveFileSafely(root: string, from: string, to: string, verified?: Set<string>): Promise<boolean> {
+  const src = await resolveInside(root, from, verified)
+  const dst = await resolveInside(root, to, verified)
+  await ensureParentDirs(root, to, verified)
+  if (await lstat(dst).then(() => true, () => false)) return false
+  try {
+    await rename(src, dst)
+  } catch (err) {
+    throw toShoalError(err)
+  }
+  return true
+}
+
+/**
  * Deletes root/rel (a file or link, never a folder) and then any parent folders left empty,
  * up to but not including root. Returns false if it was already gone.
  */
@@ -238,6 +255,12 @@ export async function removeFileSafely(root: string, rel: string): Promise<boole
     if (errCode(err) !== 'ENOENT') throw toShoalError(err)
   }
 
+  await pruneEmptyParents(root, rel)
+  return removed
+}
+
+/** Removes the parent folders of rel that are now empty, up to but not including root. */
+export async function pruneEmptyParents(root: string, rel: string): Promise<void> {
   const absRoot = path.resolve(root)
   for (let dir = path.posix.dirname(rel); dir !== '.'; dir = path.posix.dirname(dir)) {
     try {
@@ -247,5 +270,4 @@ export async function removeFileSafely(root: string, rel: string): Promise<boole
       break // not empty (or not ours to remove): stop pruning
     }
   }
-  return removed
 }

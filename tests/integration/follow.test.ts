@@ -169,4 +169,20 @@ describe('publish and follow', () => {
     }
     await expect(a.call('versions.restore', { folder: shared.id, path: 'a.txt', version: 99_999 })).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND' })
   })
+
+  it('moves renamed files on the receiver instead of writing them again', async () => {
+    const { b, src, dst } = await publishAndFollow({ 'album/one.jpg': 'one', 'album/two.jpg': 'two', 'other.txt': 'x' })
+    await waitForSameTree(src, dst)
+    const inode = (await fs.stat(path.join(dst, 'album/one.jpg'))).ino
+    const events: string[] = []
+    b.events.on('event', (e) => {
+      if (e.type === 'file-changed') events.push(`${e.action} ${e.path}${e.detail ? ' from ' + e.detail : ''}`)
+    })
+    await fs.rename(path.join(src, 'album'), path.join(src, 'album-2026'))
+    await waitForSameTree(src, dst)
+    await waitFor('rename events', () => events.length >= 2)
+    expect(events.sort()).toEqual(['renamed /album-2026/one.jpg from /album/one.jpg', 'renamed /album-2026/two.jpg from /album/two.jpg'])
+    expect((await fs.stat(path.join(dst, 'album-2026/one.jpg'))).ino).toBe(inode)
+    expect(await exists(path.join(dst, 'album'))).toBe(false)
+  })
 })

@@ -1,0 +1,91 @@
+// Which page is open. Kept in the URL hash in the real window (so Back works and a reload stays on
+// the same page); tests use it without the hash.
+
+export const FOLDER_TABS = ['files', 'history', 'peers', 'share', 'ignore', 'remove'] as const
+export type FolderTab = (typeof FOLDER_TABS)[number]
+
+export type Route =
+  | { view: 'folders' }
+  | { view: 'folder'; id: string; tab: FolderTab; dir: string }
+  | { view: 'peers' }
+  | { view: 'activity' }
+  | { view: 'settings' }
+
+export type AddMode = 'share' | 'join'
+
+export function routeToHash(route: Route): string {
+  if (route.view !== 'folder') return `#/${route.view}`
+  const dir = route.tab === 'files' && route.dir !== '/' ? `?dir=${encodeURIComponent(route.dir)}` : ''
+  return `#/folder/${encodeURIComponent(route.id)}/${route.tab}${dir}`
+}
+
+export function hashToRoute(hash: string): Route {
+  const [path, query = ''] = hash.replace(/^#\/?/, '').split('?', 2)
+  const parts = path.split('/').map((p) => safeDecode(p))
+  if (parts[0] === 'folder' && parts[1]) {
+    const tab = (FOLDER_TABS as readonly string[]).includes(parts[2]) ? (parts[2] as FolderTab) : 'files'
+    const dir = new URLSearchParams(query).get('dir') || '/'
+    return { view: 'folder', id: parts[1], tab, dir: dir.startsWith('/') ? dir : '/' + dir }
+  }
+  if (parts[0] === 'peers' || parts[0] === 'activity' || parts[0] === 'settings') return { view: parts[0] }
+  return { view: 'folders' }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+export class Router {
+  route = $state.raw<Route>({ view: 'folders' })
+  /** The Add dialog, when open, and which of its two choices. */
+  adding = $state<AddMode | null>(null)
+  /** A path dropped on the window, handed to the Share form. */
+  droppedPath = $state<string | null>(null)
+  /** Something was dropped in a browser, which cannot tell where it lives on disk. */
+  dropUnsupported = $state(false)
+  /** A shoal:// link opened from outside, handed to the Join form. */
+  joinLink = $state<string | null>(null)
+  readonly #useHash: boolean
+
+  constructor(opts: { useHash?: boolean } = {}) {
+    this.#useHash = !!opts.useHash
+    if (this.#useHash) {
+      this.route = hashToRoute(location.hash)
+      window.addEventListener('hashchange', () => (this.route = hashToRoute(location.hash)))
+    }
+  }
+
+  go(route: Route): void {
+    this.route = route
+    if (this.#useHash) {
+      const hash = routeToHash(route)
+      if (location.hash !== hash) history.pushState(history.state, '', hash)
+    }
+  }
+
+  openFolder(id: string, tab: FolderTab = 'files', dir = '/'): void {
+    this.go({ view: 'folder', id, tab, dir })
+  }
+
+  openAdd(mode: AddMode, drop: { path?: string; unsupported?: boolean } = {}): void {
+    this.droppedPath = drop.path ?? null
+    this.dropUnsupported = !!drop.unsupported
+    this.adding = mode
+  }
+
+  openJoin(link: string): void {
+    this.joinLink = link
+    this.adding = 'join'
+  }
+
+  closeAdd(): void {
+    this.adding = null
+    this.droppedPath = null
+    this.dropUnsupported = false
+    this.joinLink = null
+  }
+}

@@ -1,0 +1,47 @@
+import type { MethodName, Params, Result } from '../../../shared/api.ts'
+import type { ShoalEvent } from '../../../shared/events.ts'
+
+// How the UI talks to the engine, whatever carries it (WebSocket to the daemon, IPC in Electron).
+// The UI sees only this; tests give it a scripted fake.
+
+export type EventListener = (event: ShoalEvent) => void
+
+export interface Transport {
+  call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>>
+  /**
+   * Events after `since`, then live ones, each exactly once and in order, across reconnects.
+   * `onMissed` runs when the engine no longer had all of them (its buffer moved on): state built
+   * from events must then be reloaded. Returns the unsubscribe function.
+   */
+  subscribe(since: number, onEvent: EventListener, onMissed?: () => void): () => void
+  /** Called now with the current state and on every change; `reason` says why it is down. */
+  onConnection(cb: (connected: boolean, reason?: string) => void): () => void
+  close?(): void
+}
+
+/** An API error as the user sees it: a stable code and a message to act on. */
+export class CallError extends Error {
+  readonly code: string
+
+  constructor(code: string, message: string) {
+    super(message)
+    this.name = 'CallError'
+    this.code = code
+  }
+}
+
+export function toCallError(err: unknown): CallError {
+  if (err instanceof CallError) return err
+  const e = err as { code?: unknown; message?: unknown } | null
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') return new CallError(e.code, e.message)
+  return new CallError('INTERNAL', e && typeof e.message === 'string' ? e.message : String(err))
+}
+
+/** Extras only the desktop app has (a native folder picker, real paths for dropped files). */
+export interface DesktopCapabilities {
+  platform: string
+  pickFolder?(): Promise<string | null>
+  pathForFile?(file: File): string
+  /** A shoal:// link opened from another app (a browser, a chat) while Shoal runs. */
+  onOpenLink?(cb: (link: string) => void): () => void
+}

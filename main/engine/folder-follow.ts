@@ -153,10 +153,11 @@ export class FollowFolder extends SyncFolder {
         isClosing: () => this.closing || this.config.paused,
         onStart: (files, bytes) => this.resetProgress(files, bytes),
         onFileStart: (p, bytes) => this.downloading.set(p, bytes),
-        onFile: (p, bytes) => {
+        onFile: (p) => {
           this.downloading.delete(p)
-          this.addProgress(1, bytes)
+          this.addProgress(1, 0)
         },
+        onBytes: (bytes) => this.addProgress(0, bytes),
         onEvent: (p, action, detail) => {
           if (action === 'conflict') this.conflicts++
           if (action === 'refused') {

@@ -36,7 +36,10 @@ export interface ApplyOptions {
   isClosing(): boolean
   onStart(files: number, bytes: number): void
   onFileStart(drivePath: string, bytes: number): void
-  onFile(drivePath: string, bytes: number): void
+  /** A file is done (written, moved, adopted or refused). */
+  onFile(drivePath: string): void
+  /** Bytes of content moved into place, counted as they are written. */
+  onBytes(bytes: number): void
   onEvent(drivePath: string, action: FileAction, detail?: string): void
 }
 
@@ -72,22 +75,30 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
   }
 
   const toWrite = puts.filter((c) => !moved.has(c))
-  for (const change of moved) if (change.entry) opts.onFile(change.drivePath, change.entry.value.blob?.byteLength ?? 0)
+  for (const change of moved) {
+    if (!change.entry) continue
+    opts.onBytes(change.entry.value.blob?.byteLength ?? 0)
+    opts.onFile(change.drivePath)
+  }
   let next = 0
   let flushed = Date.now()
   const worker = async () => {
     while (next < toWrite.length && !opts.isClosing()) {
       const change = toWrite[next++]
-      opts.onFileStart(change.drivePath, change.entry?.value.blob?.byteLength ?? 0)
+      const size = change.entry?.value.blob?.byteLength ?? 0
+      opts.onFileStart(change.drivePath, size)
+      let written = 0
       try {
-        await applyPut(snapshot, change, opts)
+        written = await applyPut(snapshot, change, opts)
       } catch (err) {
         const e = toShoalError(err)
         if (opts.isClosing()) return
         if (e.code === 'DISK_FULL') throw e
         opts.onEvent(change.drivePath, 'refused', e.message)
       }
-      opts.onFile(change.drivePath, change.entry?.value.blob?.byteLength ?? 0)
+      // Files not written (already here, refused) still count as done, with their full size.
+      if (written < size) opts.onBytes(size - written)
+      opts.onFile(change.drivePath)
       // Persist progress now and then so a restart mid-download does not re-check everything.
       if (Date.now() - flushed > 5000) {
         flushed = Date.now()
@@ -156,7 +167,8 @@ async function applyDelete(change: RemoteChange, opts: ApplyOptions): Promise<vo
   }
 }
 
-async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyOptions): Promise<void> {
+/** Returns the bytes it wrote (and reported through onBytes). */
+async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyOptions): Promise<number> {
   const { root, index } = opts
   const entry = change.entry!
   const meta = readMetadata(entry)
@@ -176,7 +188,7 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
     const after = await fs.lstat(abs)
     index.set(change.drivePath, { size: 0, mtimeMs: after.mtimeMs, ino: after.ino, mode: 0o777, hash: '', kind: 'symlink', linkname })
     opts.onEvent(change.drivePath, isNew ? 'added' : 'changed')
-    return
+    return 0
   }
 
   if (stat) {
@@ -184,14 +196,14 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
     const unchanged = await unchangedSinceWritten(abs, stat, known)
     if (unchanged && known && meta.hash && known.hash === meta.hash) {
       // Same content already on disk (e.g. only metadata changed): nothing to download.
-      return
+      return 0
     }
     if (!unchanged) {
       const localHash = stat.isFile() ? await hashFile(abs).catch(() => null) : null
       if (localHash && meta.hash && localHash === meta.hash) {
         // A file the user already has with the same content (joining into a populated folder).
         index.set(change.drivePath, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, mode: stat.mode & 0o777, hash: localHash, kind: 'file' })
-        return
+        return 0
       }
       const kept = await keepAsConflictCopy(root, change.rel, opts.device)
       opts.onEvent(change.drivePath, 'conflict', `local version kept as ${kept}`)
@@ -202,11 +214,13 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
   const written = await writeFileAtomic(root, change.rel, source, {
     executable: entry.value.executable,
     batch: opts.batch,
+    onBytes: opts.onBytes,
     ...(meta.mtime ? { mtimeMs: meta.mtime } : {}),
     ...(meta.hash ? { expectedHash: meta.hash } : {})
   })
   index.set(change.drivePath, { size: written.size, mtimeMs: written.mtimeMs, ino: written.ino, mode: written.mode & 0o777, hash: written.hash, kind: 'file' })
   opts.onEvent(change.drivePath, isNew ? 'added' : 'changed')
+  return written.size
 }
 
 

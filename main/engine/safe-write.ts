@@ -22,6 +22,8 @@ export interface WriteOptions {
    * added to `dirsToSync` for the caller to sync once with syncDirs() before recording success.
    */
   batch?: { verified: Set<string>; dirsToSync: Set<string> }
+  /** Called with the size of each chunk as it is written (progress of large files). */
+  onBytes?: (bytes: number) => void
 }
 
 export interface WrittenFile {
@@ -111,6 +113,7 @@ export async function writeFileAtomic(
     for await (const chunk of chunks) {
       hasher.update(chunk)
       await writeAll(fh, chunk)
+      opts.onBytes?.(chunk.byteLength)
     }
     const hash = hasher.digest('hex')
     if (opts.expectedHash !== undefined && opts.expectedHash.toLowerCase() !== hash) {

@@ -47,7 +47,7 @@ describe('publish and follow', () => {
   })
 
   it('follows live adds, changes, deletes, renames, nested folders, an empty file and a 50 MB file', async () => {
-    const { src, dst } = await publishAndFollow({ 'keep.txt': 'keep', 'old-name.txt': 'rename me', 'gone.txt': 'delete me' })
+    const { b, src, dst } = await publishAndFollow({ 'keep.txt': 'keep', 'old-name.txt': 'rename me', 'gone.txt': 'delete me' })
     await waitForSameTree(src, dst)
 
     await writeFiles(src, { 'new/nested/file.txt': 'nested', 'keep.txt': 'changed content', 'zero.txt': '' })
@@ -58,12 +58,18 @@ describe('publish and follow', () => {
     expect(await exists(path.join(dst, 'old-name.txt'))).toBe(false)
     expect(await fs.readFile(path.join(dst, 'new-name.txt'), 'utf8')).toBe('rename me')
 
+    // While the big file arrives, progress counts its bytes (the bar moves before the file is done).
+    const midFile: number[] = []
+    b.events.on('event', (e) => {
+      if (e.type === 'progress' && e.progress.filesDone < e.progress.filesNeeded && e.progress.bytesDone > 0) midFile.push(e.progress.bytesDone)
+    })
     const big = Buffer.alloc(50 * 1024 * 1024)
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i)
     await fs.writeFile(path.join(src, 'big.bin'), big)
     await waitForSameTree(src, dst, 120_000)
     const stat = await fs.stat(path.join(dst, 'big.bin'))
     expect(stat.size).toBe(big.length)
+    expect(midFile.length).toBeGreaterThan(0)
   })
 
   it('keeps a file changed on the receiver as a conflict copy when the publisher changes it', async () => {

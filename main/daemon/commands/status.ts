@@ -2,6 +2,7 @@ import type { Command } from './types.ts'
 import { printJson } from './types.ts'
 import { expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
+import { readDaemonFile } from '../daemon-file.ts'
 import { formatBytes, percentDone, shortKey, table } from '../format.ts'
 
 export const status: Command = {
@@ -12,9 +13,13 @@ export const status: Command = {
   async run(ctx) {
     expectArgs(ctx.args, [], 'status')
     const { result, daemon } = await withApi(ctx.global, async (session) => ({ result: await session.api.call('status', {}), daemon: session.daemon }))
-    if (ctx.global.json) return printJson(ctx.io, { running: daemon, ...result })
+    // The web UI's address carries the token; a user who lost the line 'shoal run' printed finds it here.
+    const info = daemon ? await readDaemonFile(ctx.global.dataDir) : null
+    const uiUrl = info ? `${info.url}/?token=${info.token}` : undefined
+    if (ctx.global.json) return printJson(ctx.io, { running: daemon, ...(uiUrl ? { uiUrl } : {}), ...result })
     ctx.io.out(`Device  ${result.deviceName} (${shortKey(result.device)})`)
     ctx.io.out(daemon ? `Shoal   running, ${result.peers} peer${result.peers === 1 ? '' : 's'} connected` : `Shoal   not running for ${ctx.global.dataDir} (start 'shoal run' to sync)`)
+    if (uiUrl) ctx.io.out(`Web UI  ${uiUrl}`)
     if (result.folders.length === 0) {
       ctx.io.out(`\nNo folders yet: 'shoal share <folder>' shares one, 'shoal join <link> <folder>' gets one.`)
       return

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FileRow, FolderInfo, PeerInfo, Settings, VersionChange } from './folder.ts'
+import { DeviceInfo, FileRow, FolderInfo, InviteInfo, PeerInfo, Settings, VersionChange } from './folder.ts'
 import { ShoalEvent } from './events.ts'
 
 // The one definition of every operation the engine offers. Transports (WebSocket, HTTP, Electron IPC)
@@ -18,6 +18,32 @@ export const methods = {
     params: z.object({ link: z.string().min(1, 'link is required'), path: z.string().min(1, 'path is required') }),
     result: FolderInfo
   },
+  /** Two-way sync across my own devices: creates the folder here and an invite for another device. */
+  'folders.sync': {
+    params: z.object({
+      path: z.string().min(1, 'path is required'),
+      name: z.string().min(1).max(128).optional(),
+      expiresInMs: z.number().int().positive().max(30 * 24 * 3600 * 1000).optional()
+    }),
+    result: z.object({ folder: FolderInfo, invite: InviteInfo })
+  },
+  /** Joins a two-way folder from an invite; resolves once a device of the folder added this one. */
+  'folders.syncJoin': {
+    params: z.object({
+      invite: z.string().min(1, 'invite is required'),
+      path: z.string().min(1, 'path is required'),
+      timeoutMs: z.number().int().positive().max(600_000).optional()
+    }),
+    result: FolderInfo
+  },
+  'devices.list': { params: z.object({ folder: folderRef }), result: z.array(DeviceInfo) },
+  /** Removes a device from a two-way folder: its later changes are ignored everywhere. */
+  'devices.remove': { params: z.object({ folder: folderRef, device: z.string().min(1) }), result: z.array(DeviceInfo) },
+  'invites.create': {
+    params: z.object({ folder: folderRef, expiresInMs: z.number().int().positive().max(30 * 24 * 3600 * 1000).optional() }),
+    result: InviteInfo
+  },
+  'invites.revoke': { params: z.object({ folder: folderRef, invite: z.string().min(1) }), result: z.object({ revoked: z.string() }) },
   'folders.preview': {
     params: z.object({ link: z.string().min(1), timeoutMs: z.number().int().positive().max(120_000).optional() }),
     result: z.object({ key: z.string(), version: z.number().int(), files: z.number().int(), bytes: z.number() })

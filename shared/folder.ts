@@ -1,8 +1,9 @@
 import { z } from 'zod'
 
 // What a folder is, in the user's words. Kinds are the folder strategies of the engine:
-// publish = send-only (this device writes the drive), follow = receive-only (read-only copy).
-export const FolderKind = z.enum(['publish', 'follow'])
+// publish = send-only (this device writes the drive), follow = receive-only (read-only copy),
+// two-way = one person's devices all edit the folder (Autobase, see main/engine/twoway/).
+export const FolderKind = z.enum(['publish', 'follow', 'two-way'])
 export type FolderKind = z.infer<typeof FolderKind>
 
 export const FolderState = z.enum(['starting', 'scanning', 'syncing', 'idle', 'waiting', 'paused', 'error', 'stopped'])
@@ -90,3 +91,32 @@ export const Settings = z.object({
   startAtLogin: z.boolean()
 })
 export type Settings = z.infer<typeof Settings>
+
+/** One device of a two-way folder. */
+export const DeviceInfo = z.object({
+  /** Writer key (hex). */
+  id: z.string(),
+  name: z.string(),
+  /** Network key (hex); '' until the device has said hello. */
+  device: z.string(),
+  self: z.boolean(),
+  connected: z.boolean(),
+  removed: z.boolean(),
+  /** The device that orders (signs) the folder's history. */
+  indexer: z.boolean(),
+  lastSeen: z.number().optional(),
+  /** Operations it wrote (edits, deletes, membership). */
+  ops: z.number().int().nonnegative(),
+  /** Blocks of content it wrote, and how many of them this device holds. */
+  contentBlocks: z.number().int().nonnegative(),
+  contentBlocksHere: z.number().int().nonnegative()
+})
+export type DeviceInfo = z.infer<typeof DeviceInfo>
+
+export const InviteInfo = z.object({
+  /** The one string another device passes to `shoal sync --invite`. Only known on the device that created it. */
+  invite: z.string(),
+  id: z.string(),
+  expires: z.number()
+})
+export type InviteInfo = z.infer<typeof InviteInfo>

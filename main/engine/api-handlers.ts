@@ -3,6 +3,9 @@ import path from 'node:path'
 import type { Engine } from './engine.ts'
 import { PublishFolder } from './folder-publish.ts'
 import { FollowFolder } from './folder-follow.ts'
+import { TwoWayFolder, PENDING_PREFIX } from './twoway/folder-twoway.ts'
+import { readInvite } from './twoway/invites.ts'
+import { randomBytes } from 'node:crypto'
 import { readVersionLog } from './history.ts'
 import { previewLink } from './preview.ts'
 import { parseBootstrap } from './network.ts'
@@ -43,6 +46,19 @@ async function requireDirectory(p: string, create: boolean): Promise<string> {
   return abs
 }
 
+function twoWay(engine: Engine, ref: string): TwoWayFolder {
+  const f = engine.findFolder(ref)
+  if (!(f instanceof TwoWayFolder)) throw new ShoalError('BAD_REQUEST', `${f.config.path} is not a two-way folder (devices and invites belong to 'shoal sync' folders)`)
+  return f
+}
+
+/** Published and followed folders have a drive with history; two-way folders do not (yet). */
+function withDrive(engine: Engine, ref: string, what: string): PublishFolder | FollowFolder {
+  const f = engine.findFolder(ref)
+  if (f instanceof PublishFolder || f instanceof FollowFolder) return f
+  throw new ShoalError('BAD_REQUEST', `${what} is not available yet for two-way folders like ${f.config.path}`)
+}
+
 // One function per method of shared/api.ts; params arrive already validated.
 export const handlers: Handlers = {
   'folders.list': async (engine) => [...engine.folders.values()].map((f) => f.info()),
@@ -76,6 +92,43 @@ export const handlers: Handlers = {
     return folder.info()
   },
 
+  'folders.sync': async (engine, { path: p, name, expiresInMs }) => {
+    const abs = await requireDirectory(p, true)
+    const folder = (await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'two-way', key: '' })) as TwoWayFolder
+    await folder.firstScan
+    if (folder.state === 'error' || !folder.base) {
+      const message = folder.error ?? 'the folder could not be opened'
+      await engine.removeFolder(folder.id).catch(() => {})
+      throw new ShoalError('INTERNAL', `Could not sync ${abs}: ${message}`)
+    }
+    await engine.saveConfig()
+    const invite = await folder.createInvite(expiresInMs)
+    return { folder: folder.info(), invite }
+  },
+
+  'folders.syncJoin': async (engine, { invite, path: p, timeoutMs }) => {
+    readInvite(invite) // a malformed or expired invite changes nothing
+    if (engine.opts.network === false) throw new ShoalError('BAD_REQUEST', 'Joining needs the network: start Shoal (shoal run) and try again')
+    const abs = await requireDirectory(p, true)
+    const folder = (await engine.addFolder({ name: path.basename(abs), path: abs, kind: 'two-way', key: PENDING_PREFIX + randomBytes(8).toString('hex') })) as TwoWayFolder
+    try {
+      await folder.join(invite, timeoutMs ?? 120_000)
+    } catch (err) {
+      await engine.removeFolder(folder.id).catch(() => {})
+      throw err
+    }
+    await engine.saveConfig()
+    return folder.info()
+  },
+
+  'devices.list': async (engine, { folder }) => twoWay(engine, folder).devices(),
+
+  'devices.remove': async (engine, { folder, device }) => twoWay(engine, folder).removeDevice(device),
+
+  'invites.create': async (engine, { folder, expiresInMs }) => twoWay(engine, folder).createInvite(expiresInMs),
+
+  'invites.revoke': async (engine, { folder, invite }) => ({ revoked: await twoWay(engine, folder).revokeInvite(invite) }),
+
   'folders.preview': async (engine, { link, timeoutMs }) => previewLink(engine, parseLinkOrThrow(link), timeoutMs ?? 15_000),
 
   'folders.remove': async (engine, { folder }) => ({ removed: await engine.removeFolder(folder) }),
@@ -108,12 +161,11 @@ export const handlers: Handlers = {
     lastSeq: engine.events.lastSeq
   }),
 
-  'versions.log': async (engine, { folder, limit, path: filter }) => readVersionLog(engine.findFolder(folder).drive, { limit: limit ?? 100, ...(filter ? { path: filter } : {}) }),
+  'versions.log': async (engine, { folder, limit, path: filter }) => readVersionLog(withDrive(engine, folder, 'History').drive, { limit: limit ?? 100, ...(filter ? { path: filter } : {}) }),
 
   'versions.restore': async (engine, { folder, path: p, version, to }) => {
-    const f = engine.findFolder(folder)
+    const f = withDrive(engine, folder, 'Restoring an old version')
     const drivePath = '/' + p.replace(/\\/g, '/').replace(/^\/+/, '')
-    if (!(f instanceof PublishFolder) && !(f instanceof FollowFolder)) throw new ShoalError('INTERNAL', 'unknown folder kind')
     const restored = await f.restore(drivePath, version, to)
     return { path: restored.path, version, bytes: restored.bytes }
   },
@@ -132,7 +184,7 @@ export const handlers: Handlers = {
   },
 
   'folders.files': async (engine, { folder, dir }) => {
-    const f = engine.findFolder(folder)
+    const f = withDrive(engine, folder, 'The file list')
     const d = normaliseDir(dir ?? '/')
     return { dir: d, rows: await listFileRows(f, d) }
   },

@@ -12,6 +12,7 @@ import { loadConfig, saveConfig, type EngineConfig, type FolderConfig } from './
 import type { SyncFolder, FolderContext } from './folder.ts'
 import { PublishFolder } from './folder-publish.ts'
 import { FollowFolder } from './folder-follow.ts'
+import { TwoWayFolder } from './twoway/folder-twoway.ts'
 import { handlers } from './api-handlers.ts'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import { validateRequest } from '../../shared/validate.ts'
@@ -32,7 +33,8 @@ export interface EngineOptions {
 
 const FOLDER_KINDS: Record<FolderKind, new (config: FolderConfig, ctx: FolderContext) => SyncFolder> = {
   publish: PublishFolder,
-  follow: FollowFolder
+  follow: FollowFolder,
+  'two-way': TwoWayFolder
 }
 
 // The engine: one data directory, one Corestore, one swarm, and the folders. Every operation goes

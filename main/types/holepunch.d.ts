@@ -216,3 +216,171 @@ declare module 'hypercore-crypto' {
   export function discoveryKey(key: Buffer): Buffer
   export function keyPair(seed?: Buffer): { publicKey: Buffer; secretKey: Buffer }
 }
+
+// --- Two-way sync (main/engine/twoway/) ---
+
+declare module 'hyperblobs' {
+  import Hypercore from 'hypercore'
+  import { EventEmitter } from 'node:events'
+  namespace Hyperblobs {
+    interface Id {
+      blockOffset: number
+      blockLength: number
+      byteOffset: number
+      byteLength: number
+    }
+    interface WriteStream extends EventEmitter {
+      id: Id
+      write(chunk: Uint8Array): boolean
+      end(): void
+      destroy(err?: Error): void
+    }
+  }
+  class Hyperblobs {
+    constructor(core: Hypercore, opts?: { blockSize?: number })
+    core: Hypercore
+    key: Buffer
+    ready(): Promise<void>
+    close(): Promise<void>
+    put(blob: Uint8Array): Promise<Hyperblobs.Id>
+    get(id: Hyperblobs.Id, opts?: { wait?: boolean; timeout?: number }): Promise<Buffer | null>
+    createReadStream(id: Hyperblobs.Id, opts?: { wait?: boolean; timeout?: number }): AsyncIterable<Uint8Array>
+    createWriteStream(opts?: unknown): Hyperblobs.WriteStream
+  }
+  export = Hyperblobs
+}
+
+declare module 'hyperbee' {
+  import Hypercore from 'hypercore'
+  namespace Hyperbee {
+    interface Node {
+      seq: number
+      key: string
+      value: unknown
+    }
+    interface Batch {
+      get(key: string): Promise<Node | null>
+      put(key: string, value: unknown): Promise<void>
+      del(key: string): Promise<void>
+      createReadStream(range?: Record<string, unknown>): AsyncIterable<Node>
+      flush(): Promise<void>
+      close(): Promise<void>
+    }
+  }
+  class Hyperbee {
+    constructor(core: unknown, opts?: { extension?: boolean; keyEncoding?: string; valueEncoding?: string })
+    core: Hypercore
+    version: number
+    ready(): Promise<void>
+    close(): Promise<void>
+    get(key: string): Promise<Hyperbee.Node | null>
+    put(key: string, value: unknown): Promise<void>
+    del(key: string): Promise<void>
+    batch(opts?: { update?: boolean }): Hyperbee.Batch
+    createReadStream(range?: Record<string, unknown>): AsyncIterable<Hyperbee.Node>
+    snapshot(): Hyperbee
+  }
+  export = Hyperbee
+}
+
+declare module 'autobase' {
+  import { EventEmitter } from 'node:events'
+  import Corestore from 'corestore'
+  import Hypercore from 'hypercore'
+  namespace Autobase {
+    interface Node {
+      value: unknown
+      from: { key: Buffer }
+      length: number
+    }
+    interface Host {
+      addWriter(key: Buffer, opts?: { indexer?: boolean }): Promise<void>
+      removeWriter(key: Buffer): Promise<void>
+      removeable(key: Buffer): boolean
+      interrupt(reason?: string): void
+    }
+    interface Handlers<V> {
+      open(store: { get(name: string | { name: string }): Hypercore }, host: unknown): V
+      apply(nodes: Node[], view: V, host: Host): Promise<void>
+      close?(view: V): Promise<void>
+      valueEncoding?: string
+      ackInterval?: number
+      ackThreshold?: number
+      encryptionKey?: Buffer
+      encrypt?: boolean
+      fastForward?: boolean
+    }
+  }
+  class Autobase<V = unknown> extends EventEmitter {
+    constructor(store: Corestore, bootstrap: Buffer | string | null, handlers: Autobase.Handlers<V>)
+    static getLocalKey(store: Corestore, opts?: unknown): Promise<Buffer>
+    key: Buffer
+    discoveryKey: Buffer
+    local: Hypercore
+    core: Hypercore
+    view: V
+    writable: boolean
+    isIndexer: boolean
+    length: number
+    signedLength: number
+    indexedLength: number
+    opened: boolean
+    closed: boolean
+    wakeupProtocol: { addStream(stream: unknown): void }
+    ready(): Promise<void>
+    close(): Promise<void>
+    update(): Promise<void>
+    append(value: unknown): Promise<number>
+    ack(bg?: boolean): Promise<void>
+    heads(): unknown[]
+    replicate(isInitiator: unknown, opts?: unknown): unknown
+  }
+  export = Autobase
+}
+
+declare module 'blind-pairing' {
+  import { EventEmitter } from 'node:events'
+  import Hyperswarm from 'hyperswarm'
+  namespace BlindPairing {
+    interface CreatedInvite {
+      id: Buffer
+      invite: Buffer
+      publicKey: Buffer
+      expires: number
+      discoveryKey: Buffer
+    }
+    interface MemberRequest {
+      inviteId: Buffer
+      userData: Buffer | null
+      open(publicKey: Buffer): Buffer
+      confirm(result: { key: Buffer; encryptionKey?: Buffer | null; additional?: unknown }): void
+      deny(opts?: { status?: number }): void
+    }
+    interface PairingResult {
+      id: Buffer
+      key: Buffer | null
+      encryptionKey: Buffer | null
+      status?: number
+      data?: unknown
+    }
+    interface Member extends EventEmitter {
+      ready(): Promise<void>
+      flushed(): Promise<void>
+      close(): Promise<void>
+    }
+    interface Candidate extends EventEmitter {
+      pairing: Promise<PairingResult | null>
+      paired: PairingResult | null
+      close(): Promise<void>
+    }
+  }
+  class BlindPairing extends EventEmitter {
+    constructor(swarm: Hyperswarm, opts?: { poll?: number })
+    static createInvite(key: Buffer, opts?: { expires?: number }): BlindPairing.CreatedInvite
+    static decodeInvite(invite: Buffer): { id: Buffer; discoveryKey: Buffer; expires: number; seed: Buffer }
+    addMember(opts: { discoveryKey: Buffer; onadd(request: BlindPairing.MemberRequest): Promise<void> }): BlindPairing.Member
+    addCandidate(opts: { invite: Buffer; userData: Buffer; onadd(result: BlindPairing.PairingResult): Promise<void> }): BlindPairing.Candidate
+    close(): Promise<void>
+  }
+  export = BlindPairing
+}

@@ -1,0 +1,117 @@
+// File content of a two-way folder: each device writes into its own blobs core and downloads every
+// other device's blobs core eagerly (content authored by a device that goes offline stays available).
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import Hyperblobs from 'hyperblobs'
+import type Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import type { BlobRef } from './ops.ts'
+
+interface Remote {
+  core: Hypercore
+  blobs: Hyperblobs
+  range: { destroy(): void } | null
+}
+
+export interface Uploaded {
+  blob: BlobRef | null
+  hash: string
+  size: number
+}
+
+export class BlobStore {
+  readonly local: Hyperblobs
+  #store: Corestore
+  #remotes = new Map<string, Remote>()
+  #closing = false
+
+  constructor(store: Corestore) {
+    this.#store = store
+    this.local = new Hyperblobs(store.get({ name: 'blobs' }))
+  }
+
+  async ready(): Promise<void> {
+    await this.local.ready()
+  }
+
+  get key(): string {
+    return this.local.core.key!.toString('hex')
+  }
+
+  /** Streams a file into this device's blobs core, hashing it on the way. */
+  async uploadFile(abs: string): Promise<Uploaded> {
+    const hasher = createHash('sha256')
+    const ws = this.local.createWriteStream()
+    const done = new Promise<void>((resolve, reject) => {
+      ws.once('error', reject)
+      ws.once('close', () => resolve())
+    })
+    let size = 0
+    try {
+      for await (const chunk of createReadStream(abs)) {
+        const buf = chunk as Buffer
+        hasher.update(buf)
+        size += buf.length
+        if (!ws.write(buf)) await new Promise((resolve) => ws.once('drain', resolve))
+      }
+      ws.end()
+    } catch (err) {
+      ws.destroy(err as Error)
+      await done.catch(() => {})
+      throw err
+    }
+    await done
+    const id = ws.id
+    const blob = size === 0 ? null : { key: this.key, blockOffset: id.blockOffset, blockLength: id.blockLength, byteOffset: id.byteOffset, byteLength: id.byteLength }
+    return { blob, hash: hasher.digest('hex'), size }
+  }
+
+  /** Starts (once) a live, eager download of another device's blobs core. */
+  track(keyHex: string): void {
+    if (this.#closing || keyHex === this.key || this.#remotes.has(keyHex)) return
+    const core = this.#store.get({ key: Buffer.from(keyHex, 'hex') })
+    const remote: Remote = { core, blobs: new Hyperblobs(core), range: null }
+    this.#remotes.set(keyHex, remote)
+    core
+      .ready()
+      .then(() => {
+        if (!this.#closing) remote.range = core.download({ start: 0, end: -1 })
+      })
+      .catch(() => {})
+  }
+
+  #blobsFor(keyHex: string): Hyperblobs {
+    if (keyHex === this.key) return this.local
+    this.track(keyHex)
+    return this.#remotes.get(keyHex)!.blobs
+  }
+
+  /** The content of a blob; waits for the blocks (up to `timeout` ms without progress). */
+  read(ref: BlobRef, timeout = 60_000): AsyncIterable<Uint8Array> {
+    const { key, ...id } = ref
+    return this.#blobsFor(key).createReadStream(id, { wait: true, timeout }) as AsyncIterable<Uint8Array>
+  }
+
+  /** Whether every block of the blob is here (the disk writer only writes what it can finish). */
+  async has(ref: BlobRef): Promise<boolean> {
+    if (ref.blockLength === 0) return true
+    const blobs = this.#blobsFor(ref.key)
+    await blobs.core.ready()
+    return blobs.core.has(ref.blockOffset, ref.blockOffset + ref.blockLength)
+  }
+
+  /** Blocks held of each known blobs core (devices list: "what they have"). */
+  lengths(): Map<string, { length: number; contiguous: number }> {
+    const out = new Map<string, { length: number; contiguous: number }>()
+    out.set(this.key, { length: this.local.core.length, contiguous: this.local.core.contiguousLength })
+    for (const [k, r] of this.#remotes) out.set(k, { length: r.core.length, contiguous: r.core.contiguousLength })
+    return out
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true
+    for (const r of this.#remotes.values()) r.range?.destroy()
+    await Promise.all([...this.#remotes.values()].map((r) => r.core.close().catch(() => {})))
+    await this.local.close().catch(() => {})
+  }
+}

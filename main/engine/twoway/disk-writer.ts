@@ -1,0 +1,181 @@
+// Makes the folder on disk match the view, with the receiver's safety rules (remote-apply.ts):
+// - every path is validated for this OS before anything is written;
+// - only what this device wrote or scanned (in the local index, unchanged since) is replaced or
+//   deleted; anything else found in the way is handed back for a scan, so it becomes an op and
+//   apply() decides (a conflict copy in the view) instead of the disk writer overwriting it;
+// - writes are temp file + fsync + rename, checked against the content hash;
+// - folders are removed only when empty (never recursively).
+import fs from 'node:fs/promises'
+import type { Stats } from 'node:fs'
+import path from 'node:path'
+import type { LocalIndex, IndexEntry } from '../local-index.ts'
+import type { IgnoreRules } from '../ignore-rules.ts'
+import { validateRemotePath, resolveInside } from '../paths.ts'
+import { writeFileAtomic, writeSymlinkAtomic, syncDirs } from '../safe-write.ts'
+import { hashFile } from '../hash.ts'
+import { toShoalError } from '../../../shared/errors.ts'
+import type { FileAction } from '../../../shared/events.ts'
+import type { BlobStore } from './blobs.ts'
+import { CONFLICT_NAME, identity, type FileEntry } from './ops.ts'
+
+export interface DiskWriterOptions {
+  root: string
+  index: LocalIndex
+  /** Folders this device created or saw on disk (kept in the index meta). */
+  dirs: Set<string>
+  ignore: IgnoreRules | null
+  blobs: BlobStore
+  isClosing(): boolean
+  onEvent(p: string, action: FileAction, detail?: string): void
+}
+
+export interface DiskWriteResult {
+  /** Local paths that differ from what we know: scan them (they become ops) before touching them. */
+  rescan: string[]
+  /** Files whose content has not arrived yet. */
+  waiting: number
+  written: number
+  refused: Map<string, string>
+}
+
+const lstatOrNull = (abs: string): Promise<Stats | null> => fs.lstat(abs).catch(() => null)
+const depth = (p: string) => p.split('/').length
+
+async function unchanged(abs: string, stat: Stats, known: IndexEntry): Promise<boolean> {
+  if (known.kind === 'symlink') return stat.isSymbolicLink() && (await fs.readlink(abs).catch(() => null)) === known.linkname
+  if (!stat.isFile()) return false
+  if (stat.size === known.size && stat.mtimeMs === known.mtimeMs && stat.ino === known.ino) return true
+  return (await hashFile(abs).catch(() => null)) === known.hash
+}
+
+function sameVersion(known: IndexEntry | undefined, e: FileEntry): boolean {
+  return !!known && identity(known) === identity(e)
+}
+
+export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWriterOptions): Promise<DiskWriteResult> {
+  const { root, index, dirs, ignore } = opts
+  const result: DiskWriteResult = { rescan: [], waiting: 0, written: 0, refused: new Map() }
+  const rels = new Map<string, string>()
+  for (const p of tree.keys()) {
+    const check = validateRemotePath(p)
+    if (check.ok) rels.set(p, check.rel)
+    else result.refused.set(p, check.reason)
+  }
+  const ignored = (p: string, dir: boolean) => ignore?.ignores(p, dir) ?? false
+  const batch = { verified: new Set<string>(), dirsToSync: new Set<string>() }
+
+  // 1. Files we know that the view no longer has (or that became folders).
+  for (const [p, known] of index.entries()) {
+    if (opts.isClosing()) return result
+    const e = tree.get(p)
+    if ((e && e.kind !== 'dir') || ignored(p, false) || result.refused.has(p)) continue
+    try {
+      const abs = await resolveInside(root, p.slice(1))
+      const stat = await lstatOrNull(abs)
+      if (!stat) index.delete(p)
+      else if (await unchanged(abs, stat, known)) {
+        // Folders are in the view explicitly: unlike remote-apply, leave the (maybe empty) parent.
+        if (!stat.isDirectory()) await fs.unlink(abs)
+        index.delete(p)
+        opts.onEvent(p, 'deleted')
+      } else result.rescan.push(p) // edited here meanwhile: the edit wins once scanned
+    } catch (err) {
+      result.refused.set(p, toShoalError(err).message)
+    }
+  }
+
+  // 2. Folders the view no longer has, deepest first, only when empty.
+  for (const d of [...dirs].sort((a, b) => depth(b) - depth(a))) {
+    const e = tree.get(d)
+    if (e?.kind === 'dir' || ignored(d, true)) continue
+    try {
+      await fs.rmdir(await resolveInside(root, d.slice(1)))
+      dirs.delete(d)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') dirs.delete(d)
+      else if (code === 'ENOTDIR') dirs.delete(d)
+      // ENOTEMPTY: local files we do not know are inside; they will be scanned and keep it.
+    }
+  }
+
+  // 3. Folders of the view, shallowest first.
+  const viewDirs = [...tree].filter(([p, e]) => e.kind === 'dir' && rels.has(p) && !ignored(p, true)).map(([p]) => p)
+  for (const d of viewDirs.sort((a, b) => depth(a) - depth(b))) {
+    if (opts.isClosing()) return result
+    try {
+      const abs = await resolveInside(root, d.slice(1), batch.verified)
+      const stat = await lstatOrNull(abs)
+      if (stat?.isDirectory()) {
+        dirs.add(d)
+        continue
+      }
+      if (stat || dirs.has(d)) {
+        // A file is where the folder goes, or we had this folder and it is gone: deleted here and
+        // not scanned yet. Either way the scan decides, not the disk writer.
+        result.rescan.push(d)
+        continue
+      }
+      await fs.mkdir(abs)
+      dirs.add(d)
+      opts.onEvent(d, 'added')
+    } catch (err) {
+      result.refused.set(d, toShoalError(err).message)
+    }
+  }
+
+  // 4. Files and links of the view that differ from what we have.
+  for (const [p, e] of tree) {
+    if (opts.isClosing()) break
+    const rel = rels.get(p)
+    if (e.kind === 'dir' || !rel || ignored(p, false)) continue
+    const known = index.get(p)
+    if (sameVersion(known, e)) continue
+    try {
+      if (e.blob && !(await opts.blobs.has(e.blob))) {
+        result.waiting++
+        continue
+      }
+      const abs = await resolveInside(root, rel, batch.verified)
+      const stat = await lstatOrNull(abs)
+      if (stat) {
+        if (stat.isDirectory()) {
+          result.rescan.push(p)
+          continue
+        }
+        if (!known) {
+          // Already here with the same content (e.g. both folders had it before pairing): adopt it.
+          const hash = stat.isFile() ? await hashFile(abs).catch(() => null) : null
+          if (e.kind === 'file' && hash === e.hash) {
+            index.set(p, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, mode: stat.mode & 0o777, hash, kind: 'file' })
+            continue
+          }
+          result.rescan.push(p)
+          continue
+        }
+        if (!(await unchanged(abs, stat, known))) {
+          result.rescan.push(p)
+          continue
+        }
+      }
+      if (e.kind === 'symlink') {
+        await writeSymlinkAtomic(root, rel, e.linkname!)
+        const after = await fs.lstat(abs)
+        index.set(p, { size: after.size, mtimeMs: after.mtimeMs, ino: after.ino, mode: 0o777, hash: e.hash, kind: 'symlink', linkname: e.linkname! })
+      } else {
+        const source = e.blob ? opts.blobs.read(e.blob) : new Uint8Array(0)
+        const w = await writeFileAtomic(root, rel, source, { executable: e.executable, mtimeMs: e.mtime, expectedHash: e.hash, batch })
+        index.set(p, { size: w.size, mtimeMs: w.mtimeMs, ino: w.ino, mode: w.mode & 0o777, hash: w.hash, kind: 'file' })
+      }
+      result.written++
+      for (let d = path.posix.dirname(p); d !== '/'; d = path.posix.dirname(d)) dirs.add(d)
+      opts.onEvent(p, CONFLICT_NAME.test(p) && !known ? 'conflict' : known ? 'changed' : 'added')
+    } catch (err) {
+      const e2 = toShoalError(err)
+      if (e2.code === 'DISK_FULL') throw e2
+      result.refused.set(p, e2.message)
+    }
+  }
+  await syncDirs(batch.dirsToSync)
+  return result
+}

@@ -1,0 +1,96 @@
+// Adding a device with one invite string (blind-pairing, as holepunchto/autopass does it):
+// - a member creates an invite (a seed; its public key, id and expiry go into the view), and
+//   hands out the invite as one z-base-32 string;
+// - the new device announces a request sealed with the invite and carrying its writer key;
+// - any writable member that finds the invite in the view, unexpired and not revoked, adds the
+//   writer (an op) and answers with the folder's Autobase key. Expired/revoked invites are refused.
+// Invites can be used until they expire (default 24 h) or are revoked.
+import BlindPairing from 'blind-pairing'
+import type Hyperswarm from 'hyperswarm'
+import { z32Decode, z32Encode } from '../../../shared/link.ts'
+import { ShoalError } from '../../../shared/errors.ts'
+import type { InviteRecord } from './view.ts'
+
+export const DEFAULT_INVITE_MS = 24 * 60 * 60 * 1000
+
+// One BlindPairing per swarm: it owns the 'blind-pairing' protocol on every connection.
+const shared = new Map<Hyperswarm, { pairing: BlindPairing; users: number }>()
+
+export function acquirePairing(swarm: Hyperswarm): BlindPairing {
+  let s = shared.get(swarm)
+  if (!s) shared.set(swarm, (s = { pairing: new BlindPairing(swarm, { poll: 2000 }), users: 0 }))
+  s.users++
+  return s.pairing
+}
+
+export async function releasePairing(swarm: Hyperswarm): Promise<void> {
+  const s = shared.get(swarm)
+  if (!s || --s.users > 0) return
+  shared.delete(swarm)
+  await s.pairing.close().catch(() => {})
+}
+
+export interface NewInvite {
+  code: string
+  op: { type: 'invite'; id: string; publicKey: string; expires: number; time: number }
+}
+
+export function makeInvite(baseKey: Buffer, expiresInMs = DEFAULT_INVITE_MS, now = Date.now()): NewInvite {
+  const expires = now + expiresInMs
+  const inv = BlindPairing.createInvite(baseKey, { expires })
+  return {
+    code: z32Encode(inv.invite),
+    op: { type: 'invite', id: inv.id.toString('hex'), publicKey: inv.publicKey.toString('hex'), expires, time: now }
+  }
+}
+
+/** Decodes an invite string; throws BAD_LINK when it is malformed or has expired. */
+export function readInvite(code: string, now = Date.now()): { invite: Buffer; id: string; expires: number } {
+  let invite: Buffer
+  let decoded: { id: Buffer; expires: number }
+  try {
+    invite = Buffer.from(z32Decode(code.trim(), 'invite'))
+    decoded = BlindPairing.decodeInvite(invite)
+  } catch (err) {
+    throw new ShoalError('BAD_LINK', `Not a valid invite code: ${(err as Error).message}`)
+  }
+  if (decoded.expires && now > decoded.expires) {
+    throw new ShoalError('BAD_LINK', `This invite expired on ${new Date(decoded.expires).toISOString()}; ask for a new one ('shoal sync <folder>' on a device that has the folder)`)
+  }
+  return { invite, id: decoded.id.toString('hex'), expires: decoded.expires }
+}
+
+/** Whether a member should accept a request for this invite right now. */
+export function inviteUsable(inv: InviteRecord | null, now = Date.now()): 'ok' | 'unknown' | 'revoked' | 'expired' {
+  if (!inv) return 'unknown'
+  if (inv.revoked) return 'revoked'
+  if (inv.expires && now > inv.expires) return 'expired'
+  return 'ok'
+}
+
+/** Runs the joining side until a member answers; resolves with the Autobase key. */
+export function requestToJoin(pairing: BlindPairing, invite: Buffer, writerKey: Buffer, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let settled = false
+    const finish = (err: Error | null, key?: Buffer) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      candidate.close().catch(() => {})
+      if (err) reject(err)
+      else resolve(key!)
+    }
+    const candidate = pairing.addCandidate({
+      invite,
+      userData: writerKey,
+      async onadd(result) {
+        if (result.key) finish(null, result.key)
+        else finish(new ShoalError('BAD_LINK', 'The invite was refused'))
+      }
+    })
+    // The request object emits 'rejected' when a member answers with a refusal (expired, revoked...).
+    const request = (candidate as unknown as { request?: NodeJS.EventEmitter }).request
+    request?.on?.('rejected', (err: Error) => finish(new ShoalError('BAD_LINK', `The invite was refused by the folder's devices: ${err.message}`)))
+    const timer = setTimeout(() => finish(new ShoalError('TIMEOUT', `No device of this folder answered the invite within ${Math.round(timeoutMs / 1000)} s (is one of them online?)`)), timeoutMs)
+  })
+}

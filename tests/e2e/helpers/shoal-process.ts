@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import dgram from 'node:dgram'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+// Real `shoal` processes for end-to-end tests: a private DHT (`shoal bootstrap`) and `shoal run`
+// daemons on loopback, each with its own data directory. Everything a process prints is kept, so a
+// failing wait can show it.
+
+export const BIN = fileURLToPath(new URL('../../../bin/shoal.js', import.meta.url))
+export const DEADLINE_MS = 60_000
+
+export interface ShoalProcess {
+  child: ChildProcess
+  args: string[]
+  output(): string
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+  /** SIGINT, then SIGKILL if it has not exited after `graceMs`; resolves with the exit code (null if killed). */
+  stop(graceMs?: number): Promise<number | null>
+}
+
+/** An environment that cannot leak into the user's data directory or the public DHT. */
+export function cleanEnv(unusedDataDir: string): NodeJS.ProcessEnv {
+  return { ...process.env, SHOAL_DATA: unusedDataDir, SHOAL_BOOTSTRAP: '', SHOAL_BIND: '' }
+}
+
+/** Starts a long-running `shoal` process. */
+export function startShoal(args: string[], env: NodeJS.ProcessEnv): ShoalProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const listeners = new Set<() => void>()
+  const onData = (d: Buffer) => {
+    out += d.toString()
+    for (const l of [...listeners]) l()
+  }
+  child.stdout!.on('data', onData)
+  child.stderr!.on('data', onData)
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const running = () => child.exitCode === null && child.signalCode === null
+  return {
+    child,
+    args,
+    output: () => out,
+    waitFor: (pattern, timeoutMs = DEADLINE_MS) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const m = out.match(pattern)
+          if (!m) return
+          done()
+          resolve(m)
+        }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`timed out waiting for ${pattern} from shoal ${args.join(' ')}; output:\n${out}`))
+        }, timeoutMs)
+        const onExit = () => {
+          done()
+          reject(new Error(`shoal ${args.join(' ')} exited while waiting for ${pattern}; output:\n${out}`))
+        }
+        function done() {
+          clearTimeout(timer)
+          listeners.delete(check)
+          child.off('exit', onExit)
+        }
+        listeners.add(check)
+        child.once('exit', onExit)
+        check()
+      }),
+    stop: async (graceMs = 10_000) => {
+      if (!running()) return exited
+      child.kill('SIGINT')
+      const timer = setTimeout(() => {
+        if (running()) child.kill('SIGKILL')
+      }, graceMs)
+      try {
+        return await exited
+      } finally {
+        clearTimeout(timer)
+      }
+    }
+  }
+}
+
+export async function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4')
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
+  const { port } = socket.address()
+  await new Promise<void>((resolve) => socket.close(() => resolve()))
+  return port
+}
+
+export interface Daemon {
+  name: string
+  proc: ShoalProcess
+  dataDir: string
+  /** The address `shoal run` printed: http://127.0.0.1:PORT/?token=T */
+  uiUrl: string
+  /** http://127.0.0.1:PORT */
+  origin: string
+  port: number
+  token: string
+}
+
+export interface ShoalNetwork {
+  bootstrap: string
+  daemons: Daemon[]
+  /** Daemons first (they tell the DHT they are leaving), then the bootstrap node. */
+  stop(): Promise<void>
+}
+
+const UI_URL = /Shoal is running\. API and web UI: (http:\/\/127\.0\.0\.1:(\d+))\/\?token=([0-9a-f]{64})/
+
+/** `shoal bootstrap` on a free UDP port plus one `shoal run --port 0` per name, data in `root/<name>`. */
+export async function startNetwork(root: string, names: string[]): Promise<ShoalNetwork> {
+  const env = cleanEnv(path.join(root, 'unused'))
+  const started: ShoalProcess[] = []
+  const stop = async () => {
+    const daemons = started.filter((p) => p.args[0] === 'run')
+    await Promise.all(daemons.map((p) => p.stop()))
+    await Promise.all(started.map((p) => p.stop()))
+  }
+  try {
+    const port = await freeUdpPort()
+    const boot = startShoal(['bootstrap', '--host', '127.0.0.1', '--port', String(port)], env)
+    started.push(boot)
+    await boot.waitFor(/Bootstrap node listening on 127\.0\.0\.1:\d+/)
+    const bootstrap = `127.0.0.1:${port}`
+    const daemons = await Promise.all(
+      names.map(async (name) => {
+        const dataDir = path.join(root, name)
+        const proc = startShoal(['run', '--port', '0', '--bind', '127.0.0.1', '--bootstrap', bootstrap, '--data', dataDir], env)
+        started.push(proc)
+        const m = await proc.waitFor(UI_URL)
+        return { name, proc, dataDir, uiUrl: `${m[1]}/?token=${m[3]}`, origin: m[1], port: Number(m[2]), token: m[3] }
+      })
+    )
+    return { bootstrap, daemons, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}

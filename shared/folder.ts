@@ -51,7 +51,9 @@ export const VersionChange = z.object({
   mtime: z.number().optional(),
   hash: z.string().optional(),
   /** When the publisher committed this version. */
-  time: z.number().optional()
+  time: z.number().optional(),
+  /** Two-way folders: name of the device whose change this was. */
+  device: z.string().optional()
 })
 export type VersionChange = z.infer<typeof VersionChange>
 
@@ -88,7 +90,12 @@ export const Settings = z.object({
   /** Local address the network binds to; empty means all interfaces. */
   bind: z.string(),
   /** Desktop app only: open at login (off by default). */
-  startAtLogin: z.boolean()
+  startAtLogin: z.boolean(),
+  /**
+   * The network this running engine actually uses (command-line flags and environment variables
+   * override the stored settings until the next start).
+   */
+  active: z.object({ bootstrap: z.array(z.string()), bind: z.string() }).optional()
 })
 export type Settings = z.infer<typeof Settings>
 

@@ -17,7 +17,7 @@ import type { MethodName, Params, Result } from '../../shared/api.ts'
 
 function settingsOf(engine: Engine) {
   const { deviceName, bootstrap, bind, startAtLogin } = engine.config
-  return { deviceName, bootstrap, bind, startAtLogin }
+  return { deviceName, bootstrap, bind, startAtLogin, active: { bootstrap: engine.bootstrap, bind: engine.bind } }
 }
 
 function normaliseDir(dir: string): string {
@@ -52,11 +52,11 @@ function twoWay(engine: Engine, ref: string): TwoWayFolder {
   return f
 }
 
-/** Published and followed folders have a drive with history; two-way folders do not (yet). */
-function withDrive(engine: Engine, ref: string, what: string): PublishFolder | FollowFolder {
+/** Published and followed folders keep history in a drive; two-way folders in their view. */
+function historyOf(engine: Engine, ref: string): PublishFolder | FollowFolder | TwoWayFolder {
   const f = engine.findFolder(ref)
-  if (f instanceof PublishFolder || f instanceof FollowFolder) return f
-  throw new ShoalError('BAD_REQUEST', `${what} is not available yet for two-way folders like ${f.config.path}`)
+  if (f instanceof PublishFolder || f instanceof FollowFolder || f instanceof TwoWayFolder) return f
+  throw new ShoalError('BAD_REQUEST', `${f.config.path} has no history`)
 }
 
 // One function per method of shared/api.ts; params arrive already validated.
@@ -161,10 +161,14 @@ export const handlers: Handlers = {
     lastSeq: engine.events.lastSeq
   }),
 
-  'versions.log': async (engine, { folder, limit, path: filter }) => readVersionLog(withDrive(engine, folder, 'History').drive, { limit: limit ?? 100, ...(filter ? { path: filter } : {}) }),
+  'versions.log': async (engine, { folder, limit, path: filter }) => {
+    const f = historyOf(engine, folder)
+    const opts = { limit: limit ?? 100, ...(filter ? { path: filter } : {}) }
+    return f instanceof TwoWayFolder ? f.versionLog(opts) : readVersionLog(f.drive, opts)
+  },
 
   'versions.restore': async (engine, { folder, path: p, version, to }) => {
-    const f = withDrive(engine, folder, 'Restoring an old version')
+    const f = historyOf(engine, folder)
     const drivePath = '/' + p.replace(/\\/g, '/').replace(/^\/+/, '')
     const restored = await f.restore(drivePath, version, to)
     return { path: restored.path, version, bytes: restored.bytes }
@@ -184,9 +188,9 @@ export const handlers: Handlers = {
   },
 
   'folders.files': async (engine, { folder, dir }) => {
-    const f = withDrive(engine, folder, 'The file list')
+    const f = historyOf(engine, folder)
     const d = normaliseDir(dir ?? '/')
-    return { dir: d, rows: await listFileRows(f, d) }
+    return { dir: d, rows: f instanceof TwoWayFolder ? await f.fileRows(d) : await listFileRows(f, d) }
   },
 
   'folders.ignore.get': async (engine, { folder }) => ({ text: await engine.findFolder(folder).readIgnoreText(), defaults: [...DEFAULT_PATTERNS] }),

@@ -12,7 +12,7 @@ declare module 'hypercore' {
     readable: boolean
     closed: boolean
     opened: boolean
-    peers: Array<{ remotePublicKey: Buffer; stats?: unknown }>
+    peers: Array<{ remotePublicKey: Buffer; stats?: unknown; channel?: { close(): void } }>
     ready(): Promise<void>
     close(): Promise<void>
     update(opts?: { wait?: boolean }): Promise<boolean>
@@ -38,7 +38,7 @@ declare module 'corestore' {
     constructor(storage: string | object, opts?: { primaryKey?: Buffer; writable?: boolean })
     ready(): Promise<void>
     close(): Promise<void>
-    get(opts: { name?: string; key?: Buffer; exclusive?: boolean; encryptionKey?: Buffer }): Hypercore
+    get(opts: { name?: string; key?: Buffer; exclusive?: boolean; encryptionKey?: Buffer; active?: boolean }): Hypercore
     namespace(name: string): Corestore
     session(opts?: unknown): Corestore
     replicate(stream: unknown, opts?: unknown): unknown
@@ -279,6 +279,8 @@ declare module 'hyperbee' {
     batch(opts?: { update?: boolean }): Hyperbee.Batch
     createReadStream(range?: Record<string, unknown>): AsyncIterable<Hyperbee.Node>
     snapshot(): Hyperbee
+    checkout(version: number): Hyperbee
+    createHistoryStream(opts?: { reverse?: boolean; gte?: number; lt?: number; live?: boolean }): AsyncIterable<{ seq: number; key: string; type: 'put' | 'del'; value: unknown }>
   }
   export = Hyperbee
 }

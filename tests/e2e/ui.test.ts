@@ -68,6 +68,9 @@ async function renameDevice(page: Page, name: string): Promise<void> {
   await go(page, 'settings')
   const field = page.getByTestId('settings-device-name')
   await waitFor('the settings form is filled from the engine', async () => (await field.inputValue()) !== '', UI_MS, 100)
+  // The daemon runs with --bootstrap on the command line: the page says that network is in use,
+  // even though nothing is stored in the settings.
+  await waitForText(page.getByTestId('settings-active'), /^In use now: private network via 127\.0\.0\.1:\d+, bound to 127\.0\.0\.1\.$/, UI_MS)
   await field.fill(name)
   await page.getByTestId('settings-save').click()
   await waitForText(page.getByTestId('settings-note'), 'Saved.')

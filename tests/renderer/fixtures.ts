@@ -1,5 +1,5 @@
 import { render } from '@testing-library/svelte'
-import type { FolderInfo, PeerInfo, Progress, Settings } from '../../shared/folder.ts'
+import type { DeviceInfo, FolderInfo, InviteInfo, PeerInfo, Progress, Settings } from '../../shared/folder.ts'
 import App from '../../renderer/src/App.svelte'
 import { Router, type Route } from '../../renderer/src/stores/router.svelte.ts'
 import { ShoalStore } from '../../renderer/src/stores/shoal-store.svelte.ts'
@@ -38,6 +38,30 @@ export function folder(f: Partial<FolderInfo> = {}): FolderInfo {
 
 export function peer(p: Partial<PeerInfo> = {}): PeerInfo {
   return { id: 'b'.repeat(64), folders: ['f1'], uploadedBytes: 0, downloadedBytes: 0, connectedAt: Date.now() - 60_000, address: '10.0.0.2:49737', ...p }
+}
+
+/** A two-way folder's device (this one by default). */
+export function device(d: Partial<DeviceInfo> = {}): DeviceInfo {
+  return {
+    id: 'e'.repeat(64),
+    name: 'ana-laptop',
+    device: DEVICE,
+    self: true,
+    connected: false,
+    removed: false,
+    indexer: true,
+    ops: 10,
+    contentBlocks: 40,
+    contentBlocksHere: 40,
+    ...d
+  }
+}
+
+/** An invite code is z-base-32; this one only has to look like it. */
+export const INVITE_CODE = 'yb'.repeat(40) + 'nd8ejkmcpq'
+
+export function invite(i: Partial<InviteInfo> = {}): InviteInfo {
+  return { invite: INVITE_CODE, id: '7'.repeat(64), expires: Date.now() + 24 * 3600 * 1000, ...i }
 }
 
 export const SETTINGS: Settings = { deviceName: 'ana-laptop', bootstrap: [], bind: '', startAtLogin: false }

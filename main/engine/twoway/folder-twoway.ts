@@ -21,15 +21,19 @@ import { LocalIndex } from '../local-index.ts'
 import { IgnoreRules } from '../ignore-rules.ts'
 import { writeFileAtomic } from '../safe-write.ts'
 import { ShoalError } from '../../../shared/errors.ts'
-import type { DeviceInfo, FolderState, InviteInfo } from '../../../shared/folder.ts'
+import type { DeviceInfo, FileRow, FolderState, InviteInfo, VersionChange } from '../../../shared/folder.ts'
 import type { FileAction } from '../../../shared/events.ts'
 import { applyNodes } from './apply.ts'
 import { BlobStore } from './blobs.ts'
-import { CONFLICT_NAME, type Op } from './ops.ts'
-import { beeTx, inviteKey, openView, readInvites, readMembers, readTree, memberKey, type InviteRecord, type MemberRecord } from './view.ts'
-import { acquirePairing, releasePairing, makeInvite, readInvite, requestToJoin, inviteUsable } from './invites.ts'
+import type { FileEntry, Op } from './ops.ts'
+import { NeededFiles, coalesce, treeTotals } from './progress.ts'
+import { openView, readInvites, readMembers, readTree } from './view.ts'
+import { acquirePairing, releasePairing, makeInvite, readInvite, requestToJoin, answerJoinRequest } from './invites.ts'
 import { toDeviceInfo, findMember } from './members.ts'
 import { LocalSync } from './local-sync.ts'
+import { ReplicationGuard, guardMembers } from './guard.ts'
+import { readTwoWayLog, restoreVersion } from './history.ts'
+import { listTwoWayRows } from './file-rows.ts'
 
 export const PENDING_PREFIX = 'pending:'
 
@@ -42,6 +46,16 @@ export class TwoWayFolder extends SyncFolder {
   #pairing = false
   #onConnection = (conn: unknown) => this.base?.wakeupProtocol.addStream(conn)
   #invites = new Map<string, InviteInfo>()
+  #guard: ReplicationGuard | null = null
+  /** Network keys (hex) of the other devices still in the folder (peers count). */
+  #memberDevices = new Set<string>()
+  // Right away on every view update (a removed device must be refused before the next change is
+  // served), one read at a time.
+  #membersChanged = coalesce(
+    () => this.#refreshMembers(),
+    (err) => this.warn(`could not read the devices: ${(err as Error).message}`)
+  )
+  #needed = new NeededFiles()
   /** Resolves when the first scan has been committed (or right away for a pending join). */
   firstScan: Promise<void> = Promise.resolve()
 
@@ -49,12 +63,15 @@ export class TwoWayFolder extends SyncFolder {
     return ''
   }
 
+  /** Devices of this folder connected right now. */
   override get peers(): number {
-    return this.base?.core?.peers?.length ?? 0
+    if (this.#memberDevices.size === 0) return 0
+    return this.ctx.swarm.peers(() => []).filter((p) => this.#memberDevices.has(p.id)).length
   }
 
+  /** Versions are positions in the view (see history.ts); every device applies what it has. */
   override get remoteVersion(): number {
-    return this.base?.length ?? 0
+    return this.base?.view.core.length ?? 0
   }
 
   protected async _open(): Promise<void> {
@@ -84,9 +101,14 @@ export class TwoWayFolder extends SyncFolder {
     base.on('error', (err: Error) => this.warn(`sync error: ${err.message}`))
     const local = new LocalSync(this, base)
     this.#local = local
-    base.on('update', () => local.viewChanged())
+    base.on('update', () => {
+      local.viewChanged()
+      this.#membersChanged()
+    })
     base.on('writable', () => local.writable())
-    this.version = base.length
+    this.version = base.view.core.length
+    this.#guard = new ReplicationGuard(this.#ns)
+    this.#membersChanged()
     if (this.ctx.network) {
       const hs = this.ctx.swarm.swarm
       if (hs) {
@@ -105,6 +127,7 @@ export class TwoWayFolder extends SyncFolder {
   protected async _close(): Promise<void> {
     this.stopNotify()
     await this.#local?.stop()
+    await this.#guard?.close()
     const hs = this.ctx.swarm.swarm
     hs?.off('connection', this.#onConnection)
     await this.#member?.close().catch(() => {})
@@ -119,21 +142,9 @@ export class TwoWayFolder extends SyncFolder {
   // --- membership ---
 
   async #onJoinRequest(req: import('blind-pairing').MemberRequest): Promise<void> {
-    const base = this.base
-    if (!base?.writable || this.closing) return
-    const id = req.inviteId.toString('hex')
-    const inv = await beeTx(base.view).get<InviteRecord>(inviteKey(id))
-    const verdict = inviteUsable(inv)
-    if (verdict === 'unknown') return // another folder's invite, or one this device has not seen yet
-    const writerKey = req.open(Buffer.from(inv!.publicKey, 'hex'))
-    const existing = writerKey?.length === 32 ? await beeTx(base.view).get<MemberRecord>(memberKey(writerKey.toString('hex'))) : null
-    if (verdict !== 'ok' || !writerKey || writerKey.length !== 32 || existing?.removed) {
-      req.deny({ status: verdict === 'expired' ? 3 : 1 })
-      this.warn(`Refused a device that used ${verdict === 'ok' ? 'an invite after being removed' : `a ${verdict} invite`}`)
-      return
-    }
-    if (!existing) await base.append({ type: 'add-writer', key: writerKey.toString('hex'), invite: id, time: Date.now() } satisfies Op)
-    req.confirm({ key: base.key })
+    if (!this.base?.writable || this.closing) return
+    const refused = await answerJoinRequest(this.base, req)
+    if (refused) this.warn(refused)
   }
 
   /** Joins with an invite; resolves once a member added this device (or rejects, leaving no base). */
@@ -207,6 +218,65 @@ export class TwoWayFolder extends SyncFolder {
     return new Set((await readMembers(this.base.view)).filter((m) => m.removed && m.device).map((m) => m.device))
   }
 
+  /** Keeps the replication guard and the peers count in line with the folder's devices. */
+  async #refreshMembers(): Promise<void> {
+    const base = this.base
+    if (!base || !this.#guard || this.closing) return
+    const members = await readMembers(base.view)
+    this.#memberDevices = guardMembers(this.#guard, base, members, this.blobs.key, this.ctx.swarm.publicKey.toString('hex'))
+  }
+
+  /** Replication channels refused to removed devices so far. */
+  get refusedChannels(): number {
+    return this.#guard?.refused ?? 0
+  }
+
+  // --- history, restore, file list ---
+
+  async versionLog(opts: { limit: number; path?: string }): Promise<VersionChange[]> {
+    return readTwoWayLog(this.#requireBase().view, opts)
+  }
+
+  /** An old version back into the folder (a new local edit that syncs everywhere) or to `to`. */
+  async restore(p: string, version: number, to?: string): Promise<{ path: string; bytes: number }> {
+    const writeInFolder = async (file: string, write: () => Promise<void>) => {
+      // In the work queue, so the disk writer cannot interleave; the scan makes it an op right away.
+      if (this.#local && !this.config.paused) await this.#local.writeThenScan([file], write)
+      else await write()
+      this.fileEvent(file, 'restored', 'local', `version ${version}`)
+    }
+    return restoreVersion(this.#requireBase().view, this.blobs, { root: this.config.path, writeInFolder }, p, version, to)
+  }
+
+  async fileRows(dir: string): Promise<FileRow[]> {
+    const base = this.base
+    return listTwoWayRows(
+      { root: this.config.path, view: base?.view ?? null, index: this.index, ignore: this.ignore, blobs: this.blobs, refused: this.refusedPaths, canSend: !!base?.writable },
+      dir
+    )
+  }
+
+  // --- progress of writing other devices' changes here (called by LocalSync around each disk pass) ---
+
+  diskPassStarting(tree: Map<string, FileEntry>): void {
+    const now = this.#needed.start(tree, this.index, (p) => this.refusedPaths.has(p) || (this.ignore?.ignores(p, false) ?? false))
+    if (now.fresh) this.resetProgress(0, 0)
+    this.progress.filesNeeded = this.progress.filesDone + now.files
+    this.progress.bytesNeeded = this.progress.bytesDone + now.bytes
+    this.emitProgress(true)
+  }
+
+  #fileWritten(p: string): void {
+    const size = this.#needed.written(p)
+    if (size !== undefined) this.addProgress(1, size)
+  }
+
+  /** After a disk pass: idle, or still syncing while content arrives, or waiting when no device is online to send it. */
+  diskPassDone(waiting: number): void {
+    if (waiting === 0) this.#needed.clear()
+    this.setState(waiting === 0 ? 'idle' : this.peers > 0 ? 'syncing' : 'waiting')
+  }
+
   #requireBase(): Autobase<Hyperbee> {
     if (!this.base) throw new ShoalError('NOT_WRITABLE', `${this.config.path} has not finished joining its folder yet`)
     return this.base
@@ -215,16 +285,7 @@ export class TwoWayFolder extends SyncFolder {
   /** Counts for info(): files, bytes and conflict copies in the view. */
   async refreshTotals(): Promise<void> {
     if (!this.base) return
-    let files = 0
-    let bytes = 0
-    let conflicts = 0
-    for (const [p, e] of await readTree(this.base.view)) {
-      if (e.kind === 'dir') continue
-      files++
-      bytes += e.size
-      if (CONFLICT_NAME.test(p)) conflicts++
-    }
-    Object.assign(this, { files, bytes, conflicts, version: this.base.length })
+    Object.assign(this, treeTotals(await readTree(this.base.view)), { version: this.base.view.core.length })
   }
 
   // --- the SyncFolder contract ---
@@ -266,7 +327,10 @@ export class TwoWayFolder extends SyncFolder {
     state: (s: FolderState, err?: string) => this.setState(s, err),
     fail: (err: unknown) => this.fail(err),
     warn: (msg: string, p?: string) => this.warn(msg, p),
-    file: (p: string, action: FileAction, direction: 'in' | 'out' | 'local', detail?: string) => this.fileEvent(p, action, direction, detail),
+    file: (p: string, action: FileAction, direction: 'in' | 'out' | 'local', detail?: string) => {
+      if (direction === 'in' && action !== 'deleted') this.#fileWritten(p)
+      this.fileEvent(p, action, direction, detail)
+    },
     progress: () => this.emitProgress(true)
   }
 }

@@ -5,11 +5,13 @@
 // - any writable member that finds the invite in the view, unexpired and not revoked, adds the
 //   writer (an op) and answers with the folder's Autobase key. Expired/revoked invites are refused.
 // Invites can be used until they expire (default 24 h) or are revoked.
-import BlindPairing from 'blind-pairing'
+import BlindPairing, { type MemberRequest } from 'blind-pairing'
+import type Hyperbee from 'hyperbee'
 import type Hyperswarm from 'hyperswarm'
 import { z32Decode, z32Encode } from '../../../shared/link.ts'
 import { ShoalError } from '../../../shared/errors.ts'
-import type { InviteRecord } from './view.ts'
+import { beeTx, inviteKey, memberKey, type InviteRecord, type MemberRecord } from './view.ts'
+import type { Op } from './ops.ts'
 
 export const DEFAULT_INVITE_MS = 24 * 60 * 60 * 1000
 
@@ -93,4 +95,25 @@ export function requestToJoin(pairing: BlindPairing, invite: Buffer, writerKey: 
     request?.on?.('rejected', (err: Error) => finish(new ShoalError('BAD_LINK', `The invite was refused by the folder's devices: ${err.message}`)))
     const timer = setTimeout(() => finish(new ShoalError('TIMEOUT', `No device of this folder answered the invite within ${Math.round(timeoutMs / 1000)} s (is one of them online?)`)), timeoutMs)
   })
+}
+
+/**
+ * A member's answer to a join request: adds the writer (an op) and confirms with the folder key,
+ * refuses expired/revoked invites and removed devices (returns why, for a warning), and ignores
+ * invites it does not know (another folder's, or one not replicated here yet).
+ */
+export async function answerJoinRequest(base: { view: Hyperbee; key: Buffer; append(op: unknown): Promise<unknown> }, req: MemberRequest): Promise<string | null> {
+  const id = req.inviteId.toString('hex')
+  const inv = await beeTx(base.view).get<InviteRecord>(inviteKey(id))
+  const verdict = inviteUsable(inv)
+  if (verdict === 'unknown') return null
+  const writerKey = req.open(Buffer.from(inv!.publicKey, 'hex'))
+  const existing = writerKey?.length === 32 ? await beeTx(base.view).get<MemberRecord>(memberKey(writerKey.toString('hex'))) : null
+  if (verdict !== 'ok' || !writerKey || writerKey.length !== 32 || existing?.removed) {
+    req.deny({ status: verdict === 'expired' ? 3 : 1 })
+    return `Refused a device that used ${verdict === 'ok' ? 'an invite after being removed' : `a ${verdict} invite`}`
+  }
+  if (!existing) await base.append({ type: 'add-writer', key: writerKey.toString('hex'), invite: id, time: Date.now() } satisfies Op)
+  req.confirm({ key: base.key })
+  return null
 }

@@ -40,19 +40,27 @@ export class LocalSync {
     try {
       const stat = await fs.stat(this.#root).catch(() => null)
       if (!stat?.isDirectory()) throw new ShoalError('FOLDER_MISSING', `Folder ${this.#root} is missing or not a folder; nothing is synced until it is back.`)
-      await this.#enqueue(() => this.#hello())
-      await this.#enqueue(() => this.#scan(null))
+      // The watcher first: chokidar does not report what changes during its initial crawl, so a
+      // scan before it is ready would miss edits made meanwhile until the next periodic rescan.
+      // One queue item, so no disk write (view update) runs before the first scan has recorded
+      // what changed here while Shoal was not running (a local delete would be forgotten).
+      await this.#enqueue(async () => {
+        const watcher = new FolderWatcher({
+          root: this.#root,
+          ignore: this.#folder.ignore!,
+          onChanges: (paths) => {
+            this.#enqueue(() => this.#scan(paths)).catch(() => {})
+          },
+          onError: (err) => this.#folder.emit.fail(err)
+        })
+        this.#watcher = watcher
+        await watcher.ready()
+        if (this.#stopped) return
+        await this.#hello()
+        await this.#scan(null)
+      })
       await this.#enqueue(() => this.#syncToDisk())
       if (this.#stopped) return
-      this.#watcher = new FolderWatcher({
-        root: this.#root,
-        ignore: this.#folder.ignore!,
-        onChanges: (paths) => {
-          this.#enqueue(() => this.#scan(paths)).catch(() => {})
-        },
-        onError: (err) => this.#folder.emit.fail(err)
-      })
-      await this.#watcher.ready()
       this.#timer = setInterval(() => this.rescan().catch(() => {}), this.#folder.ctx.rescanIntervalMs)
       this.#timer.unref()
     } catch (err) {
@@ -90,6 +98,14 @@ export class LocalSync {
 
   rescan(): Promise<void> {
     return this.#enqueue(() => this.#scan(null))
+  }
+
+  /** Runs `write` (a restore) in the queue, so the disk writer cannot interleave, then scans `paths` into ops. */
+  writeThenScan(paths: string[], write: () => Promise<void>): Promise<void> {
+    return this.#enqueue(async () => {
+      await write()
+      await this.#scan(paths)
+    })
   }
 
   #enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -170,6 +186,7 @@ export class LocalSync {
     for (const m of members) if (m.blobs && !m.removed) f.blobs.track(m.blobs)
     for (const e of tree.values()) if (e.blob) f.blobs.track(e.blob.key)
     f.emit.state('syncing')
+    f.diskPassStarting(tree)
     const result = await writeViewToDisk(tree, {
       root: this.#root,
       index: f.index,
@@ -185,7 +202,7 @@ export class LocalSync {
     for (const [p, why] of result.refused) f.refusedPaths.set(p, why)
     f.refused = result.refused.size
     await f.refreshTotals()
-    f.emit.state('idle')
+    f.diskPassDone(result.waiting)
     f.notify()
     if (result.waiting > 0 && !this.#stopped) {
       // Content still downloading: look again shortly (the view will not change to tell us).

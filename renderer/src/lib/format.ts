@@ -84,3 +84,10 @@ export function percent(done: number, total: number): number {
 export function plural(n: number, one: string, many = one + 's'): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`
 }
+
+/** Time left before something expires: "45 min", "24 h" (hours up to two days, as people say it), "7 d". */
+export function formatTimeLeft(ms: number): string {
+  const hours = ms / 3_600_000
+  if (hours >= 1 && hours <= 48) return `${Math.round(hours)} h`
+  return formatDuration(ms / 1000)
+}

@@ -1,8 +1,22 @@
 // Which page is open. Kept in the URL hash in the real window (so Back works and a reload stays on
 // the same page); tests use it without the hash.
 
-export const FOLDER_TABS = ['files', 'history', 'peers', 'share', 'ignore', 'remove'] as const
+export const FOLDER_TABS = ['files', 'history', 'peers', 'share', 'devices', 'ignore', 'remove'] as const
 export type FolderTab = (typeof FOLDER_TABS)[number]
+
+/** A two-way folder has Devices (who may edit it) where the others have Share (the read-only link). */
+export function tabsFor(kind: string): FolderTab[] {
+  return FOLDER_TABS.filter((t) => (kind === 'two-way' ? t !== 'share' : t !== 'devices'))
+}
+
+/** The tab to show when the route names one this kind of folder does not have (an old bookmark). */
+export function tabFor(kind: string, tab: FolderTab): FolderTab {
+  const tabs = tabsFor(kind)
+  if (tabs.includes(tab)) return tab
+  if (tab === 'share' && kind === 'two-way') return 'devices'
+  if (tab === 'devices' && kind !== 'two-way') return 'share'
+  return 'files'
+}
 
 export type Route =
   | { view: 'folders' }
@@ -11,7 +25,8 @@ export type Route =
   | { view: 'activity' }
   | { view: 'settings' }
 
-export type AddMode = 'share' | 'join'
+/** Share a folder, join one by its link, or sync it across my own devices (two-way). */
+export type AddMode = 'share' | 'join' | 'sync'
 
 export function routeToHash(route: Route): string {
   if (route.view !== 'folder') return `#/${route.view}`
@@ -41,9 +56,9 @@ function safeDecode(s: string): string {
 
 export class Router {
   route = $state.raw<Route>({ view: 'folders' })
-  /** The Add dialog, when open, and which of its two choices. */
+  /** The Add dialog, when open, and which of its choices. */
   adding = $state<AddMode | null>(null)
-  /** A path dropped on the window, handed to the Share form. */
+  /** A path dropped on the window, handed to the Share form (or the Sync form when it is open). */
   droppedPath = $state<string | null>(null)
   /** Something was dropped in a browser, which cannot tell where it lives on disk. */
   dropUnsupported = $state(false)

@@ -1,6 +1,6 @@
 import type { MethodName, Params, Result } from '../../../shared/api.ts'
 import type { ShoalEvent } from '../../../shared/events.ts'
-import type { FolderInfo, PeerInfo, Settings } from '../../../shared/folder.ts'
+import type { DeviceInfo, FolderInfo, InviteInfo, PeerInfo, Settings } from '../../../shared/folder.ts'
 import { toCallError, type CallError, type DesktopCapabilities, type Transport } from '../transport/types.ts'
 import { isActivity, mergeActivity, type ActivityEvent } from './activity.ts'
 import { patchFolder, removeFolder, sortFolders, upsertFolder } from './folder-rows.ts'
@@ -29,6 +29,10 @@ export class ShoalStore {
   settings = $state.raw<Settings | null>(null)
   /** Newest first, at most 500. */
   activity = $state.raw<ActivityEvent[]>([])
+  /** Devices of each two-way folder as last listed (the Devices tab and the folder card share it). */
+  devices = $state.raw<Record<string, DeviceInfo[]>>({})
+  /** Invites created in this window, per folder: the engine cannot list them again (it keeps no codes). */
+  invites = $state.raw<Record<string, InviteInfo[]>>({})
 
   #samples = new Map<string, PeerSample>()
   #listeners = new Set<(event: ShoalEvent) => void>()
@@ -120,15 +124,39 @@ export class ShoalStore {
     this.folders = upsertFolder(this.folders, info)
   }
 
+  /** Lists the devices of a two-way folder and keeps the answer for every view that shows them. */
+  async loadDevices(folder: string): Promise<DeviceInfo[]> {
+    const list = await this.call('devices.list', { folder })
+    this.putDevices(folder, list)
+    return list
+  }
+
+  putDevices(folder: string, list: DeviceInfo[]): void {
+    this.devices = { ...this.devices, [folder]: list }
+  }
+
+  addInvite(folder: string, invite: InviteInfo): void {
+    this.invites = { ...this.invites, [folder]: [invite, ...(this.invites[folder] ?? []).filter((i) => i.id !== invite.id)] }
+  }
+
+  dropInvite(folder: string, id: string): void {
+    this.invites = { ...this.invites, [folder]: (this.invites[folder] ?? []).filter((i) => i.id !== id) }
+  }
+
   apply(event: ShoalEvent): void {
     switch (event.type) {
       case 'folder-added':
         void this.#refreshFolders()
         break
-      case 'folder-removed':
+      case 'folder-removed': {
         this.folders = removeFolder(this.folders, event.folder)
+        const { [event.folder]: _devices, ...devices } = this.devices
+        const { [event.folder]: _invites, ...invites } = this.invites
+        this.devices = devices
+        this.invites = invites
         void this.#refreshFolders()
         break
+      }
       case 'folder-updated':
         if (this.folder(event.folder)) this.folders = upsertFolder(this.folders, event.info)
         else void this.#refreshFolders()

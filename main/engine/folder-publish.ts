@@ -59,17 +59,22 @@ export class PublishFolder extends SyncFolder {
     try {
       await this.#checkFolder()
       this.ignore = await IgnoreRules.load(this.config.path)
+      if (this.ctx.network) {
+        // The watcher is up before the first scan: chokidar reports nothing that happens during
+        // its own initial crawl, so a file saved while Shoal starts would otherwise wait for the
+        // next periodic rescan. Events queue behind the scan.
+        this.#watcher = new FolderWatcher({
+          root: this.config.path,
+          ignore: this.ignore,
+          onChanges: (paths) => {
+            this.#enqueue(() => this.#partialScan(paths)).catch(() => {})
+          },
+          onError: (err) => this.fail(err)
+        })
+        await this.#watcher.ready()
+      }
       await this.#enqueue(() => this.#fullScan())
       if (this.closing || this.config.paused || !this.ctx.network) return
-      this.#watcher = new FolderWatcher({
-        root: this.config.path,
-        ignore: this.ignore!,
-        onChanges: (paths) => {
-          this.#enqueue(() => this.#partialScan(paths)).catch(() => {})
-        },
-        onError: (err) => this.fail(err)
-      })
-      await this.#watcher.ready()
       this.#timer = setInterval(() => {
         this.#enqueue(() => this.#fullScan()).catch(() => {})
       }, this.ctx.rescanIntervalMs)

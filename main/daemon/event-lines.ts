@@ -1,4 +1,5 @@
 import type { ShoalEvent } from '../../shared/events.ts'
+import type { FolderKind } from '../../shared/folder.ts'
 import { formatBytes, shortKey } from './format.ts'
 
 // One readable line per event for the `shoal run` log. Progress events are left out: they come
@@ -19,8 +20,11 @@ function describe(event: ShoalEvent, where: (id: string | undefined) => string):
       return `${where(event.folder)}folder added`
     case 'folder-removed':
       return `${where(event.folder)}folder removed (its files stay)`
-    case 'folder-state':
+    case 'folder-state': {
+      // "waiting: Waiting for a device..." says it twice; the reason alone reads better.
+      if (event.error && event.error.toLowerCase().startsWith(event.state)) return `${where(event.folder)}${event.error.charAt(0).toLowerCase()}${event.error.slice(1)}`
       return `${where(event.folder)}${event.state}${event.state === 'idle' ? ` at version ${event.version}` : ''}${event.error ? `: ${event.error}` : ''}`
+    }
     case 'progress':
       return null
     case 'peer-joined':
@@ -47,16 +51,29 @@ export function folderLine(f: { name: string; kind: string; state: string; path:
 
 /**
  * Drops state lines that say nothing new: a publisher rescans every minute (scanning -> idle at the
- * same version), and a follower flips between waiting and idle as peers come and go.
+ * same version), and a follower flips between waiting and idle as peers come and go. A two-way
+ * folder passes over its disk (syncing -> idle) whenever any device's change arrives: its file
+ * lines tell what happened, so its syncing lines are left out and idle shows when the version moved.
  */
 export class StateLineFilter {
   #last = new Map<string, { state: string; idleVersion: number | null; scanned: boolean }>()
+  #kinds = new Map<string, FolderKind>()
+
+  /** Tells the filter a folder's kind (it also learns it from folder-updated events). */
+  setKind(folder: string, kind: FolderKind): void {
+    this.#kinds.set(folder, kind)
+  }
 
   keep(event: ShoalEvent): boolean {
-    if (event.type === 'folder-removed') this.#last.delete(event.folder)
+    if (event.type === 'folder-updated') this.#kinds.set(event.folder, event.info.kind)
+    if (event.type === 'folder-removed') {
+      this.#last.delete(event.folder)
+      this.#kinds.delete(event.folder)
+    }
     if (event.type !== 'folder-state') return true
     const last = this.#last.get(event.folder) ?? { state: '', idleVersion: null, scanned: false }
     this.#last.set(event.folder, last)
+    if (event.state === 'syncing' && this.#kinds.get(event.folder) === 'two-way') return false
     if (event.state === 'scanning') {
       const first = !last.scanned
       last.scanned = true

@@ -50,3 +50,49 @@ export function table(header: string[], rows: string[][]): string {
       .trimEnd()
   return [line(header), ...rows.map(line)].join('\n')
 }
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+const UNIT_MS: Record<string, number> = { s: 1000, m: MINUTE, h: HOUR, d: DAY, w: 7 * DAY }
+
+/** A duration as typed on the command line: 30m, 24h, 7d, 1h30m (units s, m, h, d, w); null if not one. */
+export function parseDuration(text: string): number | null {
+  const t = text.trim().toLowerCase()
+  if (!/^(\d+(\.\d+)?[smhdw])+$/.test(t)) return null
+  let ms = 0
+  for (const [, n, unit] of t.matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)) ms += Number(n) * UNIT_MS[unit]
+  return Math.round(ms)
+}
+
+/** A span of time in words: "45 s", "30 min", "2 h 30 min", "7 days". */
+export function formatSpan(ms: number): string {
+  if (!Number.isFinite(ms)) return '?'
+  const abs = Math.abs(ms)
+  if (abs < MINUTE) return `${Math.round(abs / 1000)} s`
+  const minutes = Math.round(abs / MINUTE)
+  if (minutes < 60) return `${minutes} min`
+  if (minutes < 48 * 60) {
+    const h = Math.floor(minutes / 60)
+    const m = minutes % 60
+    return m ? `${h} h ${m} min` : `${h} h`
+  }
+  const d = Math.floor(minutes / (24 * 60))
+  const h = Math.round((minutes % (24 * 60)) / 60)
+  return h ? `${d} days ${h} h` : `${d} days`
+}
+
+/** How long ago, coarsely: "now", "2 min ago", "5 h ago", "3 days ago". */
+export function formatAgo(ms: number, now = Date.now()): string {
+  const diff = now - ms
+  if (diff < MINUTE) return 'now'
+  if (diff < HOUR) return `${Math.floor(diff / MINUTE)} min ago`
+  if (diff < 2 * DAY) return `${Math.floor(diff / HOUR)} h ago`
+  return `${Math.floor(diff / DAY)} days ago`
+}
+
+/** A text progress bar: [#####---------------]. */
+export function formatBar(percent: number, width = 20): string {
+  const filled = Math.max(0, Math.min(width, Math.round((percent / 100) * width)))
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`
+}

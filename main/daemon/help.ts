@@ -33,6 +33,8 @@ export function mainHelp(): string {
     '  shoal share ~/Photos                 prints a link: shoal://...',
     '  shoal join shoal://... ~/Photos      on another computer',
     "  shoal run                            keeps them in sync (run it on both)",
+    '  shoal sync ~/Notes                   two-way sync across your own devices: prints an invite',
+    '  shoal sync --invite <code> ~/Notes   on your other device (both running shoal run)',
     '',
     GLOBAL_HELP.replace('DEFAULT_DATA', defaultDataDir({ ...process.env, SHOAL_DATA: undefined })),
     '',

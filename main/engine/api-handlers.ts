@@ -12,7 +12,7 @@ import { parseBootstrap } from './network.ts'
 import { listFileRows } from './file-tree.ts'
 import { DEFAULT_PATTERNS } from './ignore-rules.ts'
 import { parseLink, LinkError } from '../../shared/link.ts'
-import { ShoalError } from '../../shared/errors.ts'
+import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import type { MethodName, Params, Result } from '../../shared/api.ts'
 
 function settingsOf(engine: Engine) {
@@ -109,13 +109,19 @@ export const handlers: Handlers = {
   'folders.syncJoin': async (engine, { invite, path: p, timeoutMs }) => {
     readInvite(invite) // a malformed or expired invite changes nothing
     if (engine.opts.network === false) throw new ShoalError('BAD_REQUEST', 'Joining needs the network: start Shoal (shoal run) and try again')
+    const existed = await fs.stat(path.resolve(p)).then(() => true, () => false)
     const abs = await requireDirectory(p, true)
     const folder = (await engine.addFolder({ name: path.basename(abs), path: abs, kind: 'two-way', key: PENDING_PREFIX + randomBytes(8).toString('hex') })) as TwoWayFolder
     try {
       await folder.join(invite, timeoutMs ?? 120_000)
     } catch (err) {
+      const e = toShoalError(err)
+      // Say why in the log too: a CLI that stopped waiting never sees this answer.
+      engine.events.emitEvent({ type: 'error', folder: folder.id, code: e.code, message: `Joining ${abs} failed: ${e.message}` })
       await engine.removeFolder(folder.id).catch(() => {})
-      throw err
+      // A folder this join created, and that is still empty, goes too (rmdir refuses non-empty ones).
+      if (!existed) await fs.rmdir(abs).catch(() => {})
+      throw e
     }
     await engine.saveConfig()
     return folder.info()

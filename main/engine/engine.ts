@@ -162,7 +162,8 @@ export class Engine extends Resource implements ShoalApi {
     for (const other of this.folders.values()) {
       const p = other.config.path
       if (p === abs || abs.startsWith(p + path.sep) || p.startsWith(abs + path.sep)) {
-        throw new ShoalError('FOLDER_EXISTS', `${abs} overlaps ${p}, which Shoal already ${other.config.kind === 'publish' ? 'shares' : 'follows'}`)
+        const what = other.config.kind === 'publish' ? 'shares' : other.config.kind === 'follow' ? 'follows' : 'syncs two-way'
+        throw new ShoalError('FOLDER_EXISTS', p === abs ? `Shoal already ${what} ${abs}` : `${abs} overlaps ${p}, which Shoal already ${what}`)
       }
       if (config.key && other.config.key === config.key) {
         throw new ShoalError('FOLDER_EXISTS', `This link is already ${other.config.kind === 'publish' ? 'shared from' : 'followed into'} ${p}`)

@@ -1,6 +1,8 @@
 import type { Command } from './types.ts'
 import { share } from './share.ts'
 import { join } from './join.ts'
+import { sync, invite } from './sync.ts'
+import { devices, removeDevice } from './devices.ts'
 import { remove, pause, resume, rescan } from './folder-ops.ts'
 import { status } from './status.ts'
 import { log } from './log.ts'
@@ -11,7 +13,7 @@ import { run } from './run.ts'
 import { bootstrap } from './bootstrap.ts'
 
 /** Every command, in the order `shoal --help` lists them. */
-export const COMMANDS: Command[] = [share, join, remove, pause, resume, rescan, status, log, restore, peers, settings, run, bootstrap]
+export const COMMANDS: Command[] = [share, join, sync, invite, devices, removeDevice, remove, pause, resume, rescan, status, log, restore, peers, settings, run, bootstrap]
 
 export function findCommandByName(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name)

@@ -53,7 +53,7 @@ export const run: Command = {
         io.out(`Shoal is running. API and web UI: ${server.uiUrl}`)
         if (!staticDir) io.out("(The web UI is not built yet: run 'npm run build:ui' and reload.)")
         io.out(`Data: ${global.dataDir}   Network: ${engine.bootstrap.length ? `private DHT via ${engine.bootstrap.join(',')}` : 'public DHT'}${engine.bind ? `, bound to ${engine.bind}` : ''}`)
-        if (folders.length === 0) io.out("No folders yet: 'shoal share <folder>' or 'shoal join <link> <folder>' in another terminal.")
+        if (folders.length === 0) io.out("No folders yet: 'shoal share <folder>', 'shoal join <link> <folder>' or 'shoal sync <folder>' in another terminal.")
         for (const f of folders) io.out(folderLine(f))
       }
       // Remembered, because a removed folder's last event arrives after the engine forgot it.
@@ -64,6 +64,7 @@ export const run: Command = {
         return current ?? names.get(id) ?? id
       }
       const filter = new StateLineFilter()
+      for (const f of folders) filter.setKind(f.id, f.kind)
       const log = (event: ShoalEvent) => {
         if (global.json) return io.out(JSON.stringify(event))
         if (!filter.keep(event)) return

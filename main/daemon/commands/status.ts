@@ -21,7 +21,8 @@ export const status: Command = {
     ctx.io.out(daemon ? `Shoal   running, ${result.peers} peer${result.peers === 1 ? '' : 's'} connected` : `Shoal   not running for ${ctx.global.dataDir} (start 'shoal run' to sync)`)
     if (uiUrl) ctx.io.out(`Web UI  ${uiUrl}`)
     if (result.folders.length === 0) {
-      ctx.io.out(`\nNo folders yet: 'shoal share <folder>' shares one, 'shoal join <link> <folder>' gets one.`)
+      ctx.io.out(`\nNo folders yet: 'shoal share <folder>' shares one, 'shoal join <link> <folder>' gets one,`)
+      ctx.io.out(`'shoal sync <folder>' keeps one in two-way sync across your devices.`)
       return
     }
     const rows = result.folders.map((f) => [

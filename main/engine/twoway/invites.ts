@@ -57,7 +57,7 @@ export function readInvite(code: string, now = Date.now()): { invite: Buffer; id
     throw new ShoalError('BAD_LINK', `Not a valid invite code: ${(err as Error).message}`)
   }
   if (decoded.expires && now > decoded.expires) {
-    throw new ShoalError('BAD_LINK', `This invite expired on ${new Date(decoded.expires).toISOString()}; ask for a new one ('shoal sync <folder>' on a device that has the folder)`)
+    throw new ShoalError('BAD_LINK', `This invite expired on ${new Date(decoded.expires).toISOString()}; ask for a new one ('shoal invite <folder>', or Devices → Invite a device, on a device that has the folder)`)
   }
   return { invite, id: decoded.id.toString('hex'), expires: decoded.expires }
 }

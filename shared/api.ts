@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DeviceInfo, FileRow, FolderInfo, InviteInfo, PeerInfo, Settings, VersionChange } from './folder.ts'
+import { DeviceInfo, FileRow, FolderInfo, InviteInfo, LocalChange, PeerInfo, Settings, VersionChange } from './folder.ts'
 import { ShoalEvent } from './events.ts'
 
 // The one definition of every operation the engine offers. Transports (WebSocket, HTTP, Electron IPC)
@@ -11,13 +11,25 @@ const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')
 export const methods = {
   'folders.list': { params: z.object({}), result: z.array(FolderInfo) },
   'folders.share': {
-    params: z.object({ path: z.string().min(1, 'path is required'), name: z.string().min(1).max(128).optional() }),
+    params: z.object({
+      path: z.string().min(1, 'path is required'),
+      name: z.string().min(1).max(128).optional(),
+      /** Encrypt the drive: the link carries the read key; info.seedLink serves without reading. */
+      encrypt: z.boolean().optional()
+    }),
     result: FolderInfo
   },
   'folders.join': {
-    params: z.object({ link: z.string().min(1, 'link is required'), path: z.string().min(1, 'path is required') }),
+    params: z.object({
+      link: z.string().min(1, 'link is required'),
+      path: z.string().min(1, 'path is required'),
+      /** Atomic updates: the folder switches from one complete, verified version to the next (never a mix). */
+      atomic: z.boolean().optional()
+    }),
     result: FolderInfo
   },
+  /** Keeps a full copy of a drive and serves it, with no local folder (a seed link: without reading it). */
+  'folders.seed': { params: z.object({ link: z.string().min(1, 'link is required') }), result: FolderInfo },
   /** Two-way sync across my own devices: creates the folder here and an invite for another device. */
   'folders.sync': {
     params: z.object({
@@ -60,6 +72,19 @@ export const methods = {
   'folders.ignore.set': {
     params: z.object({ folder: folderRef, text: z.string().max(256 * 1024, 'ignore patterns are limited to 256 KiB') }),
     result: z.object({ text: z.string(), defaults: z.array(z.string()) })
+  },
+  /** Receivers: hold the folder at a version (rolls it back when older than the current one). */
+  'folders.pin': { params: z.object({ folder: folderRef, version: z.number().int().positive() }), result: FolderInfo },
+  /** Receivers: follow the latest version again. */
+  'folders.unpin': { params: z.object({ folder: folderRef }), result: FolderInfo },
+  /** Receivers: set (or clear, with null) the command run after each version applied. */
+  'folders.hook': { params: z.object({ folder: folderRef, command: z.string().min(1).max(8192).nullable() }), result: FolderInfo },
+  /** Receivers: files changed, added or deleted here compared with the published state. */
+  'folders.localChanges': { params: z.object({ folder: folderRef }), result: z.array(LocalChange) },
+  /** Receivers: restores the published state; local edits and added files are kept as conflict copies. */
+  'folders.revert': {
+    params: z.object({ folder: folderRef }),
+    result: z.object({ reverted: z.array(LocalChange), keptAs: z.array(z.string()) })
   },
   status: {
     params: z.object({}),

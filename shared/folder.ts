@@ -2,8 +2,9 @@ import { z } from 'zod'
 
 // What a folder is, in the user's words. Kinds are the folder strategies of the engine:
 // publish = send-only (this device writes the drive), follow = receive-only (read-only copy),
-// two-way = one person's devices all edit the folder (Autobase, see main/engine/twoway/).
-export const FolderKind = z.enum(['publish', 'follow', 'two-way'])
+// two-way = one person's devices all edit the folder (Autobase, see main/engine/twoway/),
+// seed = no local folder: keeps a full copy of the drive's cores and serves them (blind with a seed link).
+export const FolderKind = z.enum(['publish', 'follow', 'two-way', 'seed'])
 export type FolderKind = z.infer<typeof FolderKind>
 
 export const FolderState = z.enum(['starting', 'scanning', 'syncing', 'idle', 'waiting', 'paused', 'error', 'stopped'])
@@ -27,6 +28,8 @@ export const FolderInfo = z.object({
   kind: FolderKind,
   key: z.string(),
   link: z.string(),
+  /** Encrypted folders: the link for seeding servers (they can serve the folder, not read it). */
+  seedLink: z.string().optional(),
   /** Drive version this device has published (publish) or applied to disk (follow). */
   version: z.number().int().nonnegative(),
   /** Latest drive version known from peers (follow); equals version on the publisher. */
@@ -39,7 +42,13 @@ export const FolderInfo = z.object({
   bytes: z.number().nonnegative(),
   conflicts: z.number().int().nonnegative(),
   refused: z.number().int().nonnegative(),
-  lastChange: z.number().optional()
+  lastChange: z.number().optional(),
+  /** Receivers: the version the folder is held at ('shoal pin'); absent when following the latest. */
+  pinned: z.number().int().positive().optional(),
+  /** Receivers: command run after each version applied ('shoal hook'). */
+  hook: z.string().optional(),
+  /** Receivers: files changed, added or deleted here, as of the last check ('shoal changes'). */
+  localChanges: z.number().int().nonnegative().optional()
 })
 export type FolderInfo = z.infer<typeof FolderInfo>
 
@@ -127,3 +136,10 @@ export const InviteInfo = z.object({
   expires: z.number()
 })
 export type InviteInfo = z.infer<typeof InviteInfo>
+
+/** A file in a followed folder that differs from the published state it is at. */
+export const LocalChange = z.object({
+  path: z.string(),
+  kind: z.enum(['changed', 'added', 'deleted'])
+})
+export type LocalChange = z.infer<typeof LocalChange>

@@ -3,10 +3,13 @@ import path from 'node:path'
 import type { Engine } from './engine.ts'
 import { PublishFolder } from './folder-publish.ts'
 import { FollowFolder } from './folder-follow.ts'
+import { prepareAtomicPath } from './atomic-versions.ts'
 import { TwoWayFolder, PENDING_PREFIX } from './twoway/folder-twoway.ts'
 import { readInvite } from './twoway/invites.ts'
 import { randomBytes } from 'node:crypto'
 import { readVersionLog } from './history.ts'
+import type { SeedConfig } from './folder-seed.ts'
+import { explainReadError } from './seed-errors.ts'
 import { previewLink } from './preview.ts'
 import { parseBootstrap } from './network.ts'
 import { listFileRows } from './file-tree.ts'
@@ -52,6 +55,13 @@ function twoWay(engine: Engine, ref: string): TwoWayFolder {
   return f
 }
 
+/** Pinning, hooks and local changes belong to receivers ('shoal join' folders). */
+function follower(engine: Engine, ref: string): FollowFolder {
+  const f = engine.findFolder(ref)
+  if (!(f instanceof FollowFolder)) throw new ShoalError('BAD_REQUEST', `${f.config.path} is not a joined (receive-only) folder`)
+  return f
+}
+
 /** Published and followed folders keep history in a drive; two-way folders in their view. */
 function historyOf(engine: Engine, ref: string): PublishFolder | FollowFolder | TwoWayFolder {
   const f = engine.findFolder(ref)
@@ -63,9 +73,11 @@ function historyOf(engine: Engine, ref: string): PublishFolder | FollowFolder | 
 export const handlers: Handlers = {
   'folders.list': async (engine) => [...engine.folders.values()].map((f) => f.info()),
 
-  'folders.share': async (engine, { path: p, name }) => {
+  'folders.share': async (engine, { path: p, name, encrypt }) => {
     const abs = await requireDirectory(p, false)
-    const folder = await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'publish', key: '' })
+    // Encrypted share: a random read key, kept in the folder's config and carried by its link (?read=).
+    const readKey = encrypt ? { readKey: randomBytes(32).toString('hex') } : {}
+    const folder = await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'publish', key: '', ...readKey })
     const publisher = folder as PublishFolder
     if (engine.opts.network === false) await publisher.publishOnce()
     else await publisher.firstScan
@@ -78,17 +90,35 @@ export const handlers: Handlers = {
     return folder.info()
   },
 
-  'folders.join': async (engine, { link, path: p }) => {
+  'folders.join': async (engine, { link, path: p, atomic }) => {
     const parsed = parseLinkOrThrow(link)
     if (parsed.seedOnly) throw new ShoalError('BAD_LINK', 'This is a seed link: it lets a server keep and serve the folder, not read it. Ask for the share link with the read key.')
-    const abs = await requireDirectory(p, true)
-    const folder = await engine.addFolder({
-      name: path.basename(abs),
-      path: abs,
-      kind: 'follow',
-      key: parsed.key,
-      ...(parsed.readKey ? { readKey: parsed.readKey } : {})
-    })
+    // Atomic: the path becomes a link to complete versions (atomic-versions.ts); undone if the join fails.
+    const prepared = atomic ? await prepareAtomicPath(p) : { path: await requireDirectory(p, true), undo: async () => {} }
+    const abs = prepared.path
+    const folder = await engine
+      .addFolder({
+        name: path.basename(abs),
+        path: abs,
+        kind: 'follow',
+        key: parsed.key,
+        ...(parsed.readKey ? { readKey: parsed.readKey } : {}),
+        ...(atomic ? { atomic: true } : {})
+      })
+      .catch(async (err: unknown) => {
+        await prepared.undo()
+        throw err
+      })
+    return folder.info()
+  },
+
+  'folders.seed': async (engine, { link }) => {
+    const parsed = parseLinkOrThrow(link)
+    const name = `seed ${parsed.key.slice(0, 8)}`
+    const config: Omit<SeedConfig, 'id' | 'createdAt' | 'paused'> = { name, path: '', kind: 'seed', key: parsed.key }
+    if (parsed.readKey) config.readKey = parsed.readKey
+    if (parsed.seedOnly) config.seedOnly = true
+    const folder = await engine.addFolder(config)
     return folder.info()
   },
 
@@ -135,7 +165,10 @@ export const handlers: Handlers = {
 
   'invites.revoke': async (engine, { folder, invite }) => ({ revoked: await twoWay(engine, folder).revokeInvite(invite) }),
 
-  'folders.preview': async (engine, { link, timeoutMs }) => previewLink(engine, parseLinkOrThrow(link), timeoutMs ?? 15_000),
+  'folders.preview': async (engine, { link, timeoutMs }) =>
+    previewLink(engine, parseLinkOrThrow(link), timeoutMs ?? 15_000).catch((err) => {
+      throw explainReadError(err) // an encrypted folder, and the link has no (or a wrong) read key
+    }),
 
   'folders.remove': async (engine, { folder }) => ({ removed: await engine.removeFolder(folder) }),
 
@@ -158,6 +191,31 @@ export const handlers: Handlers = {
     await f.rescan()
     return f.info()
   },
+
+  'folders.pin': async (engine, { folder, version }) => {
+    const f = follower(engine, folder)
+    await f.pin(version)
+    await engine.saveConfig()
+    return f.info()
+  },
+
+  'folders.unpin': async (engine, { folder }) => {
+    const f = follower(engine, folder)
+    await f.pin(undefined)
+    await engine.saveConfig()
+    return f.info()
+  },
+
+  'folders.hook': async (engine, { folder, command }) => {
+    const f = follower(engine, folder)
+    f.setHook(command)
+    await engine.saveConfig()
+    return f.info()
+  },
+
+  'folders.localChanges': async (engine, { folder }) => follower(engine, folder).localChanges(),
+
+  'folders.revert': async (engine, { folder }) => follower(engine, folder).revert(),
 
   status: async (engine) => ({
     device: engine.deviceKey.toString('hex'),

@@ -16,6 +16,12 @@ export interface FolderConfig {
   readKey?: string
   paused: boolean
   createdAt: number
+  /** Receive-only folder with atomic updates: the path is a link to complete versions (atomic-versions.ts). */
+  atomic?: boolean
+  /** Receivers: hold the folder at this drive version instead of following the latest. */
+  pinned?: number
+  /** Receivers: shell command run after each version applied (see follow-policy.ts). */
+  hook?: string
 }
 
 export interface EngineConfig {

@@ -12,7 +12,10 @@ import { loadConfig, saveConfig, type EngineConfig, type FolderConfig } from './
 import type { SyncFolder, FolderContext } from './folder.ts'
 import { PublishFolder } from './folder-publish.ts'
 import { FollowFolder } from './folder-follow.ts'
+import { AtomicFollowFolder } from './folder-follow-atomic.ts'
 import { TwoWayFolder } from './twoway/folder-twoway.ts'
+import { SeedFolder } from './folder-seed.ts'
+import { closeFailedDrive, explainReadError, isDecodingError } from './seed-errors.ts'
 import { handlers } from './api-handlers.ts'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import { validateRequest } from '../../shared/validate.ts'
@@ -34,7 +37,8 @@ export interface EngineOptions {
 const FOLDER_KINDS: Record<FolderKind, new (config: FolderConfig, ctx: FolderContext) => SyncFolder> = {
   publish: PublishFolder,
   follow: FollowFolder,
-  'two-way': TwoWayFolder
+  'two-way': TwoWayFolder,
+  seed: SeedFolder
 }
 
 // The engine: one data directory, one Corestore, one swarm, and the folders. Every operation goes
@@ -99,7 +103,7 @@ export class Engine extends Resource implements ShoalApi {
     // connections the other side opened).
     const byPeer = new Map<string, string[]>()
     for (const folder of this.folders.values()) {
-      for (const peer of folder.drive?.core?.peers ?? []) {
+      for (const peer of (folder instanceof SeedFolder ? folder.db?.peers : folder.drive?.core?.peers) ?? []) {
         const id = peer.remotePublicKey.toString('hex')
         byPeer.set(id, [...(byPeer.get(id) ?? []), folder.id])
       }
@@ -126,13 +130,16 @@ export class Engine extends Resource implements ShoalApi {
       rescanIntervalMs: this.opts.rescanIntervalMs ?? 60_000,
       network: this.opts.network !== false
     }
-    const folder = new FOLDER_KINDS[config.kind](config, ctx)
+    const Kind = config.kind === 'follow' && config.atomic ? AtomicFollowFolder : FOLDER_KINDS[config.kind]
+    const folder = new Kind(config, ctx)
     this.folders.set(config.id, folder)
     try {
       await folder.ready()
     } catch (err) {
       // One broken folder must not keep the others from syncing.
-      const e = toShoalError(err)
+      // A drive that failed to open on a wrong or missing read key must let go of its cores.
+      if (isDecodingError(err)) await closeFailedDrive(folder.drive)
+      const e = toShoalError(explainReadError(err))
       folder.state = 'error'
       folder.error = e.message
       this.events.emitEvent({ type: 'error', folder: config.id, code: e.code, message: e.message })
@@ -158,14 +165,16 @@ export class Engine extends Resource implements ShoalApi {
   }
 
   async addFolder(config: Omit<FolderConfig, 'id' | 'createdAt' | 'paused'>): Promise<SyncFolder> {
-    const abs = path.resolve(config.path)
+    // Seed folders have no local folder (path ''): only their key can clash.
+    const abs = config.kind === 'seed' ? '' : path.resolve(config.path)
     for (const other of this.folders.values()) {
       const p = other.config.path
-      if (p === abs || abs.startsWith(p + path.sep) || p.startsWith(abs + path.sep)) {
+      if (abs !== '' && p !== '' && (p === abs || abs.startsWith(p + path.sep) || p.startsWith(abs + path.sep))) {
         const what = other.config.kind === 'publish' ? 'shares' : other.config.kind === 'follow' ? 'follows' : 'syncs two-way'
         throw new ShoalError('FOLDER_EXISTS', p === abs ? `Shoal already ${what} ${abs}` : `${abs} overlaps ${p}, which Shoal already ${what}`)
       }
       if (config.key && other.config.key === config.key) {
+        if (other.config.kind === 'seed') throw new ShoalError('FOLDER_EXISTS', 'This device already seeds this folder')
         throw new ShoalError('FOLDER_EXISTS', `This link is already ${other.config.kind === 'publish' ? 'shared from' : 'followed into'} ${p}`)
       }
     }
@@ -187,7 +196,7 @@ export class Engine extends Resource implements ShoalApi {
     // The local index goes; the files in the folder stay where they are.
     await fs.rm(this.paths.folderState(folder.id), { recursive: true, force: true })
     this.events.emitEvent({ type: 'folder-removed', folder: folder.id })
-    return folder.config.path
+    return folder.config.path || folder.config.name // a seed has no local folder
   }
 
   saveConfig(): Promise<void> {

@@ -7,8 +7,12 @@ import { IgnoreRules } from './ignore-rules.ts'
 import { applyRemoteChanges, type RemoteChange } from './remote-apply.ts'
 import { validateRemotePath } from './paths.ts'
 import { writeFileAtomic } from './safe-write.ts'
+import { checkPinVersion, runAfterUpdateHook, targetVersion } from './follow-policy.ts'
+import { listLocalChanges, revertLocalChanges, type DriftFolder } from './local-changes.ts'
 import { hexToBytes } from '../../shared/link.ts'
+import type { FolderInfo, LocalChange } from '../../shared/folder.ts'
 import { ShoalError } from '../../shared/errors.ts'
+import { explainReadError } from './seed-errors.ts'
 
 // Receive-only folder (Syncthing's folder_recvonly): follows a published drive live and writes each
 // new version into the local folder. What it wrote is remembered in a local index, so it can tell
@@ -20,6 +24,13 @@ export class FollowFolder extends SyncFolder {
   #upToDate = false
   /** Set when receiver ignore patterns change: the next pass re-checks the whole tree. */
   #recheck = false
+  /** Applying a version and reverting local changes never run at the same time. */
+  #lock: Promise<unknown> = Promise.resolve()
+  /** Local changes counted by the last check (shown in info()). */
+  #localChanges: number | undefined
+  #hookAbort = new AbortController()
+  /** Lets pause() stop waiting for a running hook (which finishes, and reports, on its own). */
+  #releaseHook: (() => void) | null = null
 
   protected async _open(): Promise<void> {
     const encryptionKey = this.config.readKey ? Buffer.from(hexToBytes(this.config.readKey)) : null
@@ -40,6 +51,7 @@ export class FollowFolder extends SyncFolder {
 
   protected async _close(): Promise<void> {
     this.stopNotify()
+    this.#hookAbort.abort()
     this.#wake?.()
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
     // Closing the drive ends any read that waits for a block, so the loop can finish.
@@ -83,9 +95,11 @@ export class FollowFolder extends SyncFolder {
           this.#applied = 0
         }
         // core.length, not drive.version: an empty reader reports version 1 before it knows anything.
-        if (this.drive.core.length > this.#applied) {
+        // A pinned folder aims at its pinned version, which may be behind (a rollback).
+        const target = targetVersion(this.config, this.drive.core.length)
+        if (target !== null && target !== this.#applied && target > 0) {
           this.#upToDate = false
-          await this.#applyUpTo(this.drive.core.length)
+          await this.#exclusive(() => this.#applyUpTo(target))
           continue
         }
         if (this.peers > 0 && !this.#upToDate) {
@@ -98,7 +112,7 @@ export class FollowFolder extends SyncFolder {
         await this.#waitForChange(5_000)
       }
     } catch (err) {
-      if (!this.closing) this.fail(err)
+      if (!this.closing) this.fail(explainReadError(err)) // no or wrong read key: say so
     } finally {
       clearTimeout(timer)
       stopFinding()
@@ -117,8 +131,16 @@ export class FollowFolder extends SyncFolder {
     })
   }
 
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn)
+    this.#lock = run.catch(() => {})
+    return run
+  }
+
+  /** Moves the folder to `target` (forwards, or backwards to a pinned older version). */
   async #applyUpTo(target: number): Promise<void> {
     this.setState('syncing')
+    const before = this.version
     const snapshot = this.drive.checkout(target)
     // Fetch the file index in bulk first: walking the diff over a sparse index would otherwise
     // wait one round trip per tree node (3.7 s for 5,000 files on loopback).
@@ -174,11 +196,75 @@ export class FollowFolder extends SyncFolder {
       this.index.setMeta('appliedVersion', target)
       await this.index.flush()
       this.#updateTotals()
+      this.#localChanges = undefined
       this.emitProgress(true)
     } finally {
       this.downloading.clear()
       await snapshot.close().catch(() => {})
     }
+    // After each version applied (never fatal: a failure is a warning event).
+    const hook = runAfterUpdateHook({ id: this.id, config: this.config, events: this.ctx.events }, before, target, { signal: this.#hookAbort.signal })
+    await Promise.race([hook, new Promise<void>((resolve) => (this.#releaseHook = resolve))])
+    this.#releaseHook = null
+  }
+
+  override info(): FolderInfo {
+    return {
+      ...super.info(),
+      ...(this.config.pinned !== undefined ? { pinned: this.config.pinned } : {}),
+      ...(this.config.hook ? { hook: this.config.hook } : {}),
+      ...(this.#localChanges !== undefined ? { localChanges: this.#localChanges } : {})
+    }
+  }
+
+  /** Holds the folder at `version` (rolling back if it is older); undefined follows the latest again. */
+  async pin(version: number | undefined): Promise<void> {
+    if (version !== undefined) {
+      await this.drive.update({ wait: false }).catch(() => false)
+      await checkPinVersion(this.drive, version)
+    }
+    if (version === undefined) delete this.config.pinned
+    else this.config.pinned = version
+    this.#wake?.()
+    this.notify()
+  }
+
+  setHook(command: string | null): void {
+    if (command) this.config.hook = command
+    else delete this.config.hook
+    this.notify()
+  }
+
+  #drift(): DriftFolder {
+    return { root: this.config.path, index: this.index, ignore: this.ignore, device: this.ctx.deviceName }
+  }
+
+  async localChanges(): Promise<LocalChange[]> {
+    const changes = await this.#exclusive(() => listLocalChanges(this.#drift()))
+    this.#localChanges = changes.length
+    this.notify()
+    return changes
+  }
+
+  /** Restores the published state this folder is at; the user's files are kept as conflict copies. */
+  async revert(): Promise<{ reverted: LocalChange[]; keptAs: string[] }> {
+    return this.#exclusive(async () => {
+      const changes = await listLocalChanges(this.#drift())
+      if (changes.length === 0) return { reverted: [], keptAs: [] }
+      if (this.#applied === 0) throw new ShoalError('BAD_REQUEST', `${this.config.path} has not received any version yet: there is no published state to revert to`)
+      const snapshot = this.drive.checkout(this.#applied)
+      try {
+        const result = await revertLocalChanges(this.#drift(), snapshot, changes)
+        for (const p of result.keptAs) this.fileEvent(p, 'conflict', 'local', 'kept by revert')
+        for (const c of result.reverted) if (c.kind !== 'added') this.fileEvent(c.path, 'restored', 'in')
+        this.#updateTotals()
+        this.#localChanges = (await listLocalChanges(this.#drift())).length
+        this.notify()
+        return result
+      } finally {
+        await snapshot.close().catch(() => {})
+      }
+    })
   }
 
   #updateTotals(): void {
@@ -214,6 +300,7 @@ export class FollowFolder extends SyncFolder {
     if (this.config.paused) return
     this.config.paused = true
     this.#wake?.()
+    this.#releaseHook?.()
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
     await this.#loop?.catch(() => {})
     this.#loop = null

@@ -24,7 +24,9 @@ export class PublishFolder extends SyncFolder {
   }
 
   protected async _open(): Promise<void> {
-    await this.openDrive(new Hyperdrive(this.ctx.store.namespace(PublishFolder.namespace(this.id))))
+    // Encrypted shares (share --encrypt): the key lives in the config, Hypercore does not persist it.
+    const encryptionKey = this.config.readKey ? Buffer.from(this.config.readKey, 'hex') : null
+    await this.openDrive(new Hyperdrive(this.ctx.store.namespace(PublishFolder.namespace(this.id)), null, { encryptionKey }))
     if (this.config.key && this.drive.key.toString('hex') !== this.config.key) {
       throw new ShoalError('INTERNAL', `The drive of ${this.config.path} does not match its key; the data directory may be from another device`)
     }

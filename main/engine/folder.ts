@@ -90,6 +90,7 @@ export abstract class SyncFolder extends Resource {
       kind: this.config.kind,
       key: this.config.key,
       link: this.link,
+      ...(this.config.readKey ? { seedLink: formatLink({ key: this.config.key, seedOnly: true }) } : {}),
       version: this.version,
       remoteVersion: Math.max(this.version, this.remoteVersion),
       state: this.state,

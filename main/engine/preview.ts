@@ -3,13 +3,17 @@ import type { Engine } from './engine.ts'
 import type { ShareLink } from '../../shared/link.ts'
 import { hexToBytes } from '../../shared/link.ts'
 import { ShoalError } from '../../shared/errors.ts'
+import { closeFailedDrive } from './seed-errors.ts'
 
 // Looks at a link's drive before anything is written: how many files, how many bytes, which version.
 // Only the index is read (sparse), never file content.
 export async function previewLink(engine: Engine, link: ShareLink, timeoutMs: number) {
   const key = Buffer.from(hexToBytes(link.key))
   const drive = new Hyperdrive(engine.store.session(), key, link.readKey ? { encryptionKey: Buffer.from(hexToBytes(link.readKey)) } : {})
-  await drive.ready()
+  await drive.ready().catch(async (err) => {
+    await closeFailedDrive(drive) // an encrypted drive and no (or a wrong) read key: let go of its cores
+    throw err
+  })
   const following = [...engine.folders.values()].some((f) => f.config.key === link.key)
   if (!following) await engine.swarm.join(drive.discoveryKey, 'preview', { server: false, client: true })
   try {

@@ -1,6 +1,7 @@
 import type { Command } from './types.ts'
 import { share } from './share.ts'
 import { join } from './join.ts'
+import { seed } from './seed.ts'
 import { sync, invite } from './sync.ts'
 import { devices, removeDevice } from './devices.ts'
 import { remove, pause, resume, rescan } from './folder-ops.ts'
@@ -11,9 +12,14 @@ import { peers } from './peers.ts'
 import { settings } from './settings.ts'
 import { run } from './run.ts'
 import { bootstrap } from './bootstrap.ts'
+import { pin, unpin } from './pin.ts'
+import { hook } from './hook.ts'
+import { changes, revert } from './revert.ts'
 
 /** Every command, in the order `shoal --help` lists them. */
-export const COMMANDS: Command[] = [share, join, sync, invite, devices, removeDevice, remove, pause, resume, rescan, status, log, restore, peers, settings, run, bootstrap]
+export const COMMANDS: Command[] = [share, join, seed, sync, invite, devices, removeDevice, remove, pause, resume, rescan, status, log, restore, peers, settings, run, bootstrap]
+// Receiver control (pin, hooks, local changes), listed after 'restore'.
+COMMANDS.splice(COMMANDS.indexOf(restore) + 1, 0, pin, unpin, hook, changes, revert)
 
 export function findCommandByName(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name)

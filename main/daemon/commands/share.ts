@@ -7,20 +7,23 @@ import { ProgressView } from '../progress.ts'
 
 export const share: Command = {
   name: 'share',
-  usage: 'share <folder> [--name N]',
+  usage: 'share <folder> [--name N] [--encrypt]',
   summary: 'Share a folder read-only; prints the link others join with',
   details: [
     'Scans the folder and stores its files as version 1 of a new share, then prints the link.',
     "Peers get the folder while 'shoal run' runs on this computer (or on a seeding server).",
     '',
     'Options:',
-    '  --name N   Name shown for the folder (default: the folder name)'
+    '  --name N   Name shown for the folder (default: the folder name)',
+    '  --encrypt  Encrypt the share: the link carries the read key; a second link (the seed link)',
+    '             lets seeding servers keep and serve the folder without being able to read it'
   ].join('\n'),
-  options: { name: { type: 'string' } },
+  options: { name: { type: 'string' }, encrypt: { type: 'boolean' } },
   async run(ctx) {
     expectArgs(ctx.args, ['folder'], 'share')
     const abs = path.resolve(ctx.args[0])
     const name = ctx.values.name as string | undefined
+    const encrypt = ctx.values.encrypt === true
     const progress = new ProgressView({ stream: ctx.io.progress, enabled: !ctx.global.json })
     const { info, daemon } = await withApi(ctx.global, async (session) => {
       // The new folder's id is not known until share returns, so any folder that did not exist
@@ -31,7 +34,7 @@ export const share: Command = {
         if (event.type === 'progress' && !known.has(event.folder)) progress.update(`Scanning ${path.basename(abs)}`, event.progress)
       })
       try {
-        return { info: await session.api.call('folders.share', { path: abs, ...(name ? { name } : {}) }), daemon: session.daemon }
+        return { info: await session.api.call('folders.share', { path: abs, ...(name ? { name } : {}), ...(encrypt ? { encrypt } : {}) }), daemon: session.daemon }
       } finally {
         watch.stop()
         progress.done()
@@ -39,6 +42,7 @@ export const share: Command = {
     })
     if (ctx.global.json) return printJson(ctx.io, info)
     ctx.io.out(`Sharing ${info.path}\n${info.link}`)
+    if (info.seedLink) ctx.io.out(`Seed link (give this one to seeding servers: they can serve the folder but not read it):\n${info.seedLink}`)
     if (!daemon) ctx.io.err(`Shoal is not running: start 'shoal run' so others can get this folder.`)
   }
 }

@@ -31,11 +31,11 @@ export const status: Command = {
       // Without the daemon nothing syncs, whatever state the engine found the folder in at open.
       daemon ? f.state : f.paused ? 'paused' : 'stopped',
       f.kind === 'follow' && f.remoteVersion > f.version ? `${f.version}/${f.remoteVersion}` : String(f.version),
-      String(f.files),
+      f.kind === 'seed' && f.files === 0 ? '-' : String(f.files),
       formatBytes(f.bytes),
       String(f.progress.peers),
       f.state === 'idle' ? '100%' : f.state === 'syncing' || f.state === 'scanning' ? `${percentDone(f.progress)}%` : '-',
-      f.path
+      f.kind === 'seed' ? '(seeding, no local folder)' : f.path
     ])
     ctx.io.out('\n' + table(['NAME', 'KIND', 'STATE', 'VERSION', 'FILES', 'SIZE', 'PEERS', 'PROGRESS', 'PATH'], rows))
     for (const f of result.folders) {

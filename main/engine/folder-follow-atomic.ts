@@ -1,0 +1,285 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import Hyperdrive from 'hyperdrive'
+import { FollowFolder } from './folder-follow.ts'
+import { LocalIndex } from './local-index.ts'
+import { IgnoreRules } from './ignore-rules.ts'
+import type { RemoteChange } from './remote-apply.ts'
+import { validateRemotePath } from './paths.ts'
+import { buildVersion } from './atomic-build.ts'
+import { atomicLayout, completeStaging, currentVersion, newVersionName, pruneVersions, stagingDir, switchTo, versionDir } from './atomic-versions.ts'
+import { runAfterUpdateHook, targetVersion } from './follow-policy.ts'
+import { explainReadError } from './seed-errors.ts'
+import { hexToBytes } from '../../shared/link.ts'
+import { ShoalError } from '../../shared/errors.ts'
+
+// Receive-only folder with atomic updates (`shoal join --atomic`): the folder is a link to a
+// complete version; version N+1 is downloaded, built and verified beside it and the link is then
+// switched in one rename, so no reader ever sees files of two versions, and an update that fails
+// (or a process that dies) midway leaves the folder at N. Layout and crash rules: atomic-versions.ts;
+// how a version is built (hard links, verified writes, local edits): atomic-build.ts.
+// It is a FollowFolder for everything but how versions reach the disk (history, ignore patterns,
+// restore --to are inherited); the live loop mirrors FollowFolder's.
+// Pinning (follow-policy.ts targetVersion) and the after-update hook apply as in a live folder: a
+// pinned older version is built like any other (a rollback is one more switch). 'Revert local
+// changes' does not apply: an edit here never reaches the next version (it is kept as a conflict copy).
+export class AtomicFollowFolder extends FollowFolder {
+  readonly layout = atomicLayout(this.config.path)
+  #applied = 0
+  /** Directory of the version the link names (v<N>, see atomic-versions.ts). */
+  #current = 'v0'
+  #loop: Promise<void> | null = null
+  #wake: (() => void) | null = null
+  #upToDate = false
+  #recheck = false
+  #hookAbort = new AbortController()
+
+  #indexFile(name: string): string {
+    return path.join(this.ctx.stateDir, `index-${name}.json`)
+  }
+
+  protected override async _open(): Promise<void> {
+    const encryptionKey = this.config.readKey ? Buffer.from(hexToBytes(this.config.readKey)) : null
+    await this.openDrive(new Hyperdrive(this.ctx.store.session(), Buffer.from(hexToBytes(this.config.key)), { encryptionKey }))
+    // The link decides which version the folder is at; each version has its own index.
+    const current = await currentVersion(this.layout)
+    this.#applied = current?.version ?? 0
+    this.#current = current?.name ?? 'v0'
+    const indexFile = this.#indexFile(this.#current)
+    // No index for this version (joined again after 'remove'): re-check the whole tree, adopting
+    // the files already there by their content.
+    if (this.#applied > 0 && !(await fs.stat(indexFile).catch(() => null))) this.#recheck = true
+    this.index = new LocalIndex(indexFile)
+    await this.index.ready()
+    this.ignore = IgnoreRules.parse(await this.readIgnoreText())
+    this.version = this.#applied
+    this.#updateTotals()
+    const onChange = () => this.#wake?.()
+    this.drive.core.on('append', onChange)
+    this.drive.core.on('peer-add', onChange)
+    this.drive.core.on('peer-remove', onChange)
+    if (this.config.paused) this.setState('paused')
+    else await this.#start()
+  }
+
+  protected override async _close(): Promise<void> {
+    this.stopNotify()
+    this.#hookAbort.abort()
+    this.#wake?.()
+    await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
+    await this.drive.close().catch(() => {})
+    await this.#loop?.catch(() => {})
+    await this.index?.close()
+  }
+
+  async #start(): Promise<void> {
+    if ((await currentVersion(this.layout)) === null) {
+      this.fail(new ShoalError('FOLDER_MISSING', `${this.config.path} is no longer the link Shoal manages for atomic updates; nothing will be written (remove the folder from Shoal and join again).`))
+      return
+    }
+    // An update that did not finish left a staging directory: discard it, it is rebuilt.
+    await pruneVersions(this.layout, () => true)
+    if (!this.ctx.network) {
+      this.setState('stopped')
+      return
+    }
+    this.setState('waiting')
+    this.ctx.swarm.join(this.drive.discoveryKey, this.id, { server: true, client: true }).catch((err) => this.fail(err))
+    this.#loop = this.#run()
+  }
+
+  async #run(): Promise<void> {
+    const done = this.drive.findingPeers()
+    let finding = true
+    const stopFinding = () => {
+      if (finding) done()
+      finding = false
+    }
+    const timer = setTimeout(stopFinding, 10_000)
+    try {
+      while (!this.closing && !this.config.paused) {
+        if (this.peers > 0) {
+          stopFinding()
+          await this.drive.update({ wait: true }).catch(() => false)
+        }
+        if (this.closing || this.config.paused) break
+        const recheck = this.#recheck
+        this.#recheck = false
+        // A pinned folder aims at its pinned version, which may be behind (a rollback).
+        const target = targetVersion(this.config, this.drive.core.length)
+        if (target !== null && target > 0 && (target !== this.#applied || recheck)) {
+          this.#upToDate = false
+          await this.#applyUpTo(target, recheck)
+          continue
+        }
+        if (this.peers > 0 && !this.#upToDate) {
+          this.#upToDate = true
+          this.setState('idle')
+        } else if (this.peers === 0 && this.state !== 'error') {
+          this.#upToDate = false
+          this.setState('waiting')
+        }
+        await this.#waitForChange(5_000)
+      }
+    } catch (err) {
+      if (!this.closing) this.fail(explainReadError(err)) // no or wrong read key: say so
+    } finally {
+      clearTimeout(timer)
+      stopFinding()
+    }
+  }
+
+  #waitForChange(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer)
+        if (this.#wake === finish) this.#wake = null
+        resolve()
+      }
+      const timer = setTimeout(finish, timeoutMs)
+      this.#wake = finish
+    })
+  }
+
+  get #stopped(): boolean {
+    return this.closing || this.config.paused
+  }
+
+  async #applyUpTo(target: number, recheck: boolean): Promise<void> {
+    this.setState('syncing')
+    const from = recheck ? 0 : this.#applied
+    const snapshot = this.drive.checkout(target)
+    const index = this.drive.core.download({ start: 0, end: target })
+    try {
+      await index.done().catch(() => {})
+      const changes: RemoteChange[] = []
+      for await (const { left, right } of snapshot.diff(from)) {
+        const drivePath = (left ?? right)!.key
+        const check = validateRemotePath(drivePath)
+        if (!check.ok) {
+          if (left) {
+            this.refused++
+            this.refusedPaths.set(drivePath, check.reason)
+            this.fileEvent(drivePath, 'refused', 'in', check.reason)
+            this.warn(`Refused a file from the publisher: ${check.reason}`, drivePath)
+          }
+          continue
+        }
+        if (this.ignore?.ignores(drivePath, false)) continue
+        this.refusedPaths.delete(drivePath)
+        changes.push({ drivePath, rel: check.rel, entry: left, previous: right })
+      }
+      // 1. Every block of the new version first (Hypercore verifies each against the drive's tree).
+      const download = (await snapshot.downloadDiff(from)) as unknown as { done(): Promise<void> }
+      await download.done()
+      if (this.#stopped) return
+      // 2. Build it beside the current version; nothing the user sees changes.
+      const name = await newVersionName(this.layout, target)
+      const staging = stagingDir(this.layout, name)
+      await fs.rm(staging, { recursive: true, force: true })
+      await fs.mkdir(staging, { recursive: true })
+      const entries = await buildVersion({
+        snapshot,
+        from: versionDir(this.layout, this.#current),
+        staging,
+        changes,
+        index: this.index,
+        device: this.ctx.deviceName,
+        isClosing: () => this.#stopped,
+        onStart: (files, bytes) => this.resetProgress(files, bytes),
+        onFile: (_p, bytes) => this.addProgress(1, bytes),
+        onEvent: (p, action, detail) => {
+          if (action === 'conflict') this.conflicts++
+          if (action === 'refused') {
+            this.refused++
+            this.refusedPaths.set(p, detail ?? 'refused')
+          }
+          this.fileEvent(p, action, 'in', detail)
+          if (action === 'refused' || action === 'conflict') this.warn(`${p}: ${detail}`, p)
+        }
+      })
+      // 3. Its index, then the completion marker (staging renamed to its version name).
+      await fs.rm(this.#indexFile(name), { force: true })
+      const next = new LocalIndex(this.#indexFile(name))
+      await next.ready()
+      for (const [p, e] of entries) next.set(p, e)
+      next.setMeta('appliedVersion', target)
+      await next.flush()
+      if (this.#stopped) {
+        await next.close()
+        return
+      }
+      await completeStaging(this.layout, name)
+      // 4. The switch: one rename. From here on the folder is at `target`.
+      await switchTo(this.layout, name)
+      const previous = this.#applied
+      const previousDir = this.#current
+      this.#current = name
+      const old = this.index
+      this.index = next
+      this.#applied = target
+      this.version = target
+      await old.close()
+      // 5. Keep the previous version (a reader that resolved the link just before the switch reads
+      // it to the end; and it is there for manual recovery); drop the rest.
+      for (const removed of await pruneVersions(this.layout, (n) => n === name || n === previousDir)) {
+        await fs.rm(this.#indexFile(removed), { force: true })
+      }
+      this.#updateTotals()
+      this.emitProgress(true)
+      await runAfterUpdateHook({ id: this.id, config: this.config, events: this.ctx.events }, previous, target, { signal: this.#hookAbort.signal })
+    } catch (err) {
+      if (this.#stopped) return // the folder stays at the version the link names
+      throw err
+    } finally {
+      this.downloading.clear()
+      await snapshot.close().catch(() => {})
+    }
+  }
+
+  #updateTotals(): void {
+    let files = 0
+    let bytes = 0
+    for (const [, entry] of this.index.entries()) {
+      files++
+      bytes += entry.size
+    }
+    this.files = files
+    this.bytes = bytes
+  }
+
+  override async writeIgnoreText(text: string): Promise<void> {
+    await super.writeIgnoreText(text)
+    this.#recheck = true
+    this.#wake?.()
+  }
+
+  override async pin(version: number | undefined): Promise<void> {
+    await super.pin(version)
+    this.#wake?.()
+  }
+
+  override async revert(): Promise<{ reverted: never[]; keptAs: string[] }> {
+    throw new ShoalError('BAD_REQUEST', `${this.config.path} has atomic updates: local edits never reach the next version (each is kept as a conflict copy), so there is nothing to revert`)
+  }
+
+  override async pause(): Promise<void> {
+    if (this.config.paused) return
+    this.config.paused = true
+    this.#wake?.()
+    await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
+    await this.#loop?.catch(() => {})
+    this.#loop = null
+    this.setState('paused')
+  }
+
+  override async resume(): Promise<void> {
+    if (!this.config.paused) return
+    this.config.paused = false
+    await this.#start()
+  }
+
+  override async rescan(): Promise<void> {
+    this.#wake?.()
+  }
+}

@@ -1,0 +1,101 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import type { Stats } from 'node:fs'
+import type Hyperdrive from 'hyperdrive'
+import type { LocalIndex, IndexEntry } from './local-index.ts'
+import type { IgnoreRules } from './ignore-rules.ts'
+import { applyRemoteChanges, type RemoteChange } from './remote-apply.ts'
+import { keepAsConflictCopy, TEMP_PREFIX } from './safe-write.ts'
+import { validateRemotePath } from './paths.ts'
+import { hashFile } from './hash.ts'
+import type { LocalChange } from '../../shared/folder.ts'
+
+// Receiver drift: what the user changed, added or deleted in a followed folder compared with the
+// published state it is at. The local index says what this device wrote (stat first, hash only
+// when stat differs); files on disk that the index does not know were added here.
+
+const CONFLICT = /\.sync-conflict-\d{8}-\d{6}-/
+
+export interface DriftFolder {
+  root: string
+  index: LocalIndex
+  ignore: IgnoreRules | null
+  device: string
+}
+
+async function differs(abs: string, stat: Stats, known: IndexEntry): Promise<boolean> {
+  if (known.kind === 'symlink') return !stat.isSymbolicLink() || (await fs.readlink(abs).catch(() => null)) !== known.linkname
+  if (!stat.isFile()) return true
+  if (stat.size !== known.size) return true
+  if (stat.mtimeMs === known.mtimeMs && stat.ino === known.ino) return false
+  return (await hashFile(abs).catch(() => null)) !== known.hash
+}
+
+export async function listLocalChanges(f: DriftFolder): Promise<LocalChange[]> {
+  const out: LocalChange[] = []
+  for (const [drivePath, known] of f.index.entries()) {
+    const rel = validateRemotePath(drivePath)
+    if (!rel.ok) continue
+    const abs = path.join(f.root, rel.rel)
+    const stat = await fs.lstat(abs).catch(() => null)
+    if (!stat) out.push({ path: drivePath, kind: 'deleted' })
+    else if (await differs(abs, stat, known)) out.push({ path: drivePath, kind: 'changed' })
+  }
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => [])
+    for (const d of entries) {
+      const drivePath = prefix + '/' + d.name
+      if (d.name.startsWith(TEMP_PREFIX) || CONFLICT.test(d.name)) continue
+      if (f.ignore?.ignores(drivePath, d.isDirectory())) continue
+      if (d.isDirectory()) await walk(path.join(dir, d.name), drivePath)
+      else if ((d.isFile() || d.isSymbolicLink()) && !f.index.has(drivePath)) out.push({ path: drivePath, kind: 'added' })
+    }
+  }
+  await walk(f.root, '')
+  return out.sort((a, b) => a.path.localeCompare(b.path))
+}
+
+/**
+ * Puts the published state (`snapshot`, the version the receiver is at) back: changed and deleted
+ * files are written again from the drive, a changed file and every added file first being renamed
+ * to a conflict copy. Nothing the user made is deleted.
+ */
+export async function revertLocalChanges(f: DriftFolder, snapshot: Hyperdrive, changes: LocalChange[]): Promise<{ reverted: LocalChange[]; keptAs: string[] }> {
+  const reverted: LocalChange[] = []
+  const keptAs: string[] = []
+  const toWrite: RemoteChange[] = []
+  for (const change of changes) {
+    const check = validateRemotePath(change.path)
+    if (!check.ok) continue
+    if (change.kind === 'added') {
+      keptAs.push('/' + (await keepAsConflictCopy(f.root, check.rel, f.device)))
+      reverted.push(change)
+      continue
+    }
+    const entry = await snapshot.entry(change.path, { timeout: 15_000 }).catch(() => null)
+    if (!entry) continue
+    // Forgetting what we wrote makes remote-apply treat the local file as the user's: kept aside.
+    if (change.kind === 'changed') f.index.delete(change.path)
+    toWrite.push({ drivePath: change.path, rel: check.rel, entry, previous: entry })
+  }
+  const done = new Set<string>()
+  await applyRemoteChanges(snapshot, toWrite, {
+    root: f.root,
+    index: f.index,
+    batch: { verified: new Set(), dirsToSync: new Set() },
+    device: f.device,
+    isClosing: () => false,
+    onStart: () => {},
+    onFileStart: () => {},
+    onFile: () => {},
+    onBytes: () => {},
+    onEvent: (p, action, detail) => {
+      const kept = action === 'conflict' ? / kept as (.+)$/.exec(detail ?? '') : null
+      if (kept) keptAs.push('/' + kept[1])
+      if (action === 'added' || action === 'changed' || (action === 'conflict' && kept)) done.add(p)
+    }
+  })
+  for (const change of changes) if (change.kind !== 'added' && (done.has(change.path) || f.index.has(change.path))) reverted.push(change)
+  await f.index.flush()
+  return { reverted, keptAs }
+}

@@ -12,6 +12,7 @@ import { runAfterUpdateHook, targetVersion } from './follow-policy.ts'
 import { explainReadError } from './seed-errors.ts'
 import { hexToBytes } from '../../shared/link.ts'
 import { ShoalError } from '../../shared/errors.ts'
+import { Wakeup } from './wakeup.ts'
 
 // Receive-only folder with atomic updates (`shoal join --atomic`): the folder is a link to a
 // complete version; version N+1 is downloaded, built and verified beside it and the link is then
@@ -29,7 +30,7 @@ export class AtomicFollowFolder extends FollowFolder {
   /** Directory of the version the link names (v<N>, see atomic-versions.ts). */
   #current = 'v0'
   #loop: Promise<void> | null = null
-  #wake: (() => void) | null = null
+  #wakeup = new Wakeup()
   #upToDate = false
   #recheck = false
   #hookAbort = new AbortController()
@@ -54,7 +55,7 @@ export class AtomicFollowFolder extends FollowFolder {
     this.ignore = IgnoreRules.parse(await this.readIgnoreText())
     this.version = this.#applied
     this.#updateTotals()
-    const onChange = () => this.#wake?.()
+    const onChange = () => this.#wakeup.wake()
     this.drive.core.on('append', onChange)
     this.drive.core.on('peer-add', onChange)
     this.drive.core.on('peer-remove', onChange)
@@ -65,7 +66,7 @@ export class AtomicFollowFolder extends FollowFolder {
   protected override async _close(): Promise<void> {
     this.stopNotify()
     this.#hookAbort.abort()
-    this.#wake?.()
+    this.#wakeup.wake()
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
     await this.drive.close().catch(() => {})
     await this.#loop?.catch(() => {})
@@ -119,7 +120,7 @@ export class AtomicFollowFolder extends FollowFolder {
           this.#upToDate = false
           this.setState('waiting')
         }
-        await this.#waitForChange(5_000)
+        await this.#wakeup.wait(5_000)
       }
     } catch (err) {
       if (!this.closing) this.fail(explainReadError(err)) // no or wrong read key: say so
@@ -129,17 +130,6 @@ export class AtomicFollowFolder extends FollowFolder {
     }
   }
 
-  #waitForChange(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer)
-        if (this.#wake === finish) this.#wake = null
-        resolve()
-      }
-      const timer = setTimeout(finish, timeoutMs)
-      this.#wake = finish
-    })
-  }
 
   get #stopped(): boolean {
     return this.closing || this.config.paused
@@ -251,12 +241,12 @@ export class AtomicFollowFolder extends FollowFolder {
   override async writeIgnoreText(text: string): Promise<void> {
     await super.writeIgnoreText(text)
     this.#recheck = true
-    this.#wake?.()
+    this.#wakeup.wake()
   }
 
   override async pin(version: number | undefined): Promise<void> {
     await super.pin(version)
-    this.#wake?.()
+    this.#wakeup.wake()
   }
 
   override async revert(): Promise<{ reverted: never[]; keptAs: string[] }> {
@@ -266,7 +256,7 @@ export class AtomicFollowFolder extends FollowFolder {
   override async pause(): Promise<void> {
     if (this.config.paused) return
     this.config.paused = true
-    this.#wake?.()
+    this.#wakeup.wake()
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
     await this.#loop?.catch(() => {})
     this.#loop = null
@@ -280,6 +270,6 @@ export class AtomicFollowFolder extends FollowFolder {
   }
 
   override async rescan(): Promise<void> {
-    this.#wake?.()
+    this.#wakeup.wake()
   }
 }

@@ -13,6 +13,7 @@ import { hexToBytes } from '../../shared/link.ts'
 import type { FolderInfo, LocalChange } from '../../shared/folder.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import { explainReadError } from './seed-errors.ts'
+import { Wakeup } from './wakeup.ts'
 
 // Receive-only folder (Syncthing's folder_recvonly): follows a published drive live and writes each
 // new version into the local folder. What it wrote is remembered in a local index, so it can tell
@@ -20,7 +21,7 @@ import { explainReadError } from './seed-errors.ts'
 export class FollowFolder extends SyncFolder {
   #applied = 0
   #loop: Promise<void> | null = null
-  #wake: (() => void) | null = null
+  #wakeup = new Wakeup()
   #upToDate = false
   /** Set when receiver ignore patterns change: the next pass re-checks the whole tree. */
   #recheck = false
@@ -41,7 +42,7 @@ export class FollowFolder extends SyncFolder {
     this.ignore = IgnoreRules.parse(await this.readIgnoreText())
     this.version = this.#applied
     this.#updateTotals()
-    const onChange = () => this.#wake?.()
+    const onChange = () => this.#wakeup.wake()
     this.drive.core.on('append', onChange)
     this.drive.core.on('peer-add', onChange)
     this.drive.core.on('peer-remove', onChange)
@@ -52,7 +53,7 @@ export class FollowFolder extends SyncFolder {
   protected async _close(): Promise<void> {
     this.stopNotify()
     this.#hookAbort.abort()
-    this.#wake?.()
+    this.#wakeup.wake()
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
     // Closing the drive ends any read that waits for a block, so the loop can finish.
     await this.drive.close().catch(() => {})
@@ -109,7 +110,7 @@ export class FollowFolder extends SyncFolder {
           this.#upToDate = false
           this.setState('waiting')
         }
-        await this.#waitForChange(5_000)
+        await this.#wakeup.wait(5_000)
       }
     } catch (err) {
       if (!this.closing) this.fail(explainReadError(err)) // no or wrong read key: say so
@@ -119,17 +120,6 @@ export class FollowFolder extends SyncFolder {
     }
   }
 
-  #waitForChange(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer)
-        if (this.#wake === finish) this.#wake = null
-        resolve()
-      }
-      const timer = setTimeout(finish, timeoutMs)
-      this.#wake = finish
-    })
-  }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#lock.then(fn)
@@ -225,7 +215,7 @@ export class FollowFolder extends SyncFolder {
     }
     if (version === undefined) delete this.config.pinned
     else this.config.pinned = version
-    this.#wake?.()
+    this.#wakeup.wake()
     this.notify()
   }
 
@@ -293,13 +283,13 @@ export class FollowFolder extends SyncFolder {
     await writeFileAtomic(this.ctx.stateDir, 'ignore.txt', Buffer.from(text))
     this.ignore = rules
     this.#recheck = true
-    this.#wake?.()
+    this.#wakeup.wake()
   }
 
   async pause(): Promise<void> {
     if (this.config.paused) return
     this.config.paused = true
-    this.#wake?.()
+    this.#wakeup.wake()
     this.#releaseHook?.()
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
     await this.#loop?.catch(() => {})
@@ -314,7 +304,7 @@ export class FollowFolder extends SyncFolder {
   }
 
   async rescan(): Promise<void> {
-    this.#wake?.()
+    this.#wakeup.wake()
   }
 
   /** A receiver's folder mirrors the publisher, so an old version is written where the user says. */

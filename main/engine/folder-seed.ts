@@ -6,6 +6,7 @@ import type { FolderInfo } from '../../shared/folder.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import { formatLink } from '../../shared/link.ts'
 import type { FolderConfig } from './config.ts'
+import { Wakeup } from './wakeup.ts'
 
 /** A seed's config also remembers whether it came from a seed link (drive key only). */
 export type SeedConfig = FolderConfig & { seedOnly?: boolean }
@@ -20,7 +21,7 @@ export class SeedFolder extends SyncFolder {
   db: Hypercore | null = null
   blobs: Hypercore | null = null
   #downloads: Download[] = []
-  #wake: (() => void) | null = null
+  #wakeup = new Wakeup()
   #loop: Promise<void> | null = null
   /** False once the db did not decode (a seed link of an encrypted drive): files stay unknown (0). */
   #readable = true
@@ -36,14 +37,14 @@ export class SeedFolder extends SyncFolder {
     // No encryptionKey: blocks are kept and served exactly as the publisher wrote them.
     this.db = this.ctx.store.get({ key })
     await this.db.ready()
-    for (const event of ['append', 'download', 'peer-add', 'peer-remove']) this.db.on(event, () => this.#wake?.())
+    for (const event of ['append', 'download', 'peer-add', 'peer-remove']) this.db.on(event, () => this.#wakeup.wake())
     if (this.config.paused) this.setState('paused')
     else this.#start()
   }
 
   protected async _close(): Promise<void> {
     this.stopNotify()
-    this.#wake?.()
+    this.#wakeup.wake()
     if (this.db?.discoveryKey) await this.ctx.swarm.leave(this.db.discoveryKey).catch(() => {})
     this.#stopDownloads()
     await this.#loop?.catch(() => {})
@@ -79,7 +80,7 @@ export class SeedFolder extends SyncFolder {
         if (complete) this.setState('idle')
         else if (this.peers === 0) this.setState('waiting')
         else this.setState('syncing')
-        await this.#waitForChange(complete ? 5_000 : 500)
+        await this.#wakeup.wait(complete ? 5_000 : 500)
       }
     } catch (err) {
       if (!this.closing) this.fail(err)
@@ -100,7 +101,7 @@ export class SeedFolder extends SyncFolder {
       return
     }
     this.blobs = blobs
-    for (const event of ['append', 'download', 'peer-add', 'peer-remove']) blobs.on(event, () => this.#wake?.())
+    for (const event of ['append', 'download', 'peer-add', 'peer-remove']) blobs.on(event, () => this.#wakeup.wake())
     this.#downloads.push(blobs.download({ start: 0, end: -1 }))
   }
 
@@ -169,17 +170,6 @@ export class SeedFolder extends SyncFolder {
     return { ...super.info(), path: '' }
   }
 
-  #waitForChange(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer)
-        if (this.#wake === finish) this.#wake = null
-        resolve()
-      }
-      const timer = setTimeout(finish, timeoutMs)
-      this.#wake = finish
-    })
-  }
 
   async readIgnoreText(): Promise<string> {
     return ''
@@ -192,7 +182,7 @@ export class SeedFolder extends SyncFolder {
   async pause(): Promise<void> {
     if (this.config.paused) return
     this.config.paused = true
-    this.#wake?.()
+    this.#wakeup.wake()
     if (this.db?.discoveryKey) await this.ctx.swarm.leave(this.db.discoveryKey).catch(() => {})
     this.#stopDownloads()
     await this.#loop?.catch(() => {})
@@ -208,6 +198,6 @@ export class SeedFolder extends SyncFolder {
   }
 
   async rescan(): Promise<void> {
-    this.#wake?.()
+    this.#wakeup.wake()
   }
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises'
+import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
 import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
@@ -188,4 +189,37 @@ describe('two-way sync', () => {
     expect(await other.engine.call('folders.list', {})).toEqual([])
     expect(await exists(path.join(other.dir, 'a.txt'))).toBe(false)
   })
+
+  it('a device restarted in the middle of a transfer completes the file, never leaving part of it in place', async () => {
+    const [a, b] = await createGroup(['laptop', 'desktop'], { laptop: { 'small.txt': 'first' } })
+    await waitFor('desktop has the first file', () => exists(path.join(b.dir, 'small.txt')))
+    const big = Buffer.alloc(64 * 1024 * 1024)
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i ^ 0x5a5a5a5a, i)
+    const expected = createHash('sha256').update(big).digest('hex')
+    // Stop the desktop as soon as it starts receiving the big file.
+    const receiving = new Promise<void>((resolve) => {
+      b.engine.events.on('event', (e) => {
+        if (e.type === 'folder-state' && e.folder === b.id && e.state === 'syncing') resolve()
+      })
+    })
+    await fs.writeFile(path.join(a.dir, 'big.bin'), big)
+    await receiving
+    await net.stop(b.engine)
+    const partial = await fs.readFile(path.join(b.dir, 'big.bin')).catch(() => null)
+    // Either not there yet, or complete: never a partial file under the real name.
+    if (partial) expect(createHash('sha256').update(partial).digest('hex')).toBe(expected)
+    const restarted = await net.engine('desktop')
+    await waitFor(
+      'the big file complete on the restarted desktop',
+      async () => {
+        const data = await fs.readFile(path.join(b.dir, 'big.bin')).catch(() => null)
+        return !!data && createHash('sha256').update(data).digest('hex') === expected
+      },
+      120_000,
+      200
+    )
+    const leftovers = (await fs.readdir(b.dir)).filter((n) => n.startsWith('.~shoal-'))
+    expect(leftovers).toEqual([])
+    expect(await restarted.call('folders.list', {})).toHaveLength(1)
+  }, 240_000)
 })

@@ -13,6 +13,7 @@ import { explainReadError } from './seed-errors.ts'
 import { hexToBytes } from '../../shared/link.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import { Wakeup } from './wakeup.ts'
+import { runLiveLoop } from './live-loop.ts'
 
 // Receive-only folder with atomic updates (`shoal join --atomic`): the folder is a link to a
 // complete version; version N+1 is downloaded, built and verified beside it and the link is then
@@ -31,7 +32,6 @@ export class AtomicFollowFolder extends FollowFolder {
   #current = 'v0'
   #loop: Promise<void> | null = null
   #wakeup = new Wakeup()
-  #upToDate = false
   #recheck = false
   #hookAbort = new AbortController()
 
@@ -89,47 +89,29 @@ export class AtomicFollowFolder extends FollowFolder {
     this.#loop = this.#run()
   }
 
-  async #run(): Promise<void> {
-    const done = this.drive.findingPeers()
-    let finding = true
-    const stopFinding = () => {
-      if (finding) done()
-      finding = false
-    }
-    const timer = setTimeout(stopFinding, 10_000)
-    try {
-      while (!this.closing && !this.config.paused) {
-        if (this.peers > 0) {
-          stopFinding()
-          await this.drive.update({ wait: true }).catch(() => false)
-        }
-        if (this.closing || this.config.paused) break
+  #run(): Promise<void> {
+    return runLiveLoop({
+      drive: this.drive,
+      wakeup: this.#wakeup,
+      peers: () => this.peers,
+      stopped: () => this.#stopped,
+      nextWork: () => {
         const recheck = this.#recheck
         this.#recheck = false
         // A pinned folder aims at its pinned version, which may be behind (a rollback).
         const target = targetVersion(this.config, this.drive.core.length)
-        if (target !== null && target > 0 && (target !== this.#applied || recheck)) {
-          this.#upToDate = false
-          await this.#applyUpTo(target, recheck)
-          continue
-        }
-        if (this.peers > 0 && !this.#upToDate) {
-          this.#upToDate = true
-          this.setState('idle')
-        } else if (this.peers === 0 && this.state !== 'error') {
-          this.#upToDate = false
-          this.setState('waiting')
-        }
-        await this.#wakeup.wait(5_000)
+        if (target === null || target <= 0 || (target === this.#applied && !recheck)) return null
+        return () => this.#applyUpTo(target, recheck)
+      },
+      idle: () => this.setState('idle'),
+      waiting: () => {
+        if (this.state !== 'error') this.setState('waiting')
+      },
+      fail: (err) => {
+        if (!this.closing) this.fail(explainReadError(err)) // no or wrong read key: say so
       }
-    } catch (err) {
-      if (!this.closing) this.fail(explainReadError(err)) // no or wrong read key: say so
-    } finally {
-      clearTimeout(timer)
-      stopFinding()
-    }
+    })
   }
-
 
   get #stopped(): boolean {
     return this.closing || this.config.paused

@@ -14,6 +14,7 @@ import type { FolderInfo, LocalChange } from '../../shared/folder.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import { explainReadError } from './seed-errors.ts'
 import { Wakeup } from './wakeup.ts'
+import { runLiveLoop } from './live-loop.ts'
 
 // Receive-only folder (Syncthing's folder_recvonly): follows a published drive live and writes each
 // new version into the local folder. What it wrote is remembered in a local index, so it can tell
@@ -22,7 +23,6 @@ export class FollowFolder extends SyncFolder {
   #applied = 0
   #loop: Promise<void> | null = null
   #wakeup = new Wakeup()
-  #upToDate = false
   /** Set when receiver ignore patterns change: the next pass re-checks the whole tree. */
   #recheck = false
   /** Applying a version and reverting local changes never run at the same time. */
@@ -76,21 +76,13 @@ export class FollowFolder extends SyncFolder {
     this.#loop = this.#run()
   }
 
-  async #run(): Promise<void> {
-    const done = this.drive.findingPeers()
-    let finding = true
-    const stopFinding = () => {
-      if (finding) done()
-      finding = false
-    }
-    const timer = setTimeout(stopFinding, 10_000)
-    try {
-      while (!this.closing && !this.config.paused) {
-        if (this.peers > 0) {
-          stopFinding()
-          await this.drive.update({ wait: true }).catch(() => false)
-        }
-        if (this.closing || this.config.paused) break
+  #run(): Promise<void> {
+    return runLiveLoop({
+      drive: this.drive,
+      wakeup: this.#wakeup,
+      peers: () => this.peers,
+      stopped: () => this.closing || this.config.paused,
+      nextWork: () => {
         if (this.#recheck) {
           this.#recheck = false
           this.#applied = 0
@@ -98,28 +90,18 @@ export class FollowFolder extends SyncFolder {
         // core.length, not drive.version: an empty reader reports version 1 before it knows anything.
         // A pinned folder aims at its pinned version, which may be behind (a rollback).
         const target = targetVersion(this.config, this.drive.core.length)
-        if (target !== null && target !== this.#applied && target > 0) {
-          this.#upToDate = false
-          await this.#exclusive(() => this.#applyUpTo(target))
-          continue
-        }
-        if (this.peers > 0 && !this.#upToDate) {
-          this.#upToDate = true
-          this.setState('idle')
-        } else if (this.peers === 0 && this.state !== 'error') {
-          this.#upToDate = false
-          this.setState('waiting')
-        }
-        await this.#wakeup.wait(5_000)
+        if (target === null || target === this.#applied || target <= 0) return null
+        return () => this.#exclusive(() => this.#applyUpTo(target))
+      },
+      idle: () => this.setState('idle'),
+      waiting: () => {
+        if (this.state !== 'error') this.setState('waiting')
+      },
+      fail: (err) => {
+        if (!this.closing) this.fail(explainReadError(err)) // no or wrong read key: say so
       }
-    } catch (err) {
-      if (!this.closing) this.fail(explainReadError(err)) // no or wrong read key: say so
-    } finally {
-      clearTimeout(timer)
-      stopFinding()
-    }
+    })
   }
-
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#lock.then(fn)

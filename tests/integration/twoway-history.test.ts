@@ -48,7 +48,7 @@ const read = (d: Device, rel: string) => fs.readFile(path.join(d.dir, rel), 'utf
 const info = async (d: Device) => (await d.engine.call('folders.list', {})).find((f) => f.id === d.id)!
 const folderOf = (d: Device) => d.engine.folders.get(d.id) as TwoWayFolder
 
-describe('two-way history, file list, removal and status', () => {
+describe('two-way history, file list, removal and status', { timeout: 180_000 }, () => {
   it('versions.log lists remote overwrites and deletes; restoring the first version brings the original bytes back everywhere', async () => {
     const [a, b] = await createGroup(['laptop', 'desktop'], { 'doc.txt': 'the original', 'other.txt': 'x' })
     await waitFor('b has the file', async () => (await read(b, 'doc.txt')) === 'the original')

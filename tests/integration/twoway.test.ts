@@ -65,7 +65,9 @@ async function converge(devices: Device[], timeoutMs = 60_000): Promise<Record<s
 
 const read = (d: Device, rel: string) => fs.readFile(path.join(d.dir, rel), 'utf8')
 
-describe('two-way sync', () => {
+// Each wait below has its own 60 s deadline (and says what it waited for); a first connection on
+// loopback sometimes stalls ~15 s (STACK.md), so a test with several waits needs more than 60 s.
+describe('two-way sync', { timeout: 180_000 }, () => {
   it('two devices converge on create, modify, delete and rename made on either side', async () => {
     const [a, b] = await createGroup(['laptop', 'desktop'], { laptop: { 'a.txt': 'alpha', 'docs/readme.md': '# hi' } })
     await waitFor('b receives the initial files', async () => (await exists(path.join(b.dir, 'docs/readme.md'))))

@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import Hyperdrive from 'hyperdrive'
 import { FollowFolder } from './folder-follow.ts'
 import { LocalIndex } from './local-index.ts'
 import { IgnoreRules } from './ignore-rules.ts'
@@ -10,7 +9,6 @@ import { buildVersion } from './atomic-build.ts'
 import { atomicLayout, completeStaging, currentVersion, newVersionName, pruneVersions, stagingDir, switchTo, versionDir } from './atomic-versions.ts'
 import { runAfterUpdateHook, targetVersion } from './follow-policy.ts'
 import { explainReadError } from './seed-errors.ts'
-import { hexToBytes } from '../../shared/link.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import { Wakeup } from './wakeup.ts'
 import { runLiveLoop } from './live-loop.ts'
@@ -40,8 +38,7 @@ export class AtomicFollowFolder extends FollowFolder {
   }
 
   protected override async _open(): Promise<void> {
-    const encryptionKey = this.config.readKey ? Buffer.from(hexToBytes(this.config.readKey)) : null
-    await this.openDrive(new Hyperdrive(this.ctx.store.session(), Buffer.from(hexToBytes(this.config.key)), { encryptionKey }))
+    await this.openFollowedDrive()
     // The link decides which version the folder is at; each version has its own index.
     const current = await currentVersion(this.layout)
     this.#applied = current?.version ?? 0
@@ -54,7 +51,7 @@ export class AtomicFollowFolder extends FollowFolder {
     await this.index.ready()
     this.ignore = IgnoreRules.parse(await this.readIgnoreText())
     this.version = this.#applied
-    this.#updateTotals()
+    this.countIndexTotals()
     const onChange = () => this.#wakeup.wake()
     this.drive.core.on('append', onChange)
     this.drive.core.on('peer-add', onChange)
@@ -197,7 +194,7 @@ export class AtomicFollowFolder extends FollowFolder {
       for (const removed of await pruneVersions(this.layout, (n) => n === name || n === previousDir)) {
         await fs.rm(this.#indexFile(removed), { force: true })
       }
-      this.#updateTotals()
+      this.countIndexTotals()
       this.emitProgress(true)
       await runAfterUpdateHook({ id: this.id, config: this.config, events: this.ctx.events }, previous, target, { signal: this.#hookAbort.signal })
     } catch (err) {
@@ -209,16 +206,6 @@ export class AtomicFollowFolder extends FollowFolder {
     }
   }
 
-  #updateTotals(): void {
-    let files = 0
-    let bytes = 0
-    for (const [, entry] of this.index.entries()) {
-      files++
-      bytes += entry.size
-    }
-    this.files = files
-    this.bytes = bytes
-  }
 
   override async writeIgnoreText(text: string): Promise<void> {
     await super.writeIgnoreText(text)

@@ -34,20 +34,25 @@ export class FollowFolder extends SyncFolder {
   #releaseHook: (() => void) | null = null
 
   protected async _open(): Promise<void> {
-    const encryptionKey = this.config.readKey ? Buffer.from(hexToBytes(this.config.readKey)) : null
-    await this.openDrive(new Hyperdrive(this.ctx.store.session(), Buffer.from(hexToBytes(this.config.key)), { encryptionKey }))
+    await this.openFollowedDrive()
     this.index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
     await this.index.ready()
     this.#applied = Number(this.index.getMeta('appliedVersion') ?? 0)
     this.ignore = IgnoreRules.parse(await this.readIgnoreText())
     this.version = this.#applied
-    this.#updateTotals()
+    this.countIndexTotals()
     const onChange = () => this.#wakeup.wake()
     this.drive.core.on('append', onChange)
     this.drive.core.on('peer-add', onChange)
     this.drive.core.on('peer-remove', onChange)
     if (this.config.paused) this.setState('paused')
     else await this.#start()
+  }
+
+  /** The publisher's drive, read with the link's read key when the folder is encrypted. */
+  protected openFollowedDrive(): Promise<void> {
+    const encryptionKey = this.config.readKey ? Buffer.from(hexToBytes(this.config.readKey)) : null
+    return this.openDrive(new Hyperdrive(this.ctx.store.session(), Buffer.from(hexToBytes(this.config.key)), { encryptionKey }))
   }
 
   protected async _close(): Promise<void> {
@@ -167,7 +172,7 @@ export class FollowFolder extends SyncFolder {
       this.version = target
       this.index.setMeta('appliedVersion', target)
       await this.index.flush()
-      this.#updateTotals()
+      this.countIndexTotals()
       this.#localChanges = undefined
       this.emitProgress(true)
     } finally {
@@ -229,7 +234,7 @@ export class FollowFolder extends SyncFolder {
         const result = await revertLocalChanges(this.#drift(), snapshot, changes)
         for (const p of result.keptAs) this.fileEvent(p, 'conflict', 'local', 'kept by revert')
         for (const c of result.reverted) if (c.kind !== 'added') this.fileEvent(c.path, 'restored', 'in')
-        this.#updateTotals()
+        this.countIndexTotals()
         this.#localChanges = (await listLocalChanges(this.#drift())).length
         this.notify()
         return result
@@ -239,16 +244,6 @@ export class FollowFolder extends SyncFolder {
     })
   }
 
-  #updateTotals(): void {
-    let files = 0
-    let bytes = 0
-    for (const [, entry] of this.index.entries()) {
-      files++
-      bytes += entry.size
-    }
-    this.files = files
-    this.bytes = bytes
-  }
 
   #ignoreFile(): string {
     return path.join(this.ctx.stateDir, 'ignore.txt')

@@ -33,7 +33,7 @@ export class PublishFolder extends SyncFolder {
     this.version = this.drive.version
     this.index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
     await this.index.ready()
-    this.#updateTotals()
+    this.countIndexTotals()
     if (this.ctx.network) this.ctx.swarm.join(this.drive.discoveryKey, this.id, { server: true, client: true }).catch((err) => this.fail(err))
     if (this.config.paused) this.setState('paused')
     else if (this.ctx.network) this.firstScan = this.#start()
@@ -152,7 +152,7 @@ export class PublishFolder extends SyncFolder {
     applyToIndex(this.index, applied)
     await this.index.flush()
     this.version = this.drive.version
-    this.#updateTotals()
+    this.countIndexTotals()
     this.notify()
     for (const change of applied) {
       if (change.type === 'touch') continue
@@ -163,16 +163,6 @@ export class PublishFolder extends SyncFolder {
     this.emitProgress(true)
   }
 
-  #updateTotals(): void {
-    let files = 0
-    let bytes = 0
-    for (const [, entry] of this.index.entries()) {
-      files++
-      bytes += entry.size
-    }
-    this.files = files
-    this.bytes = bytes
-  }
 
   async readIgnoreText(): Promise<string> {
     return fs.readFile(path.join(this.config.path, IGNORE_FILE), 'utf8').catch(() => '')

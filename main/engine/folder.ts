@@ -105,6 +105,18 @@ export abstract class SyncFolder extends Resource {
     }
   }
 
+  /** Files and bytes this device holds, from its local index (shown in status and the UI). */
+  protected countIndexTotals(): void {
+    let files = 0
+    let bytes = 0
+    for (const [, entry] of this.index.entries()) {
+      files++
+      bytes += entry.size
+    }
+    this.files = files
+    this.bytes = bytes
+  }
+
   protected setState(state: FolderState, error?: string): void {
     if (state === this.state && error === this.error) return
     this.state = state

@@ -113,10 +113,12 @@ export class Engine extends Resource implements ShoalApi {
 
   protected async _close(): Promise<void> {
     if (this.#peerTimer) clearInterval(this.#peerTimer)
+    // The network first: data still arriving while folders and the store close would be verified
+    // against a closed database (an unhandled 'RocksDB session is closed' inside Hypercore).
+    if (this.swarm) await this.swarm.close()
     await Promise.all([...this.folders.values()].map((f) => f.close().catch(() => {})))
     this.folders.clear()
     await this.#saving
-    if (this.swarm) await this.swarm.close()
     if (this.store) await this.store.close()
   }
 

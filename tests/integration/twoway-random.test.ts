@@ -7,6 +7,7 @@ import { describe, it, beforeEach, afterEach } from 'vitest'
 import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
 import { waitFor } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
+import type { TwoWayFolder } from '../../main/engine/twoway/folder-twoway.ts'
 
 // Randomized convergence of a two-way folder on 3 devices over a loopback DHT: a few hundred random
 // create / modify / chmod / delete / rename / mkdir / rmdir operations on real files, in rounds,
@@ -274,29 +275,47 @@ describe('two-way sync, randomized', () => {
         }
       }
 
+      /** What a device's folder knows, for a failure message: state, peers, view and writer lengths. */
+      const describe = (d: Device): string => {
+        const f = d.engine.folders.get(d.id) as TwoWayFolder | undefined
+        const base = f?.base
+        if (!f || !base) return `${d.name}: no folder`
+        // Autobase internals, only for the message: each writer as key:applied/available.
+        const active = (base as unknown as { activeWriters?: Iterable<{ length: number; core: { key: Buffer; length: number } }> }).activeWriters ?? []
+        const writers = [...active].map((w) => `${w.core.key.toString('hex').slice(0, 6)}:${w.length}/${w.core.length}`).join(',')
+        return `${d.name}: ${f.state}${f.error ? ` (${f.error})` : ''}, peers ${f.peers}, connections ${d.engine.swarm?.peerCount ?? '?'}, view ${base.view.core.length}, local ${base.local.key!.toString('hex').slice(0, 6)}:${base.local.length}, writable ${base.writable}, writers ${writers}`
+      }
+
       /** Waits until every online device holds the same tree (stable over two polls) and returns it. */
       const converge = async (what: string, timeoutMs: number): Promise<Map<string, Node>> => {
         const online = devices.filter((d) => d.online)
         log(`waiting for ${what}`)
         let last = ''
+        let paths: string[] = []
         let prev = ''
         let tree = new Map<string, Node>()
-        await waitFor(
-          what,
-          async () => {
-            const trees = await Promise.all(online.map((d) => snapshot(d.dir)))
-            const json = trees.map(render)
-            tree = trees[0]
-            const same = json.every((j) => j === json[0])
-            if (!same) last = online.slice(1).map((d, i) => `${online[0].name} vs ${d.name}: ${treeDiff(trees[0], trees[i + 1]).slice(0, 12).join(' ')}`).join(' | ')
-            const stable = same && json[0] === prev
-            prev = same ? json[0] : ''
-            return stable
-          },
-          timeoutMs,
-          300
-        ).catch((err) => {
-          throw new Error(`${(err as Error).message}; differences: ${last}`)
+        const same = async () => {
+          const trees = await Promise.all(online.map((d) => snapshot(d.dir)))
+          const json = trees.map(render)
+          tree = trees[0]
+          const equal = json.every((j) => j === json[0])
+          if (!equal) {
+            const diffs = online.slice(1).map((d, i) => treeDiff(trees[0], trees[i + 1]))
+            last = online.slice(1).map((d, i) => `${online[0].name} vs ${d.name}: ${diffs[i].slice(0, 12).join(' ')}`).join(' | ')
+            paths = [...new Set(diffs.flat().map((x) => x.slice(1).split(' ')[0]))].slice(0, 12)
+          }
+          const stable = equal && json[0] === prev
+          prev = equal ? json[0] : ''
+          return stable
+        }
+        await waitFor(what, same, timeoutMs, 300).catch(async (err) => {
+          // Which device knows what (its local index), then whether a full rescan fixes it (then
+          // a change was missed by the watcher or a skipped scan, not by replication).
+          const known = online.map((d) => `${d.name} knows ${paths.filter((p) => (d.engine.folders.get(d.id) as TwoWayFolder | undefined)?.index.get('/' + p)).join(',') || 'none'}`).join('; ')
+          const message = `${(err as Error).message}; differences: ${last}; devices: ${online.map(describe).join(' | ')}; local index: ${known}`
+          for (const d of online) await d.engine.call('folders.rescan', { folder: d.id }).catch(() => {})
+          const fixed = await waitFor('a rescan', same, 15_000, 300).then(() => 'converged', () => 'still different')
+          throw new Error(`${message}; after a full rescan on every device: ${fixed}`)
         })
         return tree
       }

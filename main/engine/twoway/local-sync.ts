@@ -24,6 +24,8 @@ export class LocalSync {
   #syncQueued = false
   #stopped = true
   #lastRescan = ''
+  /** Polls for write access while a scan is owed (see #owe). */
+  #owedTimer: NodeJS.Timeout | null = null
 
   constructor(folder: TwoWayFolder, base: Autobase<Hyperbee>) {
     this.#folder = folder
@@ -37,42 +39,42 @@ export class LocalSync {
 
   async start(): Promise<void> {
     this.#stopped = false
-    try {
+    // The watcher first: chokidar does not report what changes during its initial crawl, so a
+    // scan before it is ready would miss edits made meanwhile until the next periodic rescan.
+    // One queue item, queued before anything is awaited, so no disk write (view update) runs
+    // before the first scan has recorded what changed here while Shoal was not running.
+    // A failure is reported by #enqueue (the folder shows the error).
+    const started = await this.#enqueue(async () => {
       const stat = await fs.stat(this.#root).catch(() => null)
       if (!stat?.isDirectory()) throw new ShoalError('FOLDER_MISSING', `Folder ${this.#root} is missing or not a folder; nothing is synced until it is back.`)
-      // The watcher first: chokidar does not report what changes during its initial crawl, so a
-      // scan before it is ready would miss edits made meanwhile until the next periodic rescan.
-      // One queue item, so no disk write (view update) runs before the first scan has recorded
-      // what changed here while Shoal was not running (a local delete would be forgotten).
-      await this.#enqueue(async () => {
-        const watcher = new FolderWatcher({
-          root: this.#root,
-          ignore: this.#folder.ignore!,
-          onChanges: (paths) => {
-            this.#enqueue(() => this.#scan(paths)).catch(() => {})
-          },
-          onError: (err) => this.#folder.emit.fail(err)
-        })
-        this.#watcher = watcher
-        await watcher.ready()
-        if (this.#stopped) return
-        await this.#hello()
-        await this.#scan(null)
+      const watcher = new FolderWatcher({
+        root: this.#root,
+        ignore: this.#folder.ignore!,
+        onChanges: (paths) => {
+          this.#enqueue(() => this.#scan(paths)).catch(() => {})
+        },
+        onError: (err) => this.#folder.emit.fail(err)
       })
-      await this.#enqueue(() => this.#syncToDisk())
-      if (this.#stopped) return
-      this.#timer = setInterval(() => this.rescan().catch(() => {}), this.#folder.ctx.rescanIntervalMs)
-      this.#timer.unref()
-    } catch (err) {
-      this.#folder.emit.fail(err)
-    }
+      this.#watcher = watcher
+      await watcher.ready()
+      if (this.#stopped) return false
+      await this.#hello()
+      await this.#scan(null)
+      return true
+    }).catch(() => false)
+    if (!started) return
+    await this.#enqueue(() => this.#syncToDisk()).catch(() => {})
+    if (this.#stopped) return
+    this.#timer = setInterval(() => this.rescan().catch(() => {}), this.#folder.ctx.rescanIntervalMs)
+    this.#timer.unref()
   }
 
   async stop(): Promise<void> {
     this.#stopped = true
     if (this.#timer) clearInterval(this.#timer)
     if (this.#retry) clearTimeout(this.#retry)
-    this.#timer = this.#retry = null
+    if (this.#owedTimer) clearInterval(this.#owedTimer)
+    this.#timer = this.#retry = this.#owedTimer = null
     const w = this.#watcher
     this.#watcher = null
     await w?.close()
@@ -92,6 +94,8 @@ export class LocalSync {
   /** This device was just added as a writer: say hello and send what it has. */
   writable(): void {
     if (this.#stopped) return
+    if (this.#owedTimer) clearInterval(this.#owedTimer)
+    this.#owedTimer = null
     this.#enqueue(() => this.#hello()).catch(() => {})
     this.#enqueue(() => this.#scan(null)).catch(() => {})
   }
@@ -116,6 +120,20 @@ export class LocalSync {
     return run
   }
 
+  /**
+   * A scan found this device not writable, so what it saw stays unrecorded: scan everything once it
+   * is. Polled, not only on 'writable': Autobase gives write access back after a restart outside
+   * its update loop (_updateLocalWriter after the drain), and then emits no 'writable' at all, so
+   * changes made while Shoal was not running would wait for the periodic rescan.
+   */
+  #owe(): void {
+    if (this.#owedTimer || this.#stopped) return
+    this.#owedTimer = setInterval(() => {
+      if (this.#base.writable) this.writable()
+    }, 250)
+    this.#owedTimer.unref()
+  }
+
   async #append(ops: Op[]): Promise<void> {
     if (ops.length) await this.#base.append(ops)
   }
@@ -132,8 +150,8 @@ export class LocalSync {
 
   /** Scans the folder (or some paths) and appends the changes as ops; null = everything. */
   async #scan(paths: string[] | null): Promise<void> {
-    // Not a writer yet (joining): changes stay unrecorded in the index, so they are found again later.
-    if (!this.#base.writable) return
+    // Not a writer (yet): changes stay unrecorded in the index, so the owed full scan finds them.
+    if (!this.#base.writable) return this.#owe()
     const f = this.#folder
     const ignore = f.ignore!
     if (!paths) f.emit.state('scanning')

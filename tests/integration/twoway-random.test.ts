@@ -142,6 +142,14 @@ describe('two-way sync, randomized', () => {
     }
     console.log(`twoway-random: seed ${SEED} (reproduce with SHOAL_SEED=${SEED})`)
 
+    // Errors and warnings of each engine go into the op log (a failure's first clue).
+    const logProblems = (name: string, engine: Engine) =>
+      engine.events.on('event', (e) => {
+        if (e.type === 'error' || e.type === 'warning') log(`${name} ${e.type}: ${'code' in e ? e.code + ' ' : ''}${e.message}`)
+        else if (e.type === 'folder-state' && e.state === 'scanning') log(`${name} full scan`)
+        else if (e.type === 'file-changed' && e.direction === 'out') log(`${name} sent ${e.action} ${e.path}`)
+      })
+
     const devices: Device[] = []
     try {
       // --- three devices in one folder -----------------------------------------------------------
@@ -150,6 +158,7 @@ describe('two-way sync, randomized', () => {
         const dir = path.join(net.tmp, name)
         await fs.mkdir(dir, { recursive: true })
         const engine = await net.engine(name, ENGINE_OPTS)
+        logProblems(name, engine)
         await engine.call('settings.set', { deviceName: name })
         devices.push({ name, dir, id: '', engine, online: true, pending: null })
       }
@@ -181,6 +190,7 @@ describe('two-way sync, randomized', () => {
         if (d.online) return
         log(`${d.name} comes online`)
         d.pending = net.engine(d.name, ENGINE_OPTS).then((e) => {
+          logProblems(d.name, e)
           d.engine = e
           d.online = true
           log(`${d.name} opened`)

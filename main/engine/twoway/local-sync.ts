@@ -13,6 +13,9 @@ import { writeViewToDisk } from './disk-writer.ts'
 import { beeTx, memberKey, readMembers, readTree, type MemberRecord } from './view.ts'
 import type { Op } from './ops.ts'
 
+const OWED_FIRST_MS = 250
+const OWED_MAX_MS = 60_000
+
 export class LocalSync {
   readonly #folder: TwoWayFolder
   readonly #base: Autobase<Hyperbee>
@@ -24,8 +27,10 @@ export class LocalSync {
   #syncQueued = false
   #stopped = true
   #lastRescan = ''
-  /** Polls for write access while a scan is owed (see #owe). */
+  /** Polls for write access while a full scan is owed (see #owe). */
   #owedTimer: NodeJS.Timeout | null = null
+  /** Grows while owed full scans keep failing (a missing folder), so errors are not repeated every moment. */
+  #owedDelay = OWED_FIRST_MS
 
   constructor(folder: TwoWayFolder, base: Autobase<Hyperbee>) {
     this.#folder = folder
@@ -58,8 +63,7 @@ export class LocalSync {
       this.#watcher = watcher
       await watcher.ready()
       if (this.#stopped) return false
-      await this.#hello()
-      await this.#scan(null)
+      await this.#fullScan().catch((err) => this.#folder.emit.fail(err)) // and retried, see #fullScan
       return true
     }).catch(() => false)
     if (!started) return
@@ -96,8 +100,20 @@ export class LocalSync {
     if (this.#stopped) return
     if (this.#owedTimer) clearInterval(this.#owedTimer)
     this.#owedTimer = null
-    this.#enqueue(() => this.#hello()).catch(() => {})
-    this.#enqueue(() => this.#scan(null)).catch(() => {})
+    this.#enqueue(() => this.#fullScan()).catch(() => {})
+  }
+
+  /** Says hello and scans everything. If that fails, a full scan stays owed and is retried. */
+  async #fullScan(): Promise<void> {
+    try {
+      await this.#hello()
+      await this.#scan(null)
+      this.#owedDelay = OWED_FIRST_MS
+    } catch (err) {
+      this.#owedDelay = Math.min(this.#owedDelay * 2, OWED_MAX_MS)
+      this.#owe()
+      throw err
+    }
   }
 
   rescan(): Promise<void> {
@@ -124,13 +140,14 @@ export class LocalSync {
    * A scan found this device not writable, so what it saw stays unrecorded: scan everything once it
    * is. Polled, not only on 'writable': Autobase gives write access back after a restart outside
    * its update loop (_updateLocalWriter after the drain), and then emits no 'writable' at all, so
-   * changes made while Shoal was not running would wait for the periodic rescan.
+   * changes made while Shoal was not running would wait for the periodic rescan. A full scan
+   * that failed (e.g. an append refused while Autobase catches up) is owed the same way.
    */
   #owe(): void {
     if (this.#owedTimer || this.#stopped) return
     this.#owedTimer = setInterval(() => {
       if (this.#base.writable) this.writable()
-    }, 250)
+    }, this.#owedDelay)
     this.#owedTimer.unref()
   }
 

@@ -17,7 +17,8 @@ export const ERROR_CODES = [
   'TIMEOUT',
   'DAEMON_UNREACHABLE',
   'UNAUTHORIZED',
-  'INTERNAL'
+  'INTERNAL',
+  'BAD_ENTRY' // an entry from a peer that is malformed, or whose content does not match what it claims
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

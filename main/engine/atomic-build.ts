@@ -14,7 +14,8 @@ import type { Stats } from 'node:fs'
 import type Hyperdrive from 'hyperdrive'
 import type { RemoteChange } from './remote-apply.ts'
 import type { IndexEntry, LocalIndex } from './local-index.ts'
-import { writeFileAtomic, writeSymlinkAtomic, syncDirs, conflictName } from './safe-write.ts'
+import { writeFileAtomic, writeSymlinkAtomic, syncDirs, conflictName, ensureParentDirs } from './safe-write.ts'
+import { pathInside } from './paths.ts'
 import { readMetadata } from './drive-metadata.ts'
 import { hashFile } from './hash.ts'
 import { atomicTestHooks } from './atomic-versions.ts'
@@ -66,9 +67,10 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
   const { staging, snapshot } = opts
   const out = new Map<string, IndexEntry>()
   const dirs = new Set<string>([staging])
+  // Folders are created level by level and checked (safe-write.ts), as in a live folder.
   const place = async (rel: string) => {
-    const abs = path.join(staging, ...rel.split('/'))
-    await fs.mkdir(path.dirname(abs), { recursive: true })
+    const abs = pathInside(staging, rel)
+    await ensureParentDirs(staging, rel)
     for (let d = path.dirname(abs); d.startsWith(staging); d = path.dirname(d)) dirs.add(d)
     return abs
   }
@@ -114,20 +116,25 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
 
   // 2. Write what is new or changed, verified against the publisher's hashes.
   opts.onStart(toWrite.length, toWrite.reduce((sum, c) => sum + (c.entry?.value.blob?.byteLength ?? 0), 0))
-  const batch = { verified: new Set<string>(), dirsToSync: new Set<string>() }
+  const batch = { dirsToSync: new Set<string>() }
+  // Files in parallel first, links one by one after them: no file is written under a link.
+  const isLink = (c: RemoteChange) => c.entry!.value.linkname !== null && c.entry!.value.linkname !== undefined
+  const queue = [...toWrite.filter((c) => !isLink(c)), ...toWrite.filter(isLink)]
+  const firstLink = queue.findIndex(isLink)
+  const filesEnd = firstLink === -1 ? queue.length : firstLink
   let next = 0
   let written = 0
   let failedOnce = false
-  const worker = async () => {
-    while (next < toWrite.length && !failedOnce) {
+  const worker = async (end: number) => {
+    while (next < end && !failedOnce) {
       if (opts.isClosing()) throw closed()
-      const change = toWrite[next++]
+      const change = queue[next++]
       const entry = change.entry!
       try {
-        if (entry.value.linkname !== null && entry.value.linkname !== undefined) {
-          await writeSymlinkAtomic(staging, change.rel, entry.value.linkname)
+        if (isLink(change)) {
+          await writeSymlinkAtomic(staging, change.rel, entry.value.linkname!)
           const st = await fs.lstat(path.join(staging, ...change.rel.split('/')))
-          out.set(change.drivePath, { size: 0, mtimeMs: st.mtimeMs, ino: st.ino, mode: 0o777, hash: '', kind: 'symlink', linkname: entry.value.linkname })
+          out.set(change.drivePath, { size: 0, mtimeMs: st.mtimeMs, ino: st.ino, mode: 0o777, hash: '', kind: 'symlink', linkname: entry.value.linkname! })
         } else {
           const meta = readMetadata(entry)
           const source = entry.value.blob ? (snapshot.createReadStream(change.drivePath) as AsyncIterable<Uint8Array>) : new Uint8Array(0)
@@ -143,9 +150,10 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
         opts.onEvent(change.drivePath, isNew ? 'added' : 'changed')
       } catch (err) {
         const e = toShoalError(err)
-        // A name this OS cannot hold (or a file in the way) is refused, as in a normal folder;
-        // anything else (bad content, disk full, a closed drive) fails the whole version.
-        if (e.code !== 'BAD_PATH' || opts.isClosing()) {
+        // A name this OS cannot hold, a file in the way or content that is not what its entry
+        // claims is refused, as in a normal folder; anything else (disk full, a closed drive)
+        // fails the whole version.
+        if ((e.code !== 'BAD_PATH' && e.code !== 'BAD_ENTRY') || opts.isClosing()) {
           failedOnce = true
           throw e
         }
@@ -156,9 +164,10 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
     }
   }
   // Every worker stops before this returns or throws: nothing writes to staging after the build ends.
-  const results = await Promise.allSettled(Array.from({ length: 8 }, worker))
+  const results = await Promise.allSettled(Array.from({ length: 8 }, () => worker(filesEnd)))
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   if (failed) throw failed.reason
+  await worker(queue.length)
   if (opts.isClosing()) throw closed()
   // 3. Make it durable before anyone can switch to it.
   for (const d of batch.dirsToSync) dirs.add(d)

@@ -147,7 +147,7 @@ export class FollowFolder extends SyncFolder {
       await applyRemoteChanges(snapshot, changes, {
         root: this.config.path,
         index: this.index,
-        batch: { verified: new Set(), dirsToSync: new Set() },
+        batch: { dirsToSync: new Set() },
         device: this.ctx.deviceName,
         isClosing: () => this.closing || this.config.paused,
         onStart: (files, bytes) => this.resetProgress(files, bytes),

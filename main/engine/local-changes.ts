@@ -82,7 +82,7 @@ export async function revertLocalChanges(f: DriftFolder, snapshot: Hyperdrive, c
   await applyRemoteChanges(snapshot, toWrite, {
     root: f.root,
     index: f.index,
-    batch: { verified: new Set(), dirsToSync: new Set() },
+    batch: { dirsToSync: new Set() },
     device: f.device,
     isClosing: () => false,
     onStart: () => {},

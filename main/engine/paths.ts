@@ -3,7 +3,7 @@
 // files, or create a name the local OS would mangle or treat as a device.
 // We refuse instead of normalising: silently rewriting a name (case, Unicode form, trailing
 // dots) would make two remote files collide on disk or make a file sync back under a new name.
-import { lstat } from 'node:fs/promises'
+import { lstat, realpath } from 'node:fs/promises'
 import path from 'node:path'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 
@@ -88,15 +88,10 @@ function badPath(rel: string, why: string): ShoalError {
 }
 
 /**
- * Absolute path of `rel` under `root`, after checking that it stays lexically inside root and
- * that no existing ancestor between root and the target is a symlink or a non-directory.
- * Following such an ancestor is how "link/x" would land outside the folder.
- * The target itself may be anything (callers rename over it or unlink it, which never
- * follows a symlink). Missing ancestors are fine: callers create them (safe-write.ts).
- * There is an unavoidable window between this check and the caller's syscall; it guards
- * against hostile remote paths, not against a hostile local user racing us.
+ * Absolute path of `rel` under `root`, after checking lexically that it stays inside root (no
+ * I/O). Use resolveInside() or checkParent() before acting on it.
  */
-export async function resolveInside(root: string, rel: string, verified?: Set<string>): Promise<string> {
+export function pathInside(root: string, rel: string): string {
   if (typeof rel !== 'string' || rel === '') throw badPath(String(rel), 'empty path')
   if (rel.startsWith('/') || path.isAbsolute(rel)) throw badPath(rel, 'absolute path where a relative one was expected')
   if (rel.includes('\0')) throw badPath(rel, 'contains a NUL character')
@@ -114,23 +109,62 @@ export async function resolveInside(root: string, rel: string, verified?: Set<st
   if (inside === '' || inside === '..' || inside.startsWith('..' + path.sep) || path.isAbsolute(inside)) {
     throw badPath(rel, 'is not inside the folder')
   }
+  return target
+}
 
+const errCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code
+
+/**
+ * Checks on disk, now, that the folder holding root/rel is the real folder at that place: no
+ * symbolic link and no file anywhere between root and the target. Returns 'missing' when part of
+ * the way does not exist yet (the caller creates it level by level, see safe-write.ts).
+ * Every operation that writes, renames, creates or deletes calls this right before it acts:
+ * nothing is remembered from earlier checks, so a folder replaced by a link between two
+ * operations is seen. The target itself may be anything: rename() and unlink() never follow it.
+ * What remains is the moment between this check and the syscall; the engine never changes the
+ * shape of a folder (deletes, links) while writes into it run (remote-apply.ts), so only a
+ * local process racing us could use it, and that is not what this guards against.
+ */
+export async function checkParent(root: string, rel: string): Promise<'ok' | 'missing'> {
+  const dirs = rel.split('/').slice(0, -1)
+  if (dirs.length === 0) return 'ok'
+  const absRoot = path.resolve(root)
+  const parent = path.join(absRoot, ...dirs)
+  try {
+    // The trailing "/." makes realpath fail with ENOTDIR when the parent is a file.
+    const [realRoot, real] = await Promise.all([realpath(absRoot), realpath(parent + path.sep + '.')])
+    if (real === path.join(realRoot, ...dirs)) return 'ok'
+  } catch (err) {
+    const code = errCode(err)
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') throw toShoalError(err)
+  }
+  return explainParent(absRoot, rel, dirs)
+}
+
+/** The slow path of checkParent(): walks the levels to name what is in the way (or what is missing). */
+async function explainParent(absRoot: string, rel: string, dirs: string[]): Promise<'ok' | 'missing'> {
   let current = absRoot
-  for (const seg of segments.slice(0, -1)) {
+  for (const seg of dirs) {
     current = path.join(current, seg)
-    // Folders already checked (or created) during this batch of writes need no second lstat.
-    if (verified?.has(current)) continue
     let st
     try {
       st = await lstat(current)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') break // the rest does not exist yet
+      if (errCode(err) === 'ENOENT') return 'missing'
       throw toShoalError(err)
     }
     const at = path.relative(absRoot, current).split(path.sep).join('/')
     if (st.isSymbolicLink()) throw badPath(rel, `"${at}" is a symbolic link; Shoal does not write through links`)
     if (!st.isDirectory()) throw badPath(rel, `"${at}" is a file, not a folder`)
-    verified?.add(current)
   }
+  // Every level is a real folder now: the root itself moved or changed while we looked.
+  return 'ok'
+}
+
+/** pathInside() plus checkParent(): the absolute target, whose parent folders exist and are real. */
+export async function resolveInside(root: string, rel: string): Promise<string> {
+  const target = pathInside(root, rel)
+  // 'missing' is fine here: reading or deleting something whose folder does not exist finds nothing.
+  await checkParent(root, rel)
   return target
 }

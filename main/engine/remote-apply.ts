@@ -9,13 +9,17 @@ import { writeFileAtomic, writeSymlinkAtomic, keepAsConflictCopy, removeFileSafe
 import { readMetadata } from './drive-metadata.ts'
 import { hashFile } from './hash.ts'
 import type { FileAction } from '../../shared/events.ts'
-import { toShoalError } from '../../shared/errors.ts'
+import { ShoalError, toShoalError } from '../../shared/errors.ts'
 
 // Writes one diff of a remote drive into a local folder. The rules that keep user data safe:
 // - only files this device wrote from the drive (in the index, unchanged since) are replaced or deleted;
 // - a local edit is kept as a conflict copy before the remote version takes the name;
 // - an unknown local file with the same content is adopted, not downloaded again;
-// - every write is temp file + fsync + rename (safe-write.ts).
+// - every write is temp file + fsync + rename (safe-write.ts);
+// - the shape of the folder changes in phases that never overlap: moves and deletes (which may
+//   remove folders) one by one, then file writes in parallel (which only create real folders),
+//   then links one by one. So a folder that a write checked cannot turn into a link meanwhile,
+//   and no file is ever written under a link made by the same version.
 
 export interface RemoteChange {
   drivePath: string
@@ -29,7 +33,7 @@ export interface RemoteChange {
 export interface ApplyOptions {
   root: string
   /** Shared by every write of this diff (see WriteOptions.batch in safe-write.ts). */
-  batch: { verified: Set<string>; dirsToSync: Set<string> }
+  batch: { dirsToSync: Set<string> }
   index: LocalIndex
   device: string
   concurrency?: number
@@ -74,7 +78,9 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
     await applyDelete(change, opts).catch((err) => opts.onEvent(change.drivePath, 'refused', toShoalError(err).message))
   }
 
-  const toWrite = puts.filter((c) => !moved.has(c))
+  const isLink = (c: RemoteChange) => c.entry?.value.linkname !== null && c.entry?.value.linkname !== undefined
+  const toWrite = puts.filter((c) => !moved.has(c) && !isLink(c))
+  const links = puts.filter((c) => !moved.has(c) && isLink(c))
   for (const change of moved) {
     if (!change.entry) continue
     opts.onBytes(change.entry.value.blob?.byteLength ?? 0)
@@ -107,6 +113,13 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
     }
   }
   await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker))
+  // Links last, one at a time: nothing is written into the folder while they change its shape.
+  for (const change of links) {
+    if (opts.isClosing()) return
+    opts.onFileStart(change.drivePath, 0)
+    await applyLink(change, opts).catch((err) => opts.onEvent(change.drivePath, 'refused', toShoalError(err).message))
+    opts.onFile(change.drivePath)
+  }
   await syncDirs(opts.batch.dirsToSync)
   opts.batch.dirsToSync.clear()
 
@@ -129,15 +142,15 @@ async function applyMoves(deletes: RemoteChange[], puts: RemoteChange[], opts: A
     const del = candidates?.shift()
     if (!del || put.entry?.value.linkname || opts.index.has(put.drivePath)) continue
     try {
-      const from = await resolveInside(opts.root, del.rel, opts.batch.verified)
+      const from = await resolveInside(opts.root, del.rel)
       const stat = await lstatOrNull(from)
       const known = opts.index.get(del.drivePath)!
       if (!stat || !(await unchangedSinceWritten(from, stat, known))) continue
       if (((known.mode & 0o111) !== 0) !== put.entry!.value.executable) continue
-      if (!(await moveFileSafely(opts.root, del.rel, put.rel, opts.batch.verified))) continue
+      if (!(await moveFileSafely(opts.root, del.rel, put.rel))) continue
       await pruneEmptyParents(opts.root, del.rel)
       opts.batch.dirsToSync.add(path.dirname(from))
-      opts.batch.dirsToSync.add(path.dirname(await resolveInside(opts.root, put.rel, opts.batch.verified)))
+      opts.batch.dirsToSync.add(path.dirname(await resolveInside(opts.root, put.rel)))
       opts.index.delete(del.drivePath)
       opts.index.set(put.drivePath, { ...known, mode: put.entry!.value.executable ? 0o755 : 0o644 })
       done.add(del).add(put)
@@ -147,6 +160,24 @@ async function applyMoves(deletes: RemoteChange[], puts: RemoteChange[], opts: A
     }
   }
   return done
+}
+
+/** A link from the drive (its target is checked by writeSymlinkAtomic); a local edit in the way is kept aside. */
+async function applyLink(change: RemoteChange, opts: ApplyOptions): Promise<void> {
+  const { root, index } = opts
+  const linkname = change.entry!.value.linkname!
+  const abs = await resolveInside(root, change.rel)
+  const known = index.get(change.drivePath)
+  const stat = await lstatOrNull(abs)
+  if (stat && !(await unchangedSinceWritten(abs, stat, known))) {
+    if (stat.isDirectory()) throw new ShoalError('BAD_PATH', `a local folder is in the way of the link ${change.drivePath}`, { path: change.drivePath })
+    const kept = await keepAsConflictCopy(root, change.rel, opts.device)
+    opts.onEvent(change.drivePath, 'conflict', `local file kept as ${kept}`)
+  }
+  await writeSymlinkAtomic(root, change.rel, linkname)
+  const after = await fs.lstat(abs)
+  index.set(change.drivePath, { size: 0, mtimeMs: after.mtimeMs, ino: after.ino, mode: 0o777, hash: '', kind: 'symlink', linkname })
+  opts.onEvent(change.drivePath, known ? 'changed' : 'added')
 }
 
 async function applyDelete(change: RemoteChange, opts: ApplyOptions): Promise<void> {
@@ -172,27 +203,13 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
   const { root, index } = opts
   const entry = change.entry!
   const meta = readMetadata(entry)
-  const abs = await resolveInside(root, change.rel, opts.batch.verified)
+  const abs = await resolveInside(root, change.rel)
   const known = index.get(change.drivePath)
   const stat = await lstatOrNull(abs)
   const isNew = !known
 
-  if (entry.value.linkname !== null && entry.value.linkname !== undefined) {
-    const linkname = entry.value.linkname
-    if (stat && !(await unchangedSinceWritten(abs, stat, known))) {
-      if (stat.isDirectory()) throw new Error(`a folder is in the way of the link ${change.drivePath}`)
-      const kept = await keepAsConflictCopy(root, change.rel, opts.device)
-      opts.onEvent(change.drivePath, 'conflict', `local file kept as ${kept}`)
-    }
-    await writeSymlinkAtomic(root, change.rel, linkname)
-    const after = await fs.lstat(abs)
-    index.set(change.drivePath, { size: 0, mtimeMs: after.mtimeMs, ino: after.ino, mode: 0o777, hash: '', kind: 'symlink', linkname })
-    opts.onEvent(change.drivePath, isNew ? 'added' : 'changed')
-    return 0
-  }
-
   if (stat) {
-    if (stat.isDirectory()) throw new Error(`a local folder is in the way of the file ${change.drivePath}; rename it to receive the file`)
+    if (stat.isDirectory()) throw new ShoalError('BAD_PATH', `a local folder is in the way of the file ${change.drivePath}; rename it to receive the file`, { path: change.drivePath })
     const unchanged = await unchangedSinceWritten(abs, stat, known)
     if (unchanged && known && meta.hash && known.hash === meta.hash) {
       // Same content already on disk (e.g. only metadata changed): nothing to download.

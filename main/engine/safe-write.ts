@@ -2,11 +2,16 @@
 // was: content goes to a temp file in the same directory, is fsynced, then renamed over the
 // target (atomic on one filesystem). Any failure removes the temp file and leaves the target
 // exactly as it was.
+// Every operation here checks, right before it acts, that the folder it acts in is the real folder
+// at that place (paths.ts checkParent): a link or a file anywhere on the way refuses it, and
+// nothing verified by an earlier operation is trusted. Links are created only when their target
+// passes link-target.ts.
 import { createHash, randomBytes } from 'node:crypto'
-import { lstat, mkdir, open, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises'
+import { lstat, mkdir, open, realpath, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
-import { resolveInside, TEMP_PREFIX } from './paths.ts'
+import { checkParent, pathInside, TEMP_PREFIX } from './paths.ts'
+import { linkTargetProblem } from './link-target.ts'
 
 // Defined next to path validation (which must refuse remote names using it); re-exported
 // here because this is the module that creates such files.
@@ -16,12 +21,13 @@ export interface WriteOptions {
   mtimeMs?: number
   executable?: boolean
   expectedHash?: string
+  /** Exact size the content must have (what a remote entry claims); anything else is refused. */
+  expectedSize?: number
   /**
-   * For many writes in one batch: folders already verified (not links, inside root) are
-   * remembered here, and instead of fsyncing its folder after every rename, each folder is
-   * added to `dirsToSync` for the caller to sync once with syncDirs() before recording success.
+   * For many writes in one batch: instead of fsyncing its folder after every rename, each folder
+   * is added to `dirsToSync` for the caller to sync once with syncDirs() before recording success.
    */
-  batch?: { verified: Set<string>; dirsToSync: Set<string> }
+  batch?: { dirsToSync: Set<string> }
   /** Called with the size of each chunk as it is written (progress of large files). */
   onBytes?: (bytes: number) => void
 }
@@ -42,26 +48,75 @@ function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code
 }
 
-/** Creates the parent folders of `rel` one at a time, refusing any that is a link or a file. */
-async function ensureParentDirs(root: string, rel: string, verified?: Set<string>): Promise<void> {
+function refuse(rel: string, why: string): ShoalError {
+  return new ShoalError('BAD_PATH', `Refusing ${JSON.stringify(rel)}: ${why}`, { path: rel })
+}
+
+/** An OS error of an operation on rel, in words: what is in the way is named, not "ENOTDIR". */
+function fsError(err: unknown, rel: string): ShoalError {
+  switch (errCode(err)) {
+    case 'ENOTDIR':
+      return refuse(rel, 'a file is where one of its folders should be')
+    case 'EISDIR':
+    case 'ENOTEMPTY':
+      return refuse(rel, 'a folder is in the way')
+    case 'ELOOP':
+      return refuse(rel, 'a symbolic link is in the way')
+    default:
+      return toShoalError(err)
+  }
+}
+
+/** Throws unless the parent folders of rel exist now and are real folders. */
+async function requireParent(root: string, rel: string): Promise<void> {
+  if ((await checkParent(root, rel)) === 'missing') throw refuse(rel, 'its folder disappeared while it was being written')
+}
+
+/**
+ * Creates the missing parent folders of `rel` one level at a time (never recursively), checking
+ * each level on disk after creating it, so an existing link or file on the way refuses the write.
+ */
+export async function ensureParentDirs(root: string, rel: string): Promise<void> {
+  if ((await checkParent(root, rel)) === 'ok') return
   const segments = rel.split('/').slice(0, -1)
-  let current = path.resolve(root)
-  for (const seg of segments) {
-    current = path.join(current, seg)
-    if (verified?.has(current)) continue
+  for (let i = 1; i <= segments.length; i++) {
+    const dir = segments.slice(0, i).join('/')
+    // Checks dir's own parent first: mkdir must not run through a link.
+    await requireParent(root, dir)
     try {
-      await mkdir(current) // never recursive: each level is checked below
+      await mkdir(pathInside(root, dir))
     } catch (err) {
-      if (errCode(err) !== 'EEXIST') throw toShoalError(err)
+      if (errCode(err) !== 'EEXIST') throw fsError(err, rel)
     }
-    // Re-check after mkdir: EEXIST could be a symlink or file someone put there.
-    const st = await lstat(current).catch((err: unknown) => {
-      throw toShoalError(err)
-    })
-    if (st.isSymbolicLink() || !st.isDirectory()) {
-      throw new ShoalError('BAD_PATH', `Refusing "${rel}": "${seg}" is a ${st.isSymbolicLink() ? 'symbolic link' : 'file'}, not a folder`, { path: rel })
-    }
-    verified?.add(current)
+  }
+  await requireParent(root, rel)
+}
+
+/** Creates the folder root/rel if it is missing; an existing folder is fine, anything else refuses. */
+export async function makeDir(root: string, rel: string): Promise<boolean> {
+  await ensureParentDirs(root, rel)
+  try {
+    await mkdir(pathInside(root, rel))
+    return true
+  } catch (err) {
+    if (errCode(err) !== 'EEXIST') throw fsError(err, rel)
+  }
+  const st = await lstat(pathInside(root, rel))
+  if (!st.isDirectory()) throw refuse(rel, st.isSymbolicLink() ? 'a symbolic link is where the folder goes' : 'a file is where the folder goes')
+  return false
+}
+
+/** Removes the folder root/rel if it is empty; false (nothing changed) if it is not empty or not a folder. */
+export async function removeEmptyDir(root: string, rel: string): Promise<boolean> {
+  const abs = pathInside(root, rel)
+  if ((await checkParent(root, rel)) === 'missing') return false
+  try {
+    await rmdir(abs) // rmdir never follows a link at abs (ENOTDIR) and never removes content
+    return true
+  } catch (err) {
+    const code = errCode(err)
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') return false
+    throw toShoalError(err)
   }
 }
 
@@ -70,16 +125,18 @@ export async function syncDirs(dirs: Iterable<string>): Promise<void> {
   for (const dir of dirs) await fsyncDir(dir)
 }
 
-/** Best effort: makes the rename itself durable. Not possible on Windows, hence ignored. */
+/** Makes a rename durable. Windows cannot open a folder for fsync, and some filesystems refuse it. */
 async function fsyncDir(dir: string): Promise<void> {
   let fh: FileHandle | undefined
   try {
     fh = await open(dir, 'r')
     await fh.sync()
-  } catch {
-    // ignore
+  } catch (err) {
+    // The data itself is already fsynced; only the rename's durability is weaker there. A folder
+    // removed since (emptied by a later move in the same batch) has nothing left to sync.
+    if (!['ENOENT', 'ENOTDIR', 'EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'ENOTSUP'].includes(errCode(err) ?? '')) throw toShoalError(err)
   } finally {
-    await fh?.close().catch(() => {})
+    await fh?.close()
   }
 }
 
@@ -91,9 +148,16 @@ async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
   }
 }
 
+/** What is at root/rel and in the way of a file: a clear reason, or null if the name is free for a file. */
+async function obstacle(target: string, rel: string): Promise<ShoalError | null> {
+  const st = await lstat(target).catch(() => null)
+  if (st?.isDirectory()) return refuse(rel, 'a folder is in the way; rename or move it to receive this file')
+  return null
+}
+
 /**
  * Writes `source` to root/rel atomically and returns what ended up on disk.
- * With `expectedHash`, content that does not match is discarded before it can replace anything.
+ * With `expectedHash` / `expectedSize`, content that does not match is discarded before it can replace anything.
  */
 export async function writeFileAtomic(
   root: string,
@@ -101,8 +165,10 @@ export async function writeFileAtomic(
   source: AsyncIterable<Uint8Array> | Uint8Array,
   opts: WriteOptions = {}
 ): Promise<WrittenFile> {
-  const target = await resolveInside(root, rel, opts.batch?.verified)
-  await ensureParentDirs(root, rel, opts.batch?.verified)
+  const target = pathInside(root, rel)
+  await ensureParentDirs(root, rel)
+  const inTheWay = await obstacle(target, rel)
+  if (inTheWay) throw inTheWay
   const tmp = tempPathFor(target)
   let fh: FileHandle | undefined
   try {
@@ -110,14 +176,23 @@ export async function writeFileAtomic(
     fh = await open(tmp, 'wx', 0o600)
     const hasher = createHash('sha256')
     const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = source instanceof Uint8Array ? [source] : source
+    let size = 0
     for await (const chunk of chunks) {
+      size += chunk.byteLength
+      // A remote that sends more than it announced is cut off before it can fill the disk.
+      if (opts.expectedSize !== undefined && size > opts.expectedSize) {
+        throw new ShoalError('BAD_ENTRY', `content of ${JSON.stringify(rel)} is larger than its entry says (${opts.expectedSize} bytes); the file was not changed`, { path: rel })
+      }
       hasher.update(chunk)
       await writeAll(fh, chunk)
       opts.onBytes?.(chunk.byteLength)
     }
+    if (opts.expectedSize !== undefined && size !== opts.expectedSize) {
+      throw new ShoalError('BAD_ENTRY', `content of ${JSON.stringify(rel)} is ${size} bytes, its entry says ${opts.expectedSize}; the file was not changed`, { path: rel })
+    }
     const hash = hasher.digest('hex')
     if (opts.expectedHash !== undefined && opts.expectedHash.toLowerCase() !== hash) {
-      throw new ShoalError('INTERNAL', `content of ${rel} does not match its hash (expected ${opts.expectedHash}, got ${hash}); the file was not changed`, { path: rel })
+      throw new ShoalError('BAD_ENTRY', `content of ${JSON.stringify(rel)} does not match its hash (expected ${opts.expectedHash}, got ${hash}); the file was not changed`, { path: rel })
     }
     // Explicit mode so the umask cannot make synced files differ between machines.
     await fh.chmod(opts.executable ? 0o755 : 0o644)
@@ -127,40 +202,44 @@ export async function writeFileAtomic(
     const st = await fh.stat()
     await fh.close()
     fh = undefined
+    // The write may have taken long: check the way again right before the rename.
+    await requireParent(root, rel)
+    const late = await obstacle(target, rel)
+    if (late) throw late
     await rename(tmp, target)
     if (opts.batch) opts.batch.dirsToSync.add(path.dirname(target))
     else await fsyncDir(path.dirname(target))
     return { size: st.size, hash, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode }
   } catch (err) {
-    await fh?.close().catch(() => {})
-    await unlink(tmp).catch(() => {})
-    throw toShoalError(err)
+    await fh?.close().catch(() => {}) // already failing: the first error is the one to report
+    await unlink(tmp).catch(() => {}) // may never have been created
+    throw fsError(err, rel)
   }
 }
 
-function isAbsoluteAnywhere(p: string): boolean {
-  return p.startsWith('/') || p.startsWith('\\') || path.win32.isAbsolute(p) || /^[A-Za-z]:/.test(p)
-}
-
-/** Creates (or replaces) a symlink at root/rel pointing to `linkname`, which must stay inside root. */
+/**
+ * Creates (or replaces) a symlink at root/rel pointing to `linkname`. The target must pass
+ * link-target.ts, and once created (under a temp name) it must resolve inside root or nowhere.
+ */
 export async function writeSymlinkAtomic(root: string, rel: string, linkname: string): Promise<void> {
-  const refuse = (why: string) => new ShoalError('BAD_PATH', `Refusing link "${rel}" -> ${JSON.stringify(linkname)}: ${why}`, { path: rel })
-  if (linkname === '' || linkname.includes('\0')) throw refuse('empty or contains NUL')
-  if (isAbsoluteAnywhere(linkname)) throw refuse('absolute link targets are not synced')
-  if (linkname.includes('\\')) throw refuse('contains a backslash')
-  // Resolved lexically from the link's own folder, as the OS would.
-  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(rel), linkname))
-  if (resolved === '..' || resolved.startsWith('../')) throw refuse('it points outside the folder')
-
-  const target = await resolveInside(root, rel)
+  const refuseLink = (why: string) => new ShoalError('BAD_PATH', `Refusing link ${JSON.stringify(rel)} -> ${JSON.stringify(linkname)}: ${why}`, { path: rel })
+  const problem = linkTargetProblem(rel, linkname)
+  if (problem) throw refuseLink(problem)
+  const target = pathInside(root, rel)
   await ensureParentDirs(root, rel)
+  const inTheWay = await obstacle(target, rel)
+  if (inTheWay) throw inTheWay
   const tmp = tempPathFor(target)
   try {
     await symlink(linkname, tmp)
+    // Belt and braces over the structural rule: where does it lead on this disk, now?
+    const [realRoot, resolved] = await Promise.all([realpath(root), realpath(tmp).catch(() => null)])
+    if (resolved !== null && resolved !== realRoot && !resolved.startsWith(realRoot + path.sep)) throw refuseLink('it leads outside the folder on this disk')
+    await requireParent(root, rel)
     await rename(tmp, target)
   } catch (err) {
-    await unlink(tmp).catch(() => {})
-    throw toShoalError(err)
+    await unlink(tmp).catch(() => {}) // may never have been created
+    throw fsError(err, rel)
   }
   await fsyncDir(path.dirname(target))
 }
@@ -203,10 +282,15 @@ export function conflictName(rel: string, device: string, date: Date): string {
  * edit survives when the remote version wins.
  */
 export async function keepAsConflictCopy(root: string, rel: string, device: string, date = new Date()): Promise<string> {
-  const src = await resolveInside(root, rel)
+  const src = pathInside(root, rel)
+  await requireParent(root, rel)
+  const st = await lstat(src).catch((err: unknown) => {
+    throw toShoalError(err)
+  })
+  if (st.isDirectory()) throw refuse(rel, 'it is a folder; only files are kept as conflict copies')
   for (let n = 0; n < 1000; n++) {
     const candidate = buildConflictName(rel, device, date, n)
-    const dst = await resolveInside(root, candidate)
+    const dst = pathInside(root, candidate)
     try {
       await lstat(dst)
       continue // taken
@@ -215,10 +299,11 @@ export async function keepAsConflictCopy(root: string, rel: string, device: stri
     }
     // rename would overwrite; the check above leaves a tiny race only with a local process
     // creating this exact conflict name in the same instant.
+    await requireParent(root, rel)
     try {
       await rename(src, dst)
     } catch (err) {
-      throw toShoalError(err)
+      throw fsError(err, rel)
     }
     return candidate
   }
@@ -227,50 +312,58 @@ export async function keepAsConflictCopy(root: string, rel: string, device: stri
 
 /**
  * Moves root/from to root/to (a rename seen in a remote drive) when `to` is free, so content the
- * receiver already has is not written again. Returns false, changing nothing, if `to` exists.
+ * receiver already has is not written again. Returns false, changing nothing, if `to` exists or
+ * `from` is not a file or link.
  */
-export async function moveFileSafely(root: string, from: string, to: string, verified?: Set<string>): Promise<boolean> {
-  const src = await resolveInside(root, from, verified)
-  const dst = await resolveInside(root, to, verified)
-  await ensureParentDirs(root, to, verified)
+export async function moveFileSafely(root: string, from: string, to: string): Promise<boolean> {
+  const src = pathInside(root, from)
+  const dst = pathInside(root, to)
+  await ensureParentDirs(root, to)
   if (await lstat(dst).then(() => true, () => false)) return false
+  await requireParent(root, from)
+  const st = await lstat(src).catch(() => null)
+  if (!st || st.isDirectory()) return false
+  await requireParent(root, to)
   try {
     await rename(src, dst)
   } catch (err) {
-    throw toShoalError(err)
+    throw fsError(err, to)
   }
   return true
 }
 
 /**
- * Deletes root/rel (a file or link, never a folder) and then any parent folders left empty,
- * up to but not including root. Returns false if it was already gone.
+ * Deletes root/rel (a file or link, never a folder) and then, unless `prune` is false, any parent
+ * folders left empty, up to but not including root. Returns false if it was already gone.
  */
-export async function removeFileSafely(root: string, rel: string): Promise<boolean> {
-  const abs = await resolveInside(root, rel)
+export async function removeFileSafely(root: string, rel: string, { prune = true } = {}): Promise<boolean> {
+  const abs = pathInside(root, rel)
+  if ((await checkParent(root, rel)) === 'missing') return false
   let removed = false
   try {
     const st = await lstat(abs)
-    if (st.isDirectory()) throw new ShoalError('BAD_PATH', `Refusing to delete "${rel}": it is a folder, not a file`, { path: rel })
+    if (st.isDirectory()) throw refuse(rel, 'it is a folder, not a file')
     await unlink(abs)
     removed = true
   } catch (err) {
-    if (errCode(err) !== 'ENOENT') throw toShoalError(err)
+    if (errCode(err) !== 'ENOENT') throw err instanceof ShoalError ? err : fsError(err, rel)
   }
 
-  await pruneEmptyParents(root, rel)
+  if (prune) await pruneEmptyParents(root, rel)
   return removed
 }
 
 /** Removes the parent folders of rel that are now empty, up to but not including root. */
 export async function pruneEmptyParents(root: string, rel: string): Promise<void> {
-  const absRoot = path.resolve(root)
   for (let dir = path.posix.dirname(rel); dir !== '.'; dir = path.posix.dirname(dir)) {
+    let removed: boolean
     try {
-      await rmdir(path.join(absRoot, ...dir.split('/')))
+      removed = await removeEmptyDir(root, dir)
     } catch (err) {
-      if (errCode(err) === 'ENOENT') continue
-      break // not empty (or not ours to remove): stop pruning
+      if (err instanceof ShoalError && err.code === 'BAD_PATH') break // a link on the way: not ours to prune
+      throw err
     }
+    // Gone already: keep climbing; not empty (or not a folder): stop.
+    if (!removed && (await lstat(pathInside(root, dir)).then(() => true, () => false))) break
   }
 }

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import { hashBuffer, hashFile } from './hash.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
+import { linkTargetProblem } from './link-target.ts'
 import type { IndexEntry, LocalIndex } from './local-index.ts'
 
 export type Change =
@@ -179,7 +180,8 @@ class Scan {
       return
     }
     if (process.platform === 'win32') linkname = linkname.replace(/\\/g, '/')
-    if (!linkStaysInside(p, linkname)) return this.warn(p, 'link points outside the folder; skipped')
+    const problem = linkTargetProblem(p.slice(1), linkname)
+    if (problem) return this.warn(p, `link not published: ${problem}`)
     const entry: IndexEntry = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode & 0o777, hash: hashBuffer(linkname), kind: 'symlink', linkname }
     this.record(p, prev, entry)
   }
@@ -273,13 +275,6 @@ function sameStats(prev: IndexEntry, st: Stats, kind: IndexEntry['kind']): boole
 }
 
 const isExec = (mode: number): boolean => (mode & 0o111) !== 0
-
-/** Judged on the text alone: the link must make sense on another machine, inside the folder. */
-function linkStaysInside(p: string, linkname: string): boolean {
-  if (linkname === '' || path.posix.isAbsolute(linkname) || path.win32.isAbsolute(linkname)) return false
-  const target = path.posix.normalize(path.posix.join(path.posix.dirname(p.slice(1)), linkname))
-  return target !== '..' && !target.startsWith('../')
-}
 
 async function statRoot(root: string): Promise<Stats> {
   let st: Stats

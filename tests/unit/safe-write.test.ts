@@ -102,7 +102,7 @@ describe('writeFileAtomic', () => {
   it('leaves the target unchanged when the content does not match expectedHash', async () => {
     await fs.writeFile(path.join(root, 'a.txt'), 'old content')
     const err = await writeFileAtomic(root, 'a.txt', bytes('tampered'), { expectedHash: sha256('genuine') }).catch((e: unknown) => e)
-    expect(err).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/content of a\.txt does not match its hash/) })
+    expect(err).toMatchObject({ code: 'BAD_ENTRY', message: expect.stringMatching(/content of "a\.txt" does not match its hash/) })
     expect(await read('a.txt')).toBe('old content')
     expect(await listAll(root)).toEqual(['a.txt'])
   })

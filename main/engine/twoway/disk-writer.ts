@@ -11,7 +11,7 @@ import path from 'node:path'
 import type { LocalIndex, IndexEntry } from '../local-index.ts'
 import type { IgnoreRules } from '../ignore-rules.ts'
 import { validateRemotePath, resolveInside } from '../paths.ts'
-import { writeFileAtomic, writeSymlinkAtomic, syncDirs } from '../safe-write.ts'
+import { writeFileAtomic, writeSymlinkAtomic, syncDirs, makeDir, removeEmptyDir, removeFileSafely } from '../safe-write.ts'
 import { hashFile } from '../hash.ts'
 import { toShoalError } from '../../../shared/errors.ts'
 import type { FileAction } from '../../../shared/events.ts'
@@ -62,7 +62,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
     else result.refused.set(p, check.reason)
   }
   const ignored = (p: string, dir: boolean) => ignore?.ignores(p, dir) ?? false
-  const batch = { verified: new Set<string>(), dirsToSync: new Set<string>() }
+  const batch = { dirsToSync: new Set<string>() }
 
   // 1. Files we know that the view no longer has (or that became folders).
   for (const [p, known] of index.entries()) {
@@ -75,7 +75,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
       if (!stat) index.delete(p)
       else if (await unchanged(abs, stat, known)) {
         // Folders are in the view explicitly: unlike remote-apply, leave the (maybe empty) parent.
-        if (!stat.isDirectory()) await fs.unlink(abs)
+        if (!stat.isDirectory()) await removeFileSafely(root, p.slice(1), { prune: false })
         index.delete(p)
         opts.onEvent(p, 'deleted')
       } else result.rescan.push(p) // edited here meanwhile: the edit wins once scanned
@@ -89,13 +89,11 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
     const e = tree.get(d)
     if (e?.kind === 'dir' || ignored(d, true)) continue
     try {
-      await fs.rmdir(await resolveInside(root, d.slice(1)))
-      dirs.delete(d)
+      const abs = await resolveInside(root, d.slice(1))
+      // Not empty: local files we do not know are inside; they will be scanned and keep it.
+      if ((await removeEmptyDir(root, d.slice(1))) || !(await lstatOrNull(abs))?.isDirectory()) dirs.delete(d)
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code === 'ENOENT') dirs.delete(d)
-      else if (code === 'ENOTDIR') dirs.delete(d)
-      // ENOTEMPTY: local files we do not know are inside; they will be scanned and keep it.
+      result.refused.set(d, toShoalError(err).message)
     }
   }
 
@@ -104,7 +102,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
   for (const d of viewDirs.sort((a, b) => depth(a) - depth(b))) {
     if (opts.isClosing()) return result
     try {
-      const abs = await resolveInside(root, d.slice(1), batch.verified)
+      const abs = await resolveInside(root, d.slice(1))
       const stat = await lstatOrNull(abs)
       if (stat?.isDirectory()) {
         dirs.add(d)
@@ -116,7 +114,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
         result.rescan.push(d)
         continue
       }
-      await fs.mkdir(abs)
+      await makeDir(root, d.slice(1))
       dirs.add(d)
       opts.onEvent(d, 'added')
     } catch (err) {
@@ -136,7 +134,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
         result.waiting++
         continue
       }
-      const abs = await resolveInside(root, rel, batch.verified)
+      const abs = await resolveInside(root, rel)
       const stat = await lstatOrNull(abs)
       if (stat) {
         if (stat.isDirectory()) {

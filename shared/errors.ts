@@ -62,6 +62,10 @@ export function toShoalError(err: unknown): ShoalError {
       return new ShoalError('PERMISSION_DENIED', `Permission denied${e.path ? `: ${e.path}` : ''}`)
     case 'ENOENT':
       return new ShoalError('FILE_NOT_FOUND', `No such file or folder${e.path ? `: ${e.path}` : ''}`)
+    // Hypercore: a block no peer sent in time (reads with a timeout).
+    case 'REQUEST_TIMEOUT':
+    case 'BLOCK_NOT_AVAILABLE':
+      return new ShoalError('TIMEOUT', 'No peer sent the data in time')
     default:
       return new ShoalError('INTERNAL', msg)
   }

@@ -15,7 +15,8 @@ import type Hyperdrive from 'hyperdrive'
 import type { RemoteChange } from './remote-apply.ts'
 import type { IndexEntry, LocalIndex } from './local-index.ts'
 import { writeFileAtomic, writeSymlinkAtomic, syncDirs, conflictName, ensureParentDirs } from './safe-write.ts'
-import { pathInside } from './paths.ts'
+import { pathInside, show } from './paths.ts'
+import { readContent, readEntry, isStalled } from './drive-entry.ts'
 import { readMetadata } from './drive-metadata.ts'
 import { hashFile } from './hash.ts'
 import { atomicTestHooks } from './atomic-versions.ts'
@@ -32,6 +33,8 @@ export interface BuildOptions {
   /** Index of the current version. */
   index: LocalIndex
   device: string
+  /** How long a read waits for a peer to send a block (drive-entry.ts readContent). */
+  stallMs: number
   isClosing(): boolean
   onStart(files: number, bytes: number): void
   onFile(drivePath: string, bytes: number): void
@@ -106,8 +109,8 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
     if (known) {
       opts.onEvent(drivePath, 'conflict', `changed here, but an atomic folder is a read-only copy: your version is kept as ${keptAs}`)
       if (!change) {
-        const entry = await snapshot.entry(drivePath)
-        if (entry) toWrite.push({ drivePath, rel, entry, previous: entry })
+        const found = await readEntry(snapshot, drivePath)
+        if (found?.ok) toWrite.push({ drivePath, rel, entry: found.entry })
       }
     } else if (change?.entry) {
       opts.onEvent(drivePath, 'conflict', `local file kept as ${keptAs}`)
@@ -137,9 +140,11 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
           out.set(change.drivePath, { size: 0, mtimeMs: st.mtimeMs, ino: st.ino, mode: 0o777, hash: '', kind: 'symlink', linkname: entry.value.linkname! })
         } else {
           const meta = readMetadata(entry)
-          const source = entry.value.blob ? (snapshot.createReadStream(change.drivePath) as AsyncIterable<Uint8Array>) : new Uint8Array(0)
+          const blob = entry.value.blob
+          const source = blob && blob.byteLength > 0 ? await readContent(snapshot, blob, opts.stallMs) : new Uint8Array(0)
           const w = await writeFileAtomic(staging, change.rel, source, {
             executable: entry.value.executable,
+            expectedSize: blob?.byteLength ?? 0,
             batch,
             ...(meta.mtime ? { mtimeMs: meta.mtime } : {}),
             ...(meta.hash ? { expectedHash: meta.hash } : {})
@@ -149,6 +154,10 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
         const isNew = !opts.index.has(change.drivePath)
         opts.onEvent(change.drivePath, isNew ? 'added' : 'changed')
       } catch (err) {
+        if (isStalled(err)) {
+          failedOnce = true
+          throw new ShoalError('TIMEOUT', `No peer has the content of ${show(change.drivePath)} right now; the folder stays at its version and Shoal keeps asking`)
+        }
         const e = toShoalError(err)
         // A name this OS cannot hold, a file in the way or content that is not what its entry
         // claims is refused, as in a normal folder; anything else (disk full, a closed drive)

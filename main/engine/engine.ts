@@ -30,6 +30,8 @@ export interface EngineOptions {
   bind?: string
   /** Full rescan of published folders, in case the watcher missed something. */
   rescanIntervalMs?: number
+  /** How long a receiver waits for any block of a file before reporting that no peer has it (default 30 s). */
+  contentStallMs?: number
   /** Start the network (false for one-shot CLI commands that only change configuration). */
   network?: boolean
 }
@@ -130,6 +132,7 @@ export class Engine extends Resource implements ShoalApi {
       stateDir: this.paths.folderState(config.id),
       deviceName: this.config.deviceName,
       rescanIntervalMs: this.opts.rescanIntervalMs ?? 60_000,
+      contentStallMs: this.opts.contentStallMs ?? 30_000,
       network: this.opts.network !== false
     }
     const Kind = config.kind === 'follow' && config.atomic ? AtomicFollowFolder : FOLDER_KINDS[config.kind]

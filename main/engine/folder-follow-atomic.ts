@@ -3,12 +3,11 @@ import path from 'node:path'
 import { FollowFolder } from './folder-follow.ts'
 import { LocalIndex } from './local-index.ts'
 import { IgnoreRules } from './ignore-rules.ts'
-import type { RemoteChange } from './remote-apply.ts'
-import { validateRemotePath } from './paths.ts'
+import { collectVersionChanges } from './remote-diff.ts'
+import { show } from './paths.ts'
 import { buildVersion } from './atomic-build.ts'
 import { atomicLayout, completeStaging, currentVersion, newVersionName, pruneVersions, stagingDir, switchTo, versionDir } from './atomic-versions.ts'
 import { runAfterUpdateHook, targetVersion } from './follow-policy.ts'
-import { explainReadError } from './seed-errors.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import { Wakeup } from './wakeup.ts'
 import { runLiveLoop } from './live-loop.ts'
@@ -56,12 +55,22 @@ export class AtomicFollowFolder extends FollowFolder {
     this.drive.core.on('append', onChange)
     this.drive.core.on('peer-add', onChange)
     this.drive.core.on('peer-remove', onChange)
+    this.watchStoreSpace([this.drive.core])
+    this.drive.getBlobs().then(
+      (blobs) => blobs && this.watchStoreSpace([blobs.core]),
+      () => {} // closed before any peer came: nothing to watch
+    )
     if (this.config.paused) this.setState('paused')
     else await this.#start()
   }
 
+  protected override storeSpaceBack(): void {
+    this.#wakeup.wake()
+  }
+
   protected override async _close(): Promise<void> {
     this.stopNotify()
+    this.stopWatchingSpace()
     this.#hookAbort.abort()
     this.#wakeup.wake()
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
@@ -98,15 +107,17 @@ export class AtomicFollowFolder extends FollowFolder {
         // A pinned folder aims at its pinned version, which may be behind (a rollback).
         const target = targetVersion(this.config, this.drive.core.length)
         if (target === null || target <= 0 || (target === this.#applied && !recheck)) return null
-        return () => this.#applyUpTo(target, recheck)
+        return () =>
+          this.#applyUpTo(target, recheck).catch((err: unknown) => {
+            this.#recheck ||= recheck // still owed
+            throw err
+          })
       },
       idle: () => this.setState('idle'),
       waiting: () => {
         if (this.state !== 'error') this.setState('waiting')
       },
-      fail: (err) => {
-        if (!this.closing) this.fail(explainReadError(err)) // no or wrong read key: say so
-      }
+      recover: (err) => this.recoverFrom(err, (ms) => this.#wakeup.wait(ms))
     })
   }
 
@@ -119,32 +130,27 @@ export class AtomicFollowFolder extends FollowFolder {
     const from = recheck ? 0 : this.#applied
     const snapshot = this.drive.checkout(target)
     const index = this.drive.core.download({ start: 0, end: target })
+    const prefetch: Array<{ destroy(): void }> = []
+    let staging: string | null = null
     try {
-      await index.done().catch(() => {})
-      const changes: RemoteChange[] = []
-      for await (const { left, right } of snapshot.diff(from)) {
-        const drivePath = (left ?? right)!.key
-        const check = validateRemotePath(drivePath)
-        if (!check.ok) {
-          if (left) {
-            this.refused++
-            this.refusedPaths.set(drivePath, check.reason)
-            this.fileEvent(drivePath, 'refused', 'in', check.reason)
-            this.warn(`Refused a file from the publisher: ${check.reason}`, drivePath)
-          }
-          continue
-        }
-        if (this.ignore?.ignores(drivePath, false)) continue
-        this.refusedPaths.delete(drivePath)
-        changes.push({ drivePath, rel: check.rel, entry: left, previous: right })
+      await index.done().catch(() => {}) // a peer that left: the diff below asks block by block
+      const found = await collectVersionChanges(snapshot, { from, ignore: this.ignore, retry: [] })
+      for (const { drivePath, reason } of found.refused) this.refuseRemote(drivePath, reason)
+      for (const c of found.changes) this.refusedPaths.delete(c.drivePath)
+      if (found.waiting.length) throw new ShoalError('TIMEOUT', `No peer has said how much content ${show(found.waiting[0])} has yet; ${this.config.path} stays at version ${this.#applied}`)
+      const changes = found.changes
+      // 1. Fetch the new version's content in the background (each read below waits for its blocks,
+      // and gives up after the stall timeout: the folder then stays at its version and asks again).
+      const blobs = (await snapshot.getBlobs())?.core
+      for (const c of changes) {
+        const b = c.entry?.value.blob
+        if (blobs && b && b.blockLength > 0) prefetch.push(blobs.download({ start: b.blockOffset, end: b.blockOffset + b.blockLength }))
       }
-      // 1. Every block of the new version first (Hypercore verifies each against the drive's tree).
-      const download = (await snapshot.downloadDiff(from)) as unknown as { done(): Promise<void> }
-      await download.done()
+      this.tally = { filesWritten: 0, bytesLeft: changes.reduce((sum, c) => sum + (c.entry?.value.blob?.byteLength ?? 0), 0) }
       if (this.#stopped) return
       // 2. Build it beside the current version; nothing the user sees changes.
       const name = await newVersionName(this.layout, target)
-      const staging = stagingDir(this.layout, name)
+      staging = stagingDir(this.layout, name)
       await fs.rm(staging, { recursive: true, force: true })
       await fs.mkdir(staging, { recursive: true })
       const entries = await buildVersion({
@@ -154,6 +160,7 @@ export class AtomicFollowFolder extends FollowFolder {
         changes,
         index: this.index,
         device: this.ctx.deviceName,
+        stallMs: this.ctx.contentStallMs,
         isClosing: () => this.#stopped,
         onStart: (files, bytes) => this.resetProgress(files, bytes),
         onFile: (_p, bytes) => this.addProgress(1, bytes),
@@ -164,9 +171,10 @@ export class AtomicFollowFolder extends FollowFolder {
             this.refusedPaths.set(p, detail ?? 'refused')
           }
           this.fileEvent(p, action, 'in', detail)
-          if (action === 'refused' || action === 'conflict') this.warn(`${p}: ${detail}`, p)
+          if (action === 'refused' || action === 'conflict') this.warn(`${show(p)}: ${detail}`, p)
         }
       })
+      staging = null // complete: from here on it becomes the version
       // 3. Its index, then the completion marker (staging renamed to its version name).
       await fs.rm(this.#indexFile(name), { force: true })
       const next = new LocalIndex(this.#indexFile(name))
@@ -198,11 +206,15 @@ export class AtomicFollowFolder extends FollowFolder {
       this.emitProgress(true)
       await runAfterUpdateHook({ id: this.id, config: this.config, events: this.ctx.events }, previous, target, { signal: this.#hookAbort.signal })
     } catch (err) {
-      if (this.#stopped) return // the folder stays at the version the link names
+      // An unfinished version is thrown away at once (a full disk must not stay full of it); the
+      // folder stays at the version the link names and the next try builds it again.
+      if (staging) await fs.rm(staging, { recursive: true, force: true })
+      if (this.#stopped) return
       throw err
     } finally {
+      for (const range of prefetch) range.destroy()
       this.downloading.clear()
-      await snapshot.close().catch(() => {})
+      await snapshot.close().catch(() => {}) // closing a checkout only releases its session
     }
   }
 

@@ -4,14 +4,17 @@ import Hyperdrive from 'hyperdrive'
 import { SyncFolder } from './folder.ts'
 import { LocalIndex } from './local-index.ts'
 import { IgnoreRules } from './ignore-rules.ts'
-import { applyRemoteChanges, type RemoteChange } from './remote-apply.ts'
-import { validateRemotePath } from './paths.ts'
+import { applyRemoteChanges } from './remote-apply.ts'
+import { collectVersionChanges } from './remote-diff.ts'
+import { MissingFiles } from './missing-files.ts'
+import { diskFullMessage, freeSpace, waitForSpace } from './disk-space.ts'
+import { show } from './paths.ts'
 import { writeFileAtomic } from './safe-write.ts'
 import { checkPinVersion, runAfterUpdateHook, targetVersion } from './follow-policy.ts'
 import { listLocalChanges, revertLocalChanges, type DriftFolder } from './local-changes.ts'
 import { hexToBytes } from '../../shared/link.ts'
 import type { FolderInfo, LocalChange } from '../../shared/folder.ts'
-import { ShoalError } from '../../shared/errors.ts'
+import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import { explainReadError } from './seed-errors.ts'
 import { Wakeup } from './wakeup.ts'
 import { runLiveLoop } from './live-loop.ts'
@@ -32,19 +35,35 @@ export class FollowFolder extends SyncFolder {
   #hookAbort = new AbortController()
   /** Lets pause() stop waiting for a running hook (which finishes, and reports, on its own). */
   #releaseHook: (() => void) | null = null
+  /** Files whose content no peer sent in time: retried on the next pass (persisted in the index). */
+  #missing = new MissingFiles()
+  /** What the current (or last) pass wrote, for the disk-full message. */
+  protected tally = { filesWritten: 0, bytesLeft: 0 }
+  /** Passes that failed in a row (the back-off before the next try grows with them). */
+  protected failures = 0
 
   protected async _open(): Promise<void> {
     await this.openFollowedDrive()
     this.index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
     await this.index.ready()
     this.#applied = Number(this.index.getMeta('appliedVersion') ?? 0)
+    this.#missing.set(this.index.getMeta<string[]>('missing') ?? [])
     this.ignore = IgnoreRules.parse(await this.readIgnoreText())
     this.version = this.#applied
     this.countIndexTotals()
     const onChange = () => this.#wakeup.wake()
     this.drive.core.on('append', onChange)
-    this.drive.core.on('peer-add', onChange)
+    this.drive.core.on('peer-add', () => {
+      this.#missing.retryNow() // a new peer may have what the others did not
+      onChange()
+    })
     this.drive.core.on('peer-remove', onChange)
+    this.watchStoreSpace([this.drive.core])
+    // The content core is known once a peer sent the first proof; watch it from then on.
+    this.drive.getBlobs().then(
+      (blobs) => blobs && this.watchStoreSpace([blobs.core]),
+      () => {} // closed before any peer came: nothing to watch
+    )
     if (this.config.paused) this.setState('paused')
     else await this.#start()
   }
@@ -55,8 +74,14 @@ export class FollowFolder extends SyncFolder {
     return this.openDrive(new Hyperdrive(this.ctx.store.session(), Buffer.from(hexToBytes(this.config.key)), { encryptionKey }))
   }
 
+  protected override storeSpaceBack(): void {
+    this.#missing.retryNow()
+    this.#wakeup.wake()
+  }
+
   protected async _close(): Promise<void> {
     this.stopNotify()
+    this.stopWatchingSpace()
     this.#hookAbort.abort()
     this.#wakeup.wake()
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
@@ -95,23 +120,66 @@ export class FollowFolder extends SyncFolder {
         // core.length, not drive.version: an empty reader reports version 1 before it knows anything.
         // A pinned folder aims at its pinned version, which may be behind (a rollback).
         const target = targetVersion(this.config, this.drive.core.length)
-        if (target === null || target === this.#applied || target <= 0) return null
+        if (target === null || target <= 0) return null
+        if (target === this.#applied && !this.#missing.due()) return null
         return () => this.#exclusive(() => this.#applyUpTo(target))
       },
-      idle: () => this.setState('idle'),
+      idle: () => this.#settled(),
       waiting: () => {
-        if (this.state !== 'error') this.setState('waiting')
+        if (this.state !== 'error') this.setState('waiting', this.#missing.message())
       },
-      fail: (err) => {
-        if (!this.closing) this.fail(explainReadError(err)) // no or wrong read key: say so
-      }
+      recover: (err) => this.recoverFrom(err, (ms) => this.#wakeup.wait(ms))
     })
+  }
+
+  /** Up to date as far as peers allow: idle, or waiting for content no peer has sent yet. */
+  #settled(): void {
+    const owed = this.#missing.message()
+    this.setState(owed ? 'waiting' : 'idle', owed)
+  }
+
+  /**
+   * A pass failed: say why, then wait until trying again makes sense: space freed on a full disk,
+   * a peer or a back-off when content is missing, a growing back-off otherwise. `wait` sleeps
+   * until the folder's live loop is woken (a peer, a new version, pause, close) or `ms` passed.
+   */
+  protected async recoverFrom(err: unknown, wait: (ms: number) => Promise<void>): Promise<void> {
+    const e = toShoalError(explainReadError(err)) // no or wrong read key: say so
+    this.failures++
+    if (e.code === 'DISK_FULL') {
+      const free = await freeSpace(this.config.path)
+      const { filesWritten, bytesLeft } = this.tally
+      this.fail(new ShoalError('DISK_FULL', diskFullMessage(`${this.config.path} is full; ${filesWritten} ${filesWritten === 1 ? 'file was' : 'files were'} written`, free, bytesLeft)))
+      await waitForSpace(this.config.path, free, { signal: this.#stopSignal() })
+      return
+    }
+    if (e.code === 'TIMEOUT') this.setState('waiting', e.message)
+    else this.fail(e)
+    await wait(Math.min(60_000, 1000 * 2 ** Math.min(this.failures, 6)))
+  }
+
+  #stopSignal(): AbortSignal {
+    const ac = new AbortController()
+    const check = setInterval(() => {
+      if (this.closing || this.config.paused) ac.abort()
+    }, 200)
+    ac.signal.addEventListener('abort', () => clearInterval(check))
+    check.unref()
+    setTimeout(() => ac.abort(), 120_000).unref()
+    return ac.signal
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#lock.then(fn)
-    this.#lock = run.catch(() => {})
+    this.#lock = run.catch(() => {}) // the caller gets the error; the lock only orders the work
     return run
+  }
+
+  protected refuseRemote(drivePath: string, reason: string): void {
+    this.refused++
+    this.refusedPaths.set(drivePath, reason)
+    this.fileEvent(drivePath, 'refused', 'in', reason)
+    this.warn(`Refused a file from the publisher: ${reason}`, drivePath)
   }
 
   /** Moves the folder to `target` (forwards, or backwards to a pinned older version). */
@@ -123,61 +191,59 @@ export class FollowFolder extends SyncFolder {
     // wait one round trip per tree node (3.7 s for 5,000 files on loopback).
     const index = this.drive.core.download({ start: 0, end: target })
     try {
-      await index.done().catch(() => {})
-      const changes: RemoteChange[] = []
-      for await (const { left, right } of snapshot.diff(this.#applied)) {
-        const drivePath = (left ?? right)!.key
-        const check = validateRemotePath(drivePath)
-        if (!check.ok) {
-          if (left) {
-            this.refused++
-            this.refusedPaths.set(drivePath, check.reason)
-            this.fileEvent(drivePath, 'refused', 'in', check.reason)
-            this.warn(`Refused a file from the publisher: ${check.reason}`, drivePath)
-          }
-          continue
-        }
-        // Receiver-side ignore patterns: such files are neither written nor deleted here.
-        if (this.ignore?.ignores(drivePath, false)) continue
-        this.refusedPaths.delete(drivePath)
-        changes.push({ drivePath, rel: check.rel, entry: left, previous: right })
-      }
+      await index.done().catch(() => {}) // a peer that left: the diff below asks block by block
+      const found = await collectVersionChanges(snapshot, { from: this.#applied, ignore: this.ignore, retry: this.#missing.paths() })
+      for (const { drivePath, reason } of found.refused) this.refuseRemote(drivePath, reason)
+      for (const c of found.changes) this.refusedPaths.delete(c.drivePath)
+      const missing = new Set(found.waiting)
       // Fetch every needed block in the background while files are written one by one.
-      snapshot.downloadDiff(this.#applied).catch(() => {})
-      await applyRemoteChanges(snapshot, changes, {
-        root: this.config.path,
-        index: this.index,
-        batch: { dirsToSync: new Set() },
-        device: this.ctx.deviceName,
-        isClosing: () => this.closing || this.config.paused,
-        onStart: (files, bytes) => this.resetProgress(files, bytes),
-        onFileStart: (p, bytes) => this.downloading.set(p, bytes),
-        onFile: (p) => {
-          this.downloading.delete(p)
-          this.addProgress(1, 0)
-        },
-        onBytes: (bytes) => this.addProgress(0, bytes),
-        onEvent: (p, action, detail) => {
-          if (action === 'conflict') this.conflicts++
-          if (action === 'refused') {
-            this.refused++
-            this.refusedPaths.set(p, detail ?? 'refused')
+      snapshot.downloadDiff(this.#applied).catch(() => {}) // best effort: each read waits for its blocks anyway
+      this.tally = { filesWritten: 0, bytesLeft: 0 }
+      await applyRemoteChanges(
+        snapshot,
+        found.changes,
+        {
+          root: this.config.path,
+          index: this.index,
+          batch: { dirsToSync: new Set() },
+          device: this.ctx.deviceName,
+          stallMs: this.ctx.contentStallMs,
+          isClosing: () => this.closing || this.config.paused,
+          onStart: (files, bytes) => this.resetProgress(files, bytes),
+          onFileStart: (p, bytes) => this.downloading.set(p, bytes),
+          onFile: (p) => {
+            this.downloading.delete(p)
+            this.addProgress(1, 0)
+          },
+          onBytes: (bytes) => this.addProgress(0, bytes),
+          onMissing: (p) => missing.add(p),
+          onEvent: (p, action, detail) => {
+            if (action === 'conflict') this.conflicts++
+            if (action === 'refused') {
+              this.refused++
+              this.refusedPaths.set(p, detail ?? 'refused')
+            }
+            this.fileEvent(p, action, 'in', detail)
+            if (action === 'refused' || action === 'conflict') this.warn(`${show(p)}: ${detail}`, p)
           }
-          this.fileEvent(p, action, 'in', detail)
-          if (action === 'refused' || action === 'conflict') this.warn(`${p}: ${detail}`, p)
-        }
-      })
+        },
+        this.tally
+      )
       if (this.closing || this.config.paused) return
+      this.#missing.set(missing)
       this.#applied = target
       this.version = target
       this.index.setMeta('appliedVersion', target)
+      this.index.setMeta('missing', [...missing])
       await this.index.flush()
       this.countIndexTotals()
       this.#localChanges = undefined
+      this.failures = 0
       this.emitProgress(true)
+      if (missing.size > 0) this.warn(this.#missing.message()!)
     } finally {
       this.downloading.clear()
-      await snapshot.close().catch(() => {})
+      await snapshot.close().catch(() => {}) // closing a checkout only releases its session
     }
     // After each version applied (never fatal: a failure is a warning event).
     const hook = runAfterUpdateHook({ id: this.id, config: this.config, events: this.ctx.events }, before, target, { signal: this.#hookAbort.signal })

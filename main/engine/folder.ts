@@ -14,6 +14,8 @@ import type { FileAction } from '../../shared/events.ts'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import type { LocalIndex } from './local-index.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
+import type Hypercore from 'hypercore'
+import { diskFullMessage, freeSpace, isNoSpace, nudgeReplication, waitForSpace, LOW_SPACE } from './disk-space.ts'
 
 export interface FolderContext {
   store: Corestore
@@ -23,6 +25,8 @@ export interface FolderContext {
   stateDir: string
   deviceName: string
   rescanIntervalMs: number
+  /** How long a receiver waits for a peer to send a block of a file before it says no peer has it. */
+  contentStallMs: number
   /** False for one-shot commands that only change configuration: folders do not go online. */
   network: boolean
 }
@@ -53,6 +57,9 @@ export abstract class SyncFolder extends Resource {
   #updateTimer: NodeJS.Timeout | null = null
   protected progress: Omit<Progress, 'rate' | 'peers'> = { filesNeeded: 0, filesDone: 0, bytesNeeded: 0, bytesDone: 0 }
   #lastProgressEmit = 0
+  /** Set while the data directory is full (see watchStoreSpace). */
+  #storeFull: Promise<void> | null = null
+  #storeFullAbort = new AbortController()
 
   constructor(config: FolderConfig, ctx: FolderContext) {
     super()
@@ -143,6 +150,47 @@ export abstract class SyncFolder extends Resource {
     const e = toShoalError(err)
     this.setState('error', e.message)
     this.ctx.events.emitEvent({ type: 'error', folder: this.id, code: e.code, message: e.message })
+  }
+
+  /**
+   * A receiving core that cannot store a block (the data directory is full) fails quietly inside
+   * Hypercore and never asks again. Watch for that: report it, wait for space, then nudge the
+   * cores so they request what is missing, and let the kind go on (storeSpaceBack).
+   */
+  protected watchStoreSpace(cores: Hypercore[]): void {
+    for (const core of cores) {
+      core.on('verification-error', (err: unknown) => {
+        if (!isNoSpace(err) || this.#storeFull || this.closing) return
+        this.#storeFull = this.#waitOutFullStore(cores).finally(() => {
+          this.#storeFull = null
+        })
+      })
+    }
+  }
+
+  async #waitOutFullStore(cores: Hypercore[]): Promise<void> {
+    // The folder's state directory is data/folders/<id> (data-dir.ts); it may not exist yet.
+    const dir = nodePath.dirname(nodePath.dirname(this.ctx.stateDir))
+    const free = await freeSpace(dir)
+    if (free === null || free < LOW_SPACE) {
+      const needed = Math.max(0, this.progress.bytesNeeded - this.progress.bytesDone)
+      this.fail(new ShoalError('DISK_FULL', diskFullMessage(`the data directory (${dir}) is full`, free, needed)))
+      await waitForSpace(dir, free, { signal: this.#storeFullAbort.signal })
+    } else {
+      // Room enough now: a write that failed before space was freed. Ask again, at most once a second.
+      await new Promise((resolve) => setTimeout(resolve, 1000).unref())
+    }
+    if (this.closing) return
+    for (const c of cores) nudgeReplication(c)
+    if (this.state === 'error') this.setState('syncing')
+    this.storeSpaceBack()
+  }
+
+  /** The data directory has room again after being full: kinds pick up where they stopped. */
+  protected storeSpaceBack(): void {}
+
+  protected stopWatchingSpace(): void {
+    this.#storeFullAbort.abort()
   }
 
   protected fileEvent(path: string, action: FileAction, direction: 'in' | 'out' | 'local', detail?: string): void {

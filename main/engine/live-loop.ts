@@ -10,12 +10,18 @@ export interface LiveLoop {
   nextWork(): (() => Promise<void>) | null
   idle(): void
   waiting(): void
-  fail(err: unknown): void
+  /**
+   * A piece of work failed (a full disk, a folder that went missing...): report it and wait until
+   * it is worth trying again. The loop then goes on; it never ends on an error.
+   */
+  recover(err: unknown): Promise<void>
 }
 
 // The live loop every receiving folder runs: learn the drive's length from peers, do the work
 // that brings the folder to its target version, then sleep until something changes. Reports
-// idle once up to date with a peer connected, waiting while no peer is there.
+// idle once up to date with a peer connected, waiting while no peer is there. A failed piece of
+// work is reported and tried again later (recover), so a full disk or an unplugged folder heals
+// by itself.
 export async function runLiveLoop(loop: LiveLoop): Promise<void> {
   const done = loop.drive.findingPeers()
   let finding = true
@@ -35,7 +41,12 @@ export async function runLiveLoop(loop: LiveLoop): Promise<void> {
       const work = loop.nextWork()
       if (work) {
         upToDate = false
-        await work()
+        try {
+          await work()
+        } catch (err) {
+          if (loop.stopped()) break
+          await loop.recover(err)
+        }
         continue
       }
       if (loop.peers() > 0 && !upToDate) {
@@ -47,8 +58,6 @@ export async function runLiveLoop(loop: LiveLoop): Promise<void> {
       }
       await loop.wakeup.wait(5_000)
     }
-  } catch (err) {
-    loop.fail(err)
   } finally {
     clearTimeout(timer)
     stopFinding()

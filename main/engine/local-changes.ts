@@ -4,6 +4,7 @@ import type { Stats } from 'node:fs'
 import type Hyperdrive from 'hyperdrive'
 import type { LocalIndex, IndexEntry } from './local-index.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
+import { readEntry } from './drive-entry.ts'
 import { applyRemoteChanges, type RemoteChange } from './remote-apply.ts'
 import { keepAsConflictCopy, TEMP_PREFIX } from './safe-write.ts'
 import { validateRemotePath } from './paths.ts'
@@ -72,11 +73,12 @@ export async function revertLocalChanges(f: DriftFolder, snapshot: Hyperdrive, c
       reverted.push(change)
       continue
     }
-    const entry = await snapshot.entry(change.path, { timeout: 15_000 }).catch(() => null)
-    if (!entry) continue
+    const found = await readEntry(snapshot, change.path)
+    if (!found?.ok) continue
+    const entry = found.entry
     // Forgetting what we wrote makes remote-apply treat the local file as the user's: kept aside.
     if (change.kind === 'changed') f.index.delete(change.path)
-    toWrite.push({ drivePath: change.path, rel: check.rel, entry, previous: entry })
+    toWrite.push({ drivePath: change.path, rel: check.rel, entry })
   }
   const done = new Set<string>()
   await applyRemoteChanges(snapshot, toWrite, {
@@ -89,6 +91,9 @@ export async function revertLocalChanges(f: DriftFolder, snapshot: Hyperdrive, c
     onFileStart: () => {},
     onFile: () => {},
     onBytes: () => {},
+    // The version this folder is at was complete here: its content is in the local store.
+    stallMs: 30_000,
+    onMissing: () => {},
     onEvent: (p, action, detail) => {
       const kept = action === 'conflict' ? / kept as (.+)$/.exec(detail ?? '') : null
       if (kept) keptAs.push('/' + kept[1])

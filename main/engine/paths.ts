@@ -27,9 +27,14 @@ const LONE_SURROGATE = /\p{Cs}/u
 
 export type PathCheck = { ok: true; rel: string } | { ok: false; reason: string }
 
-/** Quoted, escaped and shortened so a reason is readable even for hostile input. */
-function show(p: string): string {
-  return JSON.stringify(p.length > 80 ? p.slice(0, 77) + '...' : p)
+// JSON.stringify escapes C0 controls; these too can move a terminal's cursor or reorder text.
+const INVISIBLE = /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g
+
+/** Quoted, escaped and shortened so a path from a peer is readable (and harmless) in any message. */
+export function show(p: string): string {
+  const s = String(p)
+  const quoted = JSON.stringify(s.length > 80 ? s.slice(0, 77) + '...' : s)
+  return quoted.replace(INVISIBLE, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'))
 }
 
 function bytes(s: string): number {

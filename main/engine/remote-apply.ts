@@ -8,6 +8,7 @@ import { resolveInside } from './paths.ts'
 import { writeFileAtomic, writeSymlinkAtomic, keepAsConflictCopy, removeFileSafely, moveFileSafely, pruneEmptyParents, syncDirs } from './safe-write.ts'
 import { readMetadata } from './drive-metadata.ts'
 import { hashFile } from './hash.ts'
+import { readContent, isStalled } from './drive-entry.ts'
 import type { FileAction } from '../../shared/events.ts'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 
@@ -25,9 +26,8 @@ export interface RemoteChange {
   drivePath: string
   /** Validated POSIX relative path. */
   rel: string
-  /** New entry, or null when the file was deleted. */
+  /** New entry (checked by drive-entry.ts), or null when the file was deleted. */
   entry: Hyperdrive.Entry | null
-  previous: Hyperdrive.Entry | null
 }
 
 export interface ApplyOptions {
@@ -45,6 +45,16 @@ export interface ApplyOptions {
   /** Bytes of content moved into place, counted as they are written. */
   onBytes(bytes: number): void
   onEvent(drivePath: string, action: FileAction, detail?: string): void
+  /** How long a read of content waits for a peer to send a block (drive-entry.ts readContent). */
+  stallMs: number
+  /** No peer sent the content of this file in time: it is owed, and retried by the caller later. */
+  onMissing(drivePath: string): void
+}
+
+/** Files written, and bytes still to write, when a pass stopped (e.g. on a full disk). */
+export interface ApplyTally {
+  filesWritten: number
+  bytesLeft: number
 }
 
 const sameStat = (stat: Stats, known: IndexEntry) => stat.size === known.size && stat.mtimeMs === known.mtimeMs && stat.ino === known.ino
@@ -62,7 +72,7 @@ async function unchangedSinceWritten(abs: string, stat: Stats, known: IndexEntry
   return (await hashFile(abs).catch(() => null)) === known.hash
 }
 
-export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteChange[], opts: ApplyOptions): Promise<void> {
+export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteChange[], opts: ApplyOptions, tally: ApplyTally = { filesWritten: 0, bytesLeft: 0 }): Promise<void> {
   const { index } = opts
   const deletes = changes.filter((c) => c.entry === null)
   const puts = changes.filter((c) => c.entry !== null)
@@ -88,18 +98,31 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
   }
   let next = 0
   let flushed = Date.now()
+  tally.bytesLeft = toWrite.reduce((sum, c) => sum + (c.entry?.value.blob?.byteLength ?? 0), 0)
+  let full: ShoalError | null = null
   const worker = async () => {
-    while (next < toWrite.length && !opts.isClosing()) {
+    while (next < toWrite.length && !opts.isClosing() && !full) {
       const change = toWrite[next++]
       const size = change.entry?.value.blob?.byteLength ?? 0
       opts.onFileStart(change.drivePath, size)
       let written = 0
       try {
         written = await applyPut(snapshot, change, opts)
+        tally.filesWritten++
+        tally.bytesLeft -= size
       } catch (err) {
-        const e = toShoalError(err)
         if (opts.isClosing()) return
-        if (e.code === 'DISK_FULL') throw e
+        if (isStalled(err)) {
+          opts.onMissing(change.drivePath)
+          continue
+        }
+        const e = toShoalError(err)
+        if (e.code === 'DISK_FULL') {
+          // Every worker stops; the caller reports how much is written and retries when there is space.
+          full = e
+          return
+        }
+        tally.bytesLeft -= size
         opts.onEvent(change.drivePath, 'refused', e.message)
       }
       // Files not written (already here, refused) still count as done, with their full size.
@@ -113,6 +136,11 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
     }
   }
   await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker))
+  if (full) {
+    await syncDirs(opts.batch.dirsToSync)
+    await index.flush()
+    throw full
+  }
   // Links last, one at a time: nothing is written into the folder while they change its shape.
   for (const change of links) {
     if (opts.isClosing()) return
@@ -208,6 +236,7 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
   const stat = await lstatOrNull(abs)
   const isNew = !known
 
+  let detail: string | undefined
   if (stat) {
     if (stat.isDirectory()) throw new ShoalError('BAD_PATH', `a local folder is in the way of the file ${change.drivePath}; rename it to receive the file`, { path: change.drivePath })
     const unchanged = await unchangedSinceWritten(abs, stat, known)
@@ -215,6 +244,9 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
       // Same content already on disk (e.g. only metadata changed): nothing to download.
       return 0
     }
+    // A local chmod is a local change (listed by 'shoal changes'): the bytes are the publisher's
+    // anyway, so the new version replaces the file, and says that the permissions went back.
+    if (unchanged && known && (stat.mode & 0o111) !== (known.mode & 0o111)) detail = "permissions changed here were replaced by the publisher's"
     if (!unchanged) {
       const localHash = stat.isFile() ? await hashFile(abs).catch(() => null) : null
       if (localHash && meta.hash && localHash === meta.hash) {
@@ -227,16 +259,18 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
     }
   }
 
-  const source = entry.value.blob ? (snapshot.createReadStream(change.drivePath) as AsyncIterable<Uint8Array>) : new Uint8Array(0)
+  const blob = entry.value.blob
+  const source = blob && blob.byteLength > 0 ? await readContent(snapshot, blob, opts.stallMs) : new Uint8Array(0)
   const written = await writeFileAtomic(root, change.rel, source, {
     executable: entry.value.executable,
     batch: opts.batch,
     onBytes: opts.onBytes,
+    expectedSize: blob?.byteLength ?? 0,
     ...(meta.mtime ? { mtimeMs: meta.mtime } : {}),
     ...(meta.hash ? { expectedHash: meta.hash } : {})
   })
   index.set(change.drivePath, { size: written.size, mtimeMs: written.mtimeMs, ino: written.ino, mode: written.mode & 0o777, hash: written.hash, kind: 'file' })
-  opts.onEvent(change.drivePath, isNew ? 'added' : 'changed')
+  opts.onEvent(change.drivePath, isNew ? 'added' : 'changed', detail)
   return written.size
 }
 

@@ -1,25 +1,8 @@
-// Numbers as people read them. Decimal units (1 KB = 1000 B) like the file managers on macOS and
-// GNOME, so sizes here match what the user sees elsewhere.
+// Numbers as people read them (sizes: shared/format-bytes.ts, the same as the engine's messages).
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB']
+import { formatBytes } from '../../../shared/format-bytes.ts'
 
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '–'
-  if (bytes < 1000) return `${Math.round(bytes)} B`
-  let value = bytes
-  let unit = 0
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000
-    unit++
-  }
-  // Three significant digits at most: 1.5 MB, 15 MB, 150 MB (rounding may reach the next unit).
-  let text = value < 10 ? value.toFixed(1) : String(Math.round(value))
-  if (text === '1000' && unit < UNITS.length - 1) {
-    text = '1.0'
-    unit++
-  }
-  return `${text.replace(/\.0$/, '')} ${UNITS[unit]}`
-}
+export { formatBytes }
 
 export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`

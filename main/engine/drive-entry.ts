@@ -1,0 +1,105 @@
+// Entries of a followed drive are bytes a publisher chose: any of them may be malformed JSON, the
+// wrong shape, or point at content that does not exist. Everything a receiver reads from a remote
+// drive's index goes through here, so one bad entry is refused on its own (with a reason) and
+// never stops the rest of a version.
+import type Hyperdrive from 'hyperdrive'
+import type Hypercore from 'hypercore'
+
+export type EntryCheck = { ok: true; entry: Hyperdrive.Entry } | { ok: false; reason: string }
+
+interface RawNode {
+  seq: number
+  key: string
+  value: Uint8Array | null
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+
+function readBlob(v: unknown): Hyperdrive.Blob | null | undefined {
+  if (v === null || v === undefined) return null
+  if (!isObject(v)) return undefined
+  const { blockOffset, blockLength, byteOffset, byteLength } = v
+  if (!isCount(blockOffset) || !isCount(blockLength) || !isCount(byteOffset) || !isCount(byteLength)) return undefined
+  // Deduplicated blobs (a block map) are read by Hyperblobs from the map; keep it as it came.
+  return { ...(v as object), blockOffset, blockLength, byteOffset, byteLength } as Hyperdrive.Blob
+}
+
+/** Decodes one raw index node (value as bytes) into an entry, or says why it is refused. */
+export function decodeEntry(node: RawNode): EntryCheck {
+  let value: unknown
+  try {
+    value = JSON.parse(Buffer.from(node.value ?? []).toString('utf8'))
+  } catch {
+    return { ok: false, reason: 'its entry is not valid JSON' }
+  }
+  if (!isObject(value)) return { ok: false, reason: 'its entry is not an object' }
+  const { executable = false, linkname = null, metadata = null } = value
+  if (typeof executable !== 'boolean') return { ok: false, reason: 'its entry has a malformed "executable" field' }
+  if (linkname !== null && typeof linkname !== 'string') return { ok: false, reason: 'its entry has a malformed link target' }
+  const blob = readBlob(value.blob)
+  if (blob === undefined) return { ok: false, reason: 'its entry has a malformed content pointer' }
+  return { ok: true, entry: { seq: node.seq, key: node.key, value: { executable, linkname, blob, metadata } } }
+}
+
+export interface DiffItem {
+  key: string
+  /** The entry in the newer version (null: deleted), or why it is refused. */
+  left: EntryCheck | null
+  /** Whether the older version had the key (its value is not needed and may be malformed too). */
+  existed: boolean
+}
+
+/** The changes of `snapshot` since version `from`, with every new entry decoded and checked here. */
+export async function* readDiff(snapshot: Hyperdrive, from: number): AsyncGenerator<DiffItem> {
+  const diff = snapshot.diff(from, undefined, { valueEncoding: 'binary' }) as unknown as AsyncIterable<{ left: RawNode | null; right: RawNode | null }>
+  for await (const { left, right } of diff) {
+    const key = (left ?? right)!.key
+    yield { key, left: left ? decodeEntry(left) : null, existed: right !== null }
+  }
+}
+
+/** The entry at `drivePath` in `snapshot`, decoded here; null when the path does not exist there. */
+export async function readEntry(snapshot: Hyperdrive, drivePath: string): Promise<EntryCheck | null> {
+  // A one-key range read: Hyperbee 2.27's get() was seen returning deleted keys (STACK.md).
+  const range = (snapshot as unknown as { entries(range: unknown, opts: unknown): AsyncIterable<RawNode> }).entries({ gte: drivePath, lte: drivePath }, { valueEncoding: 'binary' })
+  for await (const node of range) return decodeEntry(node)
+  return null
+}
+
+/**
+ * Why the content an entry points at cannot be what it claims, judged against the content core as
+ * known now (its length and byte length come signed from the publisher), or null. A pointer past
+ * the end, or a size larger than everything stored, would otherwise wait forever for data that
+ * does not exist, or announce a terabyte.
+ */
+export function contentProblem(blob: Hyperdrive.Blob | null, content: Pick<Hypercore, 'length' | 'byteLength'>): string | null {
+  if (!blob || blob.byteLength === 0) return null
+  if (blob.blockOffset + blob.blockLength > content.length) {
+    return `its content points past the end of what the publisher stored (block ${blob.blockOffset + blob.blockLength} of ${content.length})`
+  }
+  if (blob.byteOffset + blob.byteLength > content.byteLength) {
+    return `its size (${blob.byteLength} bytes) is more than the publisher stored`
+  }
+  return null
+}
+
+interface BlobReader {
+  createReadStream(blob: Hyperdrive.Blob, opts: { wait: boolean; timeout: number }): AsyncIterable<Uint8Array>
+}
+
+/**
+ * The bytes of `blob`, read straight from the content core (not by path, which would look the
+ * entry up again). Each block waits at most `stallMs` for a peer to send it, then the read fails
+ * with Hypercore's REQUEST_TIMEOUT (see isStalled).
+ */
+export async function readContent(snapshot: Hyperdrive, blob: Hyperdrive.Blob, stallMs: number): Promise<AsyncIterable<Uint8Array>> {
+  const blobs = (await snapshot.getBlobs()) as unknown as BlobReader
+  return blobs.createReadStream(blob, { wait: true, timeout: stallMs })
+}
+
+/** True for the error of a read that no peer answered in time (readContent's stall timeout, as Hypercore or toShoalError names it). */
+export function isStalled(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === 'REQUEST_TIMEOUT' || code === 'BLOCK_NOT_AVAILABLE' || code === 'TIMEOUT'
+}

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { SyncFolder } from './folder.ts'
 import { readMetadata } from './drive-metadata.ts'
+import { readEntry } from './drive-entry.ts'
 import { validateRemotePath } from './paths.ts'
 import type { FileRow, FileState } from '../../shared/folder.ts'
 
@@ -15,13 +16,19 @@ export async function listFileRows(folder: SyncFolder, dir: string): Promise<Fil
   const prefix = dir === '/' ? '/' : dir + '/'
   const publishing = folder.config.kind === 'publish'
 
-  for await (const name of folder.drive.readdir(dir)) {
+  // Values are read raw and decoded here: a publisher's malformed entry is one refused row.
+  for await (const name of folder.drive.readdir(dir, { valueEncoding: 'binary' })) {
     const drivePath = prefix + name
-    const entry = await folder.drive.entry(drivePath, { wait: false }).catch(() => null)
-    if (!entry) {
+    const found = await readEntry(folder.drive, drivePath)
+    if (!found) {
       rows.set(name, { path: drivePath, name, kind: 'folder', size: 0, state: 'synced' })
       continue
     }
+    if (!found.ok) {
+      rows.set(name, { path: drivePath, name, kind: 'file', size: 0, state: 'refused', detail: found.reason })
+      continue
+    }
+    const entry = found.entry
     const meta = readMetadata(entry)
     const known = folder.index.get(drivePath)
     const size = entry.value.blob?.byteLength ?? 0

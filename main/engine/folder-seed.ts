@@ -2,6 +2,7 @@ import Hyperdrive from 'hyperdrive'
 import type Hypercore from 'hypercore'
 import { SyncFolder } from './folder.ts'
 import { closeFailedDrive, isDecodingError } from './seed-errors.ts'
+import { decodeEntry } from './drive-entry.ts'
 import type { FolderInfo } from '../../shared/folder.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import { formatLink } from '../../shared/link.ts'
@@ -38,12 +39,18 @@ export class SeedFolder extends SyncFolder {
     this.db = this.ctx.store.get({ key })
     await this.db.ready()
     for (const event of ['append', 'download', 'peer-add', 'peer-remove']) this.db.on(event, () => this.#wakeup.wake())
+    this.watchStoreSpace([this.db])
     if (this.config.paused) this.setState('paused')
     else this.#start()
   }
 
+  protected override storeSpaceBack(): void {
+    this.#wakeup.wake()
+  }
+
   protected async _close(): Promise<void> {
     this.stopNotify()
+    this.stopWatchingSpace()
     this.#wakeup.wake()
     if (this.db?.discoveryKey) await this.ctx.swarm.leave(this.db.discoveryKey).catch(() => {})
     this.#stopDownloads()
@@ -101,6 +108,7 @@ export class SeedFolder extends SyncFolder {
       return
     }
     this.blobs = blobs
+    this.watchStoreSpace([blobs])
     for (const event of ['append', 'download', 'peer-add', 'peer-remove']) blobs.on(event, () => this.#wakeup.wake())
     this.#downloads.push(blobs.download({ start: 0, end: -1 }))
   }
@@ -121,7 +129,10 @@ export class SeedFolder extends SyncFolder {
       await drive.ready()
       const snapshot = drive.checkout(length)
       let files = 0
-      for await (const entry of snapshot.list('/', { recursive: true })) if (entry.value.blob) files++
+      for await (const raw of snapshot.list('/', { recursive: true, valueEncoding: 'binary' })) {
+        const check = decodeEntry(raw as unknown as Parameters<typeof decodeEntry>[0])
+        if (check.ok && check.entry.value.blob) files++
+      }
       await snapshot.close()
       this.files = files
       this.#countedAt = length

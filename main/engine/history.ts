@@ -1,6 +1,7 @@
 import type Hyperdrive from 'hyperdrive'
 import type { VersionChange } from '../../shared/folder.ts'
 import { readMetadata } from './drive-metadata.ts'
+import { readEntry } from './drive-entry.ts'
 
 // A version is what a publisher committed in one batch. Each batch ends with a commit marker
 // (outside Hyperdrive's 'files' key space, so file listings and diffs never see it); its position
@@ -20,6 +21,24 @@ interface HistoryNode {
   key: string
   type: 'put' | 'del'
   value: (Hyperdrive.EntryValue & Partial<CommitMarker>) | null
+}
+
+interface RawHistoryNode {
+  seq: number
+  key: string
+  type: 'put' | 'del'
+  value: Uint8Array | null
+}
+
+function decodeHistoryNode(node: RawHistoryNode): HistoryNode {
+  if (node.type === 'del' || node.value === null) return { ...node, value: null }
+  try {
+    const value = JSON.parse(Buffer.from(node.value).toString('utf8')) as unknown
+    if (value && typeof value === 'object' && !Array.isArray(value)) return { ...node, value: value as HistoryNode['value'] }
+  } catch {
+    // not JSON: listed as a change without details (receivers refuse the entry itself)
+  }
+  return { ...node, value: null }
 }
 
 interface Group {
@@ -46,8 +65,10 @@ export async function readVersionLog(drive: Hyperdrive, opts: { limit: number; p
           out.push({ ...base, action: 'deleted' })
           continue
         }
-        const existed = before > 1 ? await snapshot.entry(node.key, { wait: false }).catch(() => null) : null
-        const meta = readMetadata({ seq: node.seq, key: node.key, value: node.value! })
+        // Any record at the path before this version (even a malformed one) makes this a change.
+        // A position inside a batch written without markers is no snapshot: it cannot tell, so 'added'.
+        const existed = before > 1 ? (await readEntry(snapshot, node.key).catch(() => null)) !== null : false
+        const meta = node.value ? readMetadata({ seq: node.seq, key: node.key, value: node.value }) : {}
         out.push({
           ...base,
           action: existed ? 'changed' : 'added',
@@ -62,7 +83,9 @@ export async function readVersionLog(drive: Hyperdrive, opts: { limit: number; p
     group = null
   }
 
-  for await (const raw of drive.db.createHistoryStream({ reverse: true, gte: 1 }) as AsyncIterable<HistoryNode>) {
+  // Values are read raw: one malformed entry of a publisher must not make the whole log unreadable.
+  for await (const stored of drive.db.createHistoryStream({ reverse: true, gte: 1, valueEncoding: 'binary' }) as AsyncIterable<RawHistoryNode>) {
+    const raw = decodeHistoryNode(stored)
     if (out.length >= opts.limit) break
     if (raw.key === COMMIT_KEY) {
       await finish(raw.seq + 1)

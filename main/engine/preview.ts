@@ -4,6 +4,7 @@ import type { ShareLink } from '../../shared/link.ts'
 import { hexToBytes } from '../../shared/link.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import { closeFailedDrive } from './seed-errors.ts'
+import { decodeEntry } from './drive-entry.ts'
 
 // Looks at a link's drive before anything is written: how many files, how many bytes, which version.
 // Only the index is read (sparse), never file content.
@@ -33,9 +34,10 @@ export async function previewLink(engine: Engine, link: ShareLink, timeoutMs: nu
     if (drive.version === 0) throw new ShoalError('TIMEOUT', `No peer has this folder right now (waited ${Math.round(timeoutMs / 1000)} s); is the publisher online?`)
     let files = 0
     let bytes = 0
-    for await (const entry of drive.list('/', { recursive: true })) {
+    for await (const raw of drive.list('/', { recursive: true, valueEncoding: 'binary' })) {
       files++
-      bytes += entry.value.blob?.byteLength ?? 0
+      const check = decodeEntry(raw as unknown as Parameters<typeof decodeEntry>[0])
+      if (check.ok) bytes += check.entry.value.blob?.byteLength ?? 0
     }
     return { key: link.key, version: drive.version, files, bytes }
   } finally {

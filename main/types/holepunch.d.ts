@@ -115,8 +115,8 @@ declare module 'hyperdrive' {
     del(path: string): Promise<void>
     symlink(path: string, dst: string, opts?: { metadata?: unknown }): Promise<void>
     exists(path: string): Promise<boolean>
-    list(folder?: string, opts?: { recursive?: boolean; ignore?: unknown }): AsyncIterable<Hyperdrive.Entry>
-    readdir(folder?: string): AsyncIterable<string>
+    list(folder?: string, opts?: { recursive?: boolean; ignore?: unknown; valueEncoding?: string }): AsyncIterable<Hyperdrive.Entry>
+    readdir(folder?: string, opts?: { valueEncoding?: string }): AsyncIterable<string>
     diff(length: number, folder?: string, opts?: unknown): AsyncIterable<Hyperdrive.DiffItem>
     checkout(version: number): Hyperdrive
     batch(): Hyperdrive.Batch

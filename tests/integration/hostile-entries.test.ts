@@ -93,6 +93,15 @@ describe('bad entries from a publisher', () => {
     // Progress never announced the terabyte.
     expect(f.progress.bytesNeeded).toBeLessThan(1024 * 1024)
 
+    // The history, the file list and a preview of the link still work, and show the refusals.
+    const log = await b.call('versions.log', { folder: live.id, limit: 100 })
+    expect(log.map((c) => c.path)).toContain('/not-json.txt')
+    const rows = (await b.call('folders.files', { folder: live.id })).rows
+    expect(rows.find((r) => r.name === 'not-json.txt')).toMatchObject({ state: 'refused' })
+    expect(rows.find((r) => r.name === 'fine-too.txt')).toMatchObject({ state: 'synced' })
+    const preview = await (await net.engine('d')).call('folders.preview', { link: shared.link })
+    expect(preview.files).toBeGreaterThanOrEqual(10)
+
     // A later version flows.
     await fs.writeFile(path.join(src, 'later.txt'), 'later')
     await a.call('folders.rescan', { folder: shared.id })

@@ -14,6 +14,7 @@ import type { FileAction } from '../../shared/events.ts'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import type { LocalIndex } from './local-index.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
+import { ScanCancelled } from './scanner.ts'
 
 export interface FolderContext {
   store: Corestore
@@ -140,6 +141,7 @@ export abstract class SyncFolder extends Resource {
   }
 
   protected fail(err: unknown): void {
+    if (err instanceof ScanCancelled) return // stopped on purpose (pause, close): not a failure
     const e = toShoalError(err)
     this.setState('error', e.message)
     this.ctx.events.emitEvent({ type: 'error', folder: this.id, code: e.code, message: e.message })

@@ -116,6 +116,11 @@ export class RegularFile {
     throw new UnreadableFile('ESPECIAL', this.abs, `its content is ${how} than its size says (a file of a special file system such as /proc or /sys); skipped`)
   }
 
+  /** chmod of this very file (never of a link or of what replaced it since it was judged). */
+  chmod(mode: number): Promise<void> {
+    return this.fh.chmod(mode)
+  }
+
   close(): Promise<void> {
     return this.fh.close()
   }

@@ -137,9 +137,12 @@ export const InviteInfo = z.object({
 })
 export type InviteInfo = z.infer<typeof InviteInfo>
 
-/** A file in a followed folder that differs from the published state it is at. */
+/**
+ * A file in a followed folder that differs from the published state it is at. `permissions`: same
+ * content, but its exec bit was changed here (chmod).
+ */
 export const LocalChange = z.object({
   path: z.string(),
-  kind: z.enum(['changed', 'added', 'deleted'])
+  kind: z.enum(['changed', 'added', 'deleted', 'permissions'])
 })
 export type LocalChange = z.infer<typeof LocalChange>

@@ -1,14 +1,17 @@
-import fs from 'node:fs/promises'
 import path from 'node:path'
 import { createHash } from 'node:crypto'
+import type { Stats } from 'node:fs'
 import type Hyperdrive from 'hyperdrive'
-import type { Change } from './scanner.ts'
+import { ScanCancelled, type Change } from './scanner.ts'
+import { UnreadableFile, withRegularFile } from './file-read.ts'
 import type { IndexEntry } from './local-index.ts'
 import type { FileMetadata } from './drive-metadata.ts'
 import { COMMIT_KEY, type CommitMarker } from './history.ts'
 
 // Publisher side: turns a list of local changes into one atomic drive batch. Content blocks are
 // appended as files are read; the index entries become visible to peers together at flush().
+// Files are read through file-read.ts: only regular files, never past the size they had when
+// opened, so a file that turned into a FIFO or a /proc view is skipped instead of stalling.
 
 const SMALL_FILE = 4 * 1024 * 1024
 const READ_AHEAD = 16 // small files read in parallel while earlier ones are appended
@@ -33,23 +36,29 @@ function metadataOf(entry: IndexEntry): FileMetadata {
   return { size: entry.size, mtime: entry.mtimeMs, mode: entry.mode, hash: entry.hash }
 }
 
-async function readSmall(file: string): Promise<{ buf: Buffer; stat: import('node:fs').Stats } | null> {
-  const handle = await fs.open(file, 'r').catch(() => null)
-  if (!handle) return null
+/** A file's content in memory, a file too large for that, or why it was not read. Never rejects. */
+type SmallRead = { buf: Buffer; stat: Stats } | { large: true } | { skipped: string } | { error: unknown }
+
+async function readSmall(file: string): Promise<SmallRead> {
   try {
-    const stat = await handle.stat()
-    if (!stat.isFile() || stat.size > SMALL_FILE) return null
-    const buf = await handle.readFile()
-    return { buf, stat }
-  } finally {
-    await handle.close()
+    return await withRegularFile(file, {}, async (f): Promise<SmallRead> => (f.stat.size > SMALL_FILE ? { large: true } : { buf: await f.readAll(), stat: f.stat }))
+  } catch (err) {
+    return unread(err)
   }
 }
 
-async function appendLarge(blobs: { createWriteStream(opts?: unknown): NodeJS.WritableStream & { id: Hyperdrive.Blob } }, file: string) {
-  const handle = await fs.open(file, 'r')
-  try {
-    const stat = await handle.stat()
+/** Files that cannot be read now are skipped (the next scan sees them again); other errors stop the commit. */
+function unread(err: unknown): { skipped: string } | { error: unknown } {
+  if (err instanceof UnreadableFile) return { skipped: err.reason }
+  const code = (err as NodeJS.ErrnoException)?.code
+  if (code === 'ENOENT' || code === 'ENOTDIR') return { skipped: 'disappeared before it could be read' }
+  return { error: err }
+}
+
+type BlobWriter = NodeJS.WritableStream & { id: Hyperdrive.Blob; destroy(err?: Error): void }
+
+async function appendLarge(blobs: { createWriteStream(opts?: unknown): BlobWriter }, file: string, checkStop: () => void) {
+  return withRegularFile(file, {}, async (f) => {
     const hash = createHash('sha256')
     const ws = blobs.createWriteStream()
     const done = new Promise<void>((resolve, reject) => {
@@ -58,42 +67,52 @@ async function appendLarge(blobs: { createWriteStream(opts?: unknown): NodeJS.Wr
       ws.on('error', reject)
     })
     let size = 0
-    for await (const chunk of handle.createReadStream({ highWaterMark: 64 * 1024, autoClose: false })) {
-      hash.update(chunk as Buffer)
-      size += (chunk as Buffer).length
-      if (!ws.write(chunk as Buffer)) await new Promise((r) => ws.once('drain', r))
+    try {
+      for await (const chunk of f.chunks(64 * 1024, { checkStop })) {
+        hash.update(chunk)
+        size += chunk.length
+        if (!ws.write(chunk)) await new Promise((r) => ws.once('drain', r))
+      }
+    } catch (err) {
+      // The blocks appended so far are never referenced by an entry: wasted space, not content.
+      ws.destroy()
+      await done.catch(() => {}) // the stream's own error, if any, is this one's consequence
+      throw err
     }
     ws.end()
     await done
-    return { blob: ws.id, stat, size, hash: hash.digest('hex') }
-  } finally {
-    await handle.close()
-  }
+    return { blob: ws.id, stat: f.stat, size, hash: hash.digest('hex') }
+  })
 }
 
-function toIndexEntry(stat: import('node:fs').Stats, size: number, hash: string): IndexEntry {
+function toIndexEntry(stat: Stats, size: number, hash: string): IndexEntry {
   return { size, mtimeMs: stat.mtimeMs, ino: stat.ino, mode: stat.mode & 0o777, hash, kind: 'file' }
 }
 
-export async function commitChanges(drive: Hyperdrive, root: string, changes: Change[]): Promise<CommittedChange[]> {
+/** `isCancelled` (the folder pauses or closes) stops between files, and inside a large one, committing nothing. */
+export async function commitChanges(drive: Hyperdrive, root: string, changes: Change[], isCancelled: () => boolean = () => false): Promise<CommittedChange[]> {
+  const checkStop = () => {
+    if (isCancelled()) throw new ScanCancelled()
+  }
   const blobs = (await drive.getBlobs()) as unknown as Parameters<typeof appendLarge>[0] & { batch(): BlobBatch }
   // Small files' blocks go into the content core in groups: one append (one signature, one
   // storage write) per few MiB instead of one per file.
   const blobBatch = blobs.batch()
   const batch = drive.batch()
   const results: CommittedChange[] = []
-  const pending = new Map<number, Promise<Awaited<ReturnType<typeof readSmall>>>>()
+  const pending = new Map<number, Promise<SmallRead>>()
   const fileChanges = changes.map((c, i) => ({ c, i })).filter(({ c }) => (c.type === 'add' || c.type === 'change') && c.entry.kind === 'file')
   let next = 0
   const prefetch = (upTo: number) => {
     while (next < fileChanges.length && next < upTo) {
       const { c, i } = fileChanges[next++]
-      if (c.type === 'add' || c.type === 'change') pending.set(i, readSmall(absolute(root, c.path)).catch(() => null))
+      if (c.type === 'add' || c.type === 'change') pending.set(i, readSmall(absolute(root, c.path)))
     }
   }
   let fileSeen = 0
   try {
     for (let i = 0; i < changes.length; i++) {
+      checkStop()
       const change = changes[i]
       if (change.type === 'delete') {
         await batch.del(change.path)
@@ -124,23 +143,32 @@ export async function commitChanges(drive: Hyperdrive, root: string, changes: Ch
       // Regular file (add, change, or a rename whose old content is not in the drive).
       fileSeen++
       prefetch(fileSeen + READ_AHEAD)
-      const small = pending.has(i) ? await pending.get(i)! : await readSmall(absolute(root, change.path)).catch(() => null)
+      const small = pending.has(i) ? await pending.get(i)! : await readSmall(absolute(root, change.path))
       pending.delete(i)
+      if ('error' in small) throw small.error
+      if ('skipped' in small) {
+        results.push({ change, skipped: small.skipped })
+        continue
+      }
       let stored: IndexEntry
-      if (small) {
+      if ('buf' in small) {
         const hash = createHash('sha256').update(small.buf).digest('hex')
         stored = toIndexEntry(small.stat, small.buf.length, hash)
         const blob = await blobBatch.put(small.buf)
         if (blobBatch.bytes >= BLOB_BATCH_BYTES) await blobBatch.flush()
         await batch.putEntry(change.path, { blob, executable: (stored.mode & 0o111) !== 0, metadata: metadataOf(stored) })
       } else {
-        const exists = await fs.lstat(absolute(root, change.path)).catch(() => null)
-        if (!exists || !exists.isFile()) {
-          results.push({ change, skipped: 'disappeared before it could be read' })
+        await blobBatch.flush() // a stream appends at the current end of the core
+        let large: Awaited<ReturnType<typeof appendLarge>>
+        try {
+          large = await appendLarge(blobs, absolute(root, change.path), checkStop)
+        } catch (err) {
+          if (err instanceof ScanCancelled) throw err
+          const why = unread(err)
+          if ('error' in why) throw why.error
+          results.push({ change, skipped: why.skipped })
           continue
         }
-        await blobBatch.flush() // a stream appends at the current end of the core
-        const large = await appendLarge(blobs, absolute(root, change.path))
         stored = toIndexEntry(large.stat, large.size, large.hash)
         await batch.putEntry(change.path, { blob: large.blob, executable: (stored.mode & 0o111) !== 0, metadata: metadataOf(stored) })
       }

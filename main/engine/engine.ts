@@ -36,6 +36,9 @@ export interface EngineOptions {
   network?: boolean
 }
 
+/** How long closing waits for one folder before leaving it behind (a read stuck on a dead disk). */
+export const FOLDER_CLOSE_MS = 5_000
+
 const FOLDER_KINDS: Record<FolderKind, new (config: FolderConfig, ctx: FolderContext) => SyncFolder> = {
   publish: PublishFolder,
   follow: FollowFolder,
@@ -118,10 +121,32 @@ export class Engine extends Resource implements ShoalApi {
     // The network first: data still arriving while folders and the store close would be verified
     // against a closed database (an unhandled 'RocksDB session is closed' inside Hypercore).
     if (this.swarm) await this.swarm.close()
-    await Promise.all([...this.folders.values()].map((f) => f.close().catch(() => {})))
+    await Promise.all([...this.folders.values()].map((f) => this.#closeFolder(f)))
     this.folders.clear()
     await this.#saving
     if (this.store) await this.store.close()
+  }
+
+  /**
+   * Closes a folder, waiting at most FOLDER_CLOSE_MS: one that does not finish by then (a read
+   * stuck in the kernel) is reported and left behind, so the engine, and the process, can stop.
+   */
+  async #closeFolder(folder: SyncFolder): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), FOLDER_CLOSE_MS)
+    })
+    const closed = folder.close().then(
+      () => 'closed' as const,
+      // A folder that fails while closing has nothing left to save; the others must still close.
+      () => 'closed' as const
+    )
+    const outcome = await Promise.race([closed, late])
+    clearTimeout(timer)
+    if (outcome === 'late') {
+      const name = folder.config.path || folder.config.name
+      this.events.emitEvent({ type: 'error', folder: folder.id, code: 'TIMEOUT', message: `${name} did not stop within ${FOLDER_CLOSE_MS / 1000} s (a file or disk that does not answer?); left behind so Shoal can stop. Its next start scans it again.` })
+    }
   }
 
   async #openFolder(config: FolderConfig): Promise<SyncFolder> {
@@ -194,7 +219,7 @@ export class Engine extends Resource implements ShoalApi {
 
   async removeFolder(ref: string): Promise<string> {
     const folder = this.findFolder(ref)
-    await folder.close()
+    await this.#closeFolder(folder)
     this.folders.delete(folder.id)
     this.config.folders = this.config.folders.filter((f) => f.id !== folder.id)
     await this.saveConfig()

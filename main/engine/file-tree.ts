@@ -64,7 +64,7 @@ export async function listFileRows(folder: SyncFolder, dir: string): Promise<Fil
     if (!stat) continue
     if (existing) {
       const known = folder.index.get(drivePath)
-      if (existing.kind === 'file' && existing.state === 'synced' && known && (stat.size !== known.size || stat.mtimeMs !== known.mtimeMs)) {
+      if (existing.kind === 'file' && existing.state === 'synced' && known && (stat.size !== known.size || stat.mtimeMs !== known.mtimeMs || ((stat.mode & 0o111) !== 0) !== ((known.mode & 0o111) !== 0))) {
         existing.state = publishing ? 'pending' : 'local-change'
       }
       continue

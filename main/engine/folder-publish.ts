@@ -5,9 +5,10 @@ import { SyncFolder } from './folder.ts'
 import { LocalIndex } from './local-index.ts'
 import { IgnoreRules, IGNORE_FILE } from './ignore-rules.ts'
 import { FolderWatcher } from './watcher.ts'
-import { scanFolder, scanPaths, applyToIndex, type Change } from './scanner.ts'
+import { scanFolder, scanPaths, applyToIndex, ScanCancelled, type Change } from './scanner.ts'
 import { commitChanges } from './drive-import.ts'
 import { writeFileAtomic } from './safe-write.ts'
+import { withRegularFile } from './file-read.ts'
 import { ShoalError } from '../../shared/errors.ts'
 
 // Send-only folder (Syncthing's folder_sendonly): this device owns the drive and publishes every
@@ -51,6 +52,7 @@ export class PublishFolder extends SyncFolder {
   protected async _close(): Promise<void> {
     this.stopNotify()
     await this.#stop()
+    // Ends within a moment: a running scan or commit sees #cancelled() and stops.
     await this.#queue.catch(() => {})
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})
     await this.index?.close()
@@ -101,6 +103,9 @@ export class PublishFolder extends SyncFolder {
     }
   }
 
+  /** A pause or close stops the running scan or commit: nothing of it is published. */
+  readonly #cancelled = (): boolean => this.closing || this.config.paused
+
   // Scans and commits run one at a time, in order, so versions follow the order of changes on disk.
   #enqueue<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(() => (this.closing ? (undefined as T) : fn()))
@@ -114,12 +119,12 @@ export class PublishFolder extends SyncFolder {
       // .shoalignore may have changed; reload so new patterns apply on this pass.
       this.ignore = await IgnoreRules.load(this.config.path)
       this.#watcher?.setIgnore(this.ignore!)
-      const result = await scanFolder(this.config.path, this.index, this.ignore!)
+      const result = await scanFolder(this.config.path, this.index, this.ignore!, { isCancelled: this.#cancelled })
       for (const w of result.warnings) this.warn(`${w.path}: ${w.reason}`, w.path)
       await this.#commit(result.changes)
       this.setState('idle')
     } catch (err) {
-      this.fail(err)
+      if (!(err instanceof ScanCancelled)) this.fail(err)
     }
   }
 
@@ -129,12 +134,12 @@ export class PublishFolder extends SyncFolder {
         this.ignore = await IgnoreRules.load(this.config.path)
         this.#watcher?.setIgnore(this.ignore!)
       }
-      const result = await scanPaths(this.config.path, paths, this.index, this.ignore!)
+      const result = await scanPaths(this.config.path, paths, this.index, this.ignore!, { isCancelled: this.#cancelled })
       for (const w of result.warnings) this.warn(`${w.path}: ${w.reason}`, w.path)
       await this.#commit(result.changes)
       if (this.state !== 'idle') this.setState('idle')
     } catch (err) {
-      this.fail(err)
+      if (!(err instanceof ScanCancelled)) this.fail(err)
     }
   }
 
@@ -143,7 +148,7 @@ export class PublishFolder extends SyncFolder {
     const real = changes.filter((c) => c.type !== 'touch')
     const bytes = real.reduce((sum, c) => sum + (c.type === 'delete' ? 0 : c.entry.size), 0)
     if (real.length) this.resetProgress(real.length, bytes)
-    const committed = await commitChanges(this.drive, this.config.path, changes)
+    const committed = await commitChanges(this.drive, this.config.path, changes, this.#cancelled)
     const applied: Change[] = []
     for (const { change, entry, skipped } of committed) {
       if (skipped) continue
@@ -165,7 +170,10 @@ export class PublishFolder extends SyncFolder {
 
 
   async readIgnoreText(): Promise<string> {
-    return fs.readFile(path.join(this.config.path, IGNORE_FILE), 'utf8').catch(() => '')
+    return withRegularFile(path.join(this.config.path, IGNORE_FILE), {}, (f) => f.readAll()).then(
+      (buf) => buf.toString('utf8'),
+      () => '' // no readable .shoalignore: the editor starts empty
+    )
   }
 
   // Patterns live in the folder as .shoalignore, so they are published (and versioned) with it.

@@ -16,6 +16,7 @@ import type { LocalIndex } from './local-index.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
 import type Hypercore from 'hypercore'
 import { diskFullMessage, freeSpace, isNoSpace, nudgeReplication, waitForSpace, LOW_SPACE } from './disk-space.ts'
+import { ScanCancelled } from './scanner.ts'
 
 export interface FolderContext {
   store: Corestore
@@ -147,6 +148,7 @@ export abstract class SyncFolder extends Resource {
   }
 
   protected fail(err: unknown): void {
+    if (err instanceof ScanCancelled) return // stopped on purpose (pause, close): not a failure
     const e = toShoalError(err)
     this.setState('error', e.message)
     this.ctx.events.emitEvent({ type: 'error', folder: this.id, code: e.code, message: e.message })

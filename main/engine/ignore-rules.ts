@@ -1,9 +1,9 @@
 // Decides which paths in a shared folder never reach the drive: OS/editor junk by default,
 // plus the user's own gitignore-style rules from `.shoalignore` at the folder root.
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import ignore, { type Ignore } from 'ignore'
 import { toShoalError } from '../../shared/errors.ts'
+import { withRegularFile } from './file-read.ts'
 
 export const IGNORE_FILE = '.shoalignore'
 
@@ -48,7 +48,8 @@ export class IgnoreRules {
   static async load(root: string): Promise<IgnoreRules> {
     let text = ''
     try {
-      text = await readFile(path.join(root, IGNORE_FILE), 'utf8')
+      // Through file-read.ts: a FIFO named .shoalignore must not stall the folder.
+      text = (await withRegularFile(path.join(root, IGNORE_FILE), {}, (f) => f.readAll())).toString('utf8')
     } catch (err) {
       // An unreadable ignore file must not silently publish what it meant to hide.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toShoalError(err)

@@ -6,14 +6,16 @@ import type { LocalIndex, IndexEntry } from './local-index.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
 import { readEntry } from './drive-entry.ts'
 import { applyRemoteChanges, type RemoteChange } from './remote-apply.ts'
-import { keepAsConflictCopy, TEMP_PREFIX } from './safe-write.ts'
+import { keepAsConflictCopy, setExecutable, TEMP_PREFIX } from './safe-write.ts'
 import { validateRemotePath } from './paths.ts'
 import { hashFile } from './hash.ts'
 import type { LocalChange } from '../../shared/folder.ts'
 
 // Receiver drift: what the user changed, added or deleted in a followed folder compared with the
 // published state it is at. The local index says what this device wrote (stat first, hash only
-// when stat differs); files on disk that the index does not know were added here.
+// when stat differs); files on disk that the index does not know were added here. A chmod changes
+// neither size nor mtime, so the exec bit is compared on its own: the only permission a version
+// carries (safe-write.ts writes 0755 or 0644).
 
 const CONFLICT = /\.sync-conflict-\d{8}-\d{6}-/
 
@@ -24,12 +26,15 @@ export interface DriftFolder {
   device: string
 }
 
-async function differs(abs: string, stat: Stats, known: IndexEntry): Promise<boolean> {
-  if (known.kind === 'symlink') return !stat.isSymbolicLink() || (await fs.readlink(abs).catch(() => null)) !== known.linkname
-  if (!stat.isFile()) return true
-  if (stat.size !== known.size) return true
-  if (stat.mtimeMs === known.mtimeMs && stat.ino === known.ino) return false
-  return (await hashFile(abs).catch(() => null)) !== known.hash
+const isExec = (mode: number): boolean => (mode & 0o111) !== 0
+
+async function drift(abs: string, stat: Stats, known: IndexEntry): Promise<'changed' | 'permissions' | null> {
+  if (known.kind === 'symlink') return !stat.isSymbolicLink() || (await fs.readlink(abs).catch(() => null)) !== known.linkname ? 'changed' : null
+  if (!stat.isFile() || stat.size !== known.size) return 'changed'
+  const sameStats = stat.mtimeMs === known.mtimeMs && stat.ino === known.ino
+  // Unreadable now (changed while read, replaced by a FIFO...): not what we wrote.
+  if (!sameStats && (await hashFile(abs, { expected: stat }).catch(() => null)) !== known.hash) return 'changed'
+  return isExec(stat.mode) !== isExec(known.mode) ? 'permissions' : null
 }
 
 export async function listLocalChanges(f: DriftFolder): Promise<LocalChange[]> {
@@ -39,8 +44,8 @@ export async function listLocalChanges(f: DriftFolder): Promise<LocalChange[]> {
     if (!rel.ok) continue
     const abs = path.join(f.root, rel.rel)
     const stat = await fs.lstat(abs).catch(() => null)
-    if (!stat) out.push({ path: drivePath, kind: 'deleted' })
-    else if (await differs(abs, stat, known)) out.push({ path: drivePath, kind: 'changed' })
+    const kind = stat ? await drift(abs, stat, known) : 'deleted'
+    if (kind) out.push({ path: drivePath, kind })
   }
   const walk = async (dir: string, prefix: string): Promise<void> => {
     const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => [])
@@ -76,6 +81,10 @@ export async function revertLocalChanges(f: DriftFolder, snapshot: Hyperdrive, c
     const found = await readEntry(snapshot, change.path)
     if (!found?.ok) continue
     const entry = found.entry
+    if (change.kind === 'permissions') {
+      if (await restoreExecBit(f, change.path, check.rel, !!entry.value.executable)) reverted.push(change)
+      continue
+    }
     // Forgetting what we wrote makes remote-apply treat the local file as the user's: kept aside.
     if (change.kind === 'changed') f.index.delete(change.path)
     toWrite.push({ drivePath: change.path, rel: check.rel, entry })
@@ -100,7 +109,20 @@ export async function revertLocalChanges(f: DriftFolder, snapshot: Hyperdrive, c
       if (action === 'added' || action === 'changed' || (action === 'conflict' && kept)) done.add(p)
     }
   })
-  for (const change of changes) if (change.kind !== 'added' && (done.has(change.path) || f.index.has(change.path))) reverted.push(change)
+  for (const change of changes) if ((change.kind === 'changed' || change.kind === 'deleted') && (done.has(change.path) || f.index.has(change.path))) reverted.push(change)
   await f.index.flush()
   return { reverted, keptAs }
+}
+
+/** Puts the published exec bit back on a file whose content is still what we wrote; false if it is not. */
+async function restoreExecBit(f: DriftFolder, drivePath: string, rel: string, executable: boolean): Promise<boolean> {
+  const known = f.index.get(drivePath)
+  if (!known || known.kind !== 'file') return false
+  try {
+    const mode = await setExecutable(f.root, rel, executable)
+    f.index.set(drivePath, { ...known, mode })
+    return true
+  } catch {
+    return false // changed or gone since it was listed: the next 'changes' lists it as it is now
+  }
 }

@@ -5,7 +5,7 @@ import type { Stats } from 'node:fs'
 import type Hyperdrive from 'hyperdrive'
 import type { LocalIndex, IndexEntry } from './local-index.ts'
 import { resolveInside } from './paths.ts'
-import { writeFileAtomic, writeSymlinkAtomic, keepAsConflictCopy, removeFileSafely, moveFileSafely, pruneEmptyParents, syncDirs } from './safe-write.ts'
+import { writeFileAtomic, writeSymlinkAtomic, setExecutable, keepAsConflictCopy, removeFileSafely, moveFileSafely, pruneEmptyParents, syncDirs } from './safe-write.ts'
 import { readMetadata } from './drive-metadata.ts'
 import { hashFile } from './hash.ts'
 import { readContent, isStalled } from './drive-entry.ts'
@@ -241,7 +241,14 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
     if (stat.isDirectory()) throw new ShoalError('BAD_PATH', `a local folder is in the way of the file ${change.drivePath}; rename it to receive the file`, { path: change.drivePath })
     const unchanged = await unchangedSinceWritten(abs, stat, known)
     if (unchanged && known && meta.hash && known.hash === meta.hash) {
-      // Same content already on disk (e.g. only metadata changed): nothing to download.
+      // Same content already on disk: nothing to download; a publisher's chmod is applied here.
+      const executable = !!entry.value.executable
+      if ((known.mode & 0o111) !== 0 !== executable || (stat.mode & 0o111) !== 0 !== executable) {
+        const mode = await setExecutable(root, change.rel, executable)
+        const after = await fs.lstat(abs)
+        index.set(change.drivePath, { ...known, mode, mtimeMs: after.mtimeMs, ino: after.ino, size: after.size })
+        opts.onEvent(change.drivePath, 'changed', (stat.mode & 0o111) !== (known.mode & 0o111) ? "permissions changed here were replaced by the publisher's" : 'permissions')
+      }
       return 0
     }
     // A local chmod is a local change (listed by 'shoal changes'): the bytes are the publisher's

@@ -12,6 +12,7 @@ import path from 'node:path'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import { checkParent, pathInside, TEMP_PREFIX } from './paths.ts'
 import { linkTargetProblem } from './link-target.ts'
+import { withRegularFile } from './file-read.ts'
 
 // Defined next to path validation (which must refuse remote names using it); re-exported
 // here because this is the module that creates such files.
@@ -215,6 +216,18 @@ export async function writeFileAtomic(
     await unlink(tmp).catch(() => {}) // may never have been created
     throw fsError(err, rel)
   }
+}
+
+/**
+ * Sets the exec bit of the regular file root/rel as synced files have it (0755 or 0644), through
+ * a handle of the file itself (never a link, never what replaced it). Returns the new mode.
+ */
+export async function setExecutable(root: string, rel: string, executable: boolean): Promise<number> {
+  const abs = pathInside(root, rel)
+  await requireParent(root, rel)
+  const mode = executable ? 0o755 : 0o644
+  await withRegularFile(abs, {}, (file) => file.chmod(mode))
+  return mode
 }
 
 /**

@@ -1,10 +1,15 @@
 // Compares a folder on disk with the local index and reports what changed. Trusts stat() for
 // files that look untouched, hashes the rest, and never infers a delete from what it could not read.
+// A scan always ends: links are not followed, only regular files are read (file-read.ts), folders
+// nest at most MAX_DEPTH deep, pseudo file systems mounted inside (/proc...) are not entered, and
+// the caller can stop it at any moment (isCancelled).
 import type { Dirent, Stats } from 'node:fs'
 import { lstat, readdir, readlink, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import { hashBuffer, hashFile } from './hash.ts'
+import { describeNode, UnreadableFile } from './file-read.ts'
+import { pseudoFilesystem, refusePseudoRoot } from './special-fs.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
 import { linkTargetProblem } from './link-target.ts'
 import type { IndexEntry, LocalIndex } from './local-index.ts'
@@ -30,6 +35,16 @@ export interface ScanProgress {
 export interface ScanOptions {
   hashConcurrency?: number
   onProgress?: (p: ScanProgress) => void
+  /** True once the folder pauses or closes: the scan then throws ScanCancelled within a moment. */
+  isCancelled?: () => boolean
+}
+
+/** Thrown by a scan stopped through isCancelled; it reports nothing, so nothing is published. */
+export class ScanCancelled extends Error {
+  constructor() {
+    super('scan stopped: the folder is pausing or closing')
+    this.name = 'ScanCancelled'
+  }
 }
 
 export interface ScanResult {
@@ -46,11 +61,13 @@ type Delete = Extract<Change, { type: 'delete' }>
 // Enough stat/readdir calls in flight to keep libuv's pool busy without exhausting descriptors.
 const FS_CONCURRENCY = 32
 const PROGRESS_INTERVAL_MS = 100
+/** Deeper folders are reported and left alone (PATH_MAX would stop a walk near 2,000 anyway). */
+export const MAX_DEPTH = 256
 
 /** Scans the whole folder. Throws FOLDER_MISSING rather than reporting everything deleted. */
 export async function scanFolder(root: string, index: LocalIndex, ignore: IgnoreRules, opts: ScanOptions = {}): Promise<ScanResult> {
   const before = await statRoot(root)
-  const scan = new Scan(root, index, ignore, opts)
+  const scan = new Scan(root, before.dev, index, ignore, opts)
   await scan.walkDir('/')
   await checkRootUnchanged(root, before)
   return scan.finish(() => true)
@@ -59,7 +76,7 @@ export async function scanFolder(root: string, index: LocalIndex, ignore: Ignore
 /** Scans only the given drive-style paths (walking those that are folders), e.g. after watcher events. */
 export async function scanPaths(root: string, paths: string[], index: LocalIndex, ignore: IgnoreRules, opts: ScanOptions = {}): Promise<ScanResult> {
   const before = await statRoot(root)
-  const scan = new Scan(root, index, ignore, opts)
+  const scan = new Scan(root, before.dev, index, ignore, opts)
   const scope = new Set<string>()
   for (const raw of paths) {
     const p = normalizeDrivePath(raw)
@@ -95,14 +112,20 @@ class Scan {
   private readonly fsLimit = limiter(FS_CONCURRENCY)
   private readonly hashLimit: <T>(fn: () => Promise<T>) => Promise<T>
   private readonly dirStats = new Map<string, Promise<Stats | null>>()
+  // File systems mounted inside the folder, by device: the pseudo file system's name, or null.
+  private readonly devices = new Map<number, Promise<string | null>>()
   private files = 0
   private hashed = 0
   private bytesHashed = 0
   private lastProgress = 0
 
-  constructor(root: string, private readonly index: LocalIndex, private readonly rules: IgnoreRules, private readonly opts: ScanOptions) {
+  constructor(root: string, private readonly rootDev: number, private readonly index: LocalIndex, private readonly rules: IgnoreRules, private readonly opts: ScanOptions) {
     this.rootAbs = path.resolve(root)
     this.hashLimit = limiter(Math.max(1, opts.hashConcurrency ?? 4))
+  }
+
+  private readonly checkStop = (): void => {
+    if (this.opts.isCancelled?.()) throw new ScanCancelled()
   }
 
   warn(p: string, reason: string): void {
@@ -110,10 +133,15 @@ class Scan {
   }
 
   async walkDir(dir: string): Promise<void> {
+    this.checkStop()
     let dirents: Dirent[]
     try {
-      dirents = await this.fsLimit(() => readdir(this.abs(dir), { withFileTypes: true }))
+      dirents = await this.fsLimit(() => {
+        this.checkStop()
+        return readdir(this.abs(dir), { withFileTypes: true })
+      })
     } catch (err) {
+      if (err instanceof ScanCancelled) throw err
       if (dir === '/') throw rootError(this.rootAbs, err)
       if (isGone(err)) return // vanished mid-scan: simply not there
       this.shield(dir, `could not read folder (${errCode(err)})`)
@@ -125,30 +153,35 @@ class Scan {
   /** scanPaths entry point: whatever is at `p` now, if anything. */
   async checkPath(p: string): Promise<void> {
     // Every parent must still be a real folder, or lstat would follow a symlinked parent out of the root.
-    for (const a of ancestors(p)) {
+    // From the root down, so a mount point is reported once, where it is.
+    for (const a of ancestors(p).reverse()) {
       if (a === '/') continue
       if (this.rules.ignores(a, true)) return
       let st = this.dirStats.get(a)
       if (!st) this.dirStats.set(a, (st = this.lstat(a)))
       const s = await st
-      if (!s || !s.isDirectory()) return
+      if (!s || !s.isDirectory() || !(await this.mayEnter(a, s))) return
     }
     const st = p === '/' ? await stat(this.rootAbs) : await this.lstat(p)
     if (st && !this.rules.ignores(p, st.isDirectory())) await this.entry(p, st)
   }
 
   private async visit(p: string, d: Dirent): Promise<void> {
+    this.checkStop()
     if (this.rules.ignores(p, d.isDirectory())) return
-    if (d.isDirectory()) return this.walkDir(p)
-    if (!d.isFile() && !d.isSymbolicLink()) return this.warn(p, 'not a regular file, folder or link; skipped')
+    // FIFOs, devices and sockets are never opened: reading one could wait forever.
+    if (!d.isDirectory() && !d.isFile() && !d.isSymbolicLink()) return this.warn(p, `${describeNode(d)}; skipped`)
     const st = await this.lstat(p)
     if (st) await this.entry(p, st)
   }
 
   private async entry(p: string, st: Stats): Promise<void> {
-    if (st.isDirectory()) return this.rules.ignores(p, true) ? undefined : this.walkDir(p)
+    if (st.isDirectory()) {
+      if (this.rules.ignores(p, true) || !(await this.mayEnter(p, st))) return
+      return this.walkDir(p)
+    }
     if (st.isSymbolicLink()) return this.symlink(p, st)
-    if (!st.isFile()) return this.warn(p, 'not a regular file, folder or link; skipped')
+    if (!st.isFile()) return this.warn(p, `${describeNode(st)}; skipped`)
     const prev = this.index.get(p)
     const mode = st.mode & 0o777
     if (prev && sameStats(prev, st, 'file')) {
@@ -158,15 +191,44 @@ class Scan {
     }
     let hash: string
     try {
-      hash = await this.hashLimit(() => hashFile(this.abs(p)))
+      hash = await this.hashLimit(() => {
+        this.checkStop()
+        return hashFile(this.abs(p), { expected: st, checkStop: this.checkStop })
+      })
     } catch (err) {
-      if (!isGone(err)) this.shield(p, `could not read file (${errCode(err)})`)
+      if (err instanceof ScanCancelled) throw err
+      // Changed while hashed: kept as it was; the change itself brings the next scan.
+      if (err instanceof UnreadableFile && err.code === 'ECHANGED') this.present.add(p)
+      else if (err instanceof UnreadableFile) this.shield(p, err.reason)
+      else if (!isGone(err)) this.shield(p, `could not read file (${errCode(err)})`)
       return
     }
     this.hashed++
     this.bytesHashed += st.size
     // Stats from before hashing: if the file changed meanwhile, the next scan sees a mismatch.
     this.record(p, prev, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode, hash, kind: 'file' })
+  }
+
+  /**
+   * A folder is walked unless it is too deep or is a pseudo file system mounted inside the shared
+   * folder. Other file systems mounted inside (a second disk) are walked: the user put them there.
+   */
+  private async mayEnter(p: string, st: Stats): Promise<boolean> {
+    if (depthOf(p) > MAX_DEPTH) {
+      this.shield(p, `folders nested more than ${MAX_DEPTH} deep; not scanned`)
+      return false
+    }
+    if (st.dev === this.rootDev) return true
+    let pseudo = this.devices.get(st.dev)
+    if (!pseudo) this.devices.set(st.dev, (pseudo = pseudoFilesystem(this.abs(p))))
+    try {
+      const name = await pseudo
+      if (name) this.shield(p, `a ${name} file system (a live view of the system, not files) is mounted here; not scanned`)
+      return name === null
+    } catch (err) {
+      this.shield(p, `could not read folder (${errCode(err)})`)
+      return false
+    }
   }
 
   private async symlink(p: string, st: Stats): Promise<void> {
@@ -205,14 +267,19 @@ class Scan {
   }
 
   private shield(p: string, reason: string): void {
+    if (this.shielded.has(p)) return // reached again through another requested path
     this.shielded.add(p)
     this.warn(p, reason)
   }
 
   private async lstat(p: string): Promise<Stats | null> {
     try {
-      return await this.fsLimit(() => lstat(this.abs(p)))
+      return await this.fsLimit(() => {
+        this.checkStop()
+        return lstat(this.abs(p))
+      })
     } catch (err) {
+      if (err instanceof ScanCancelled) throw err
       if (!isGone(err)) this.shield(p, `could not read (${errCode(err)})`)
       return null
     }
@@ -284,6 +351,7 @@ async function statRoot(root: string): Promise<Stats> {
     throw rootError(root, err)
   }
   if (!st.isDirectory()) throw missing(root)
+  refusePseudoRoot(root, await pseudoFilesystem(root).catch(() => null))
   return st
 }
 
@@ -315,6 +383,7 @@ function ancestors(p: string): string[] {
   return out
 }
 
+const depthOf = (p: string): number => (p === '/' ? 0 : p.split('/').length - 1)
 const join = (dir: string, name: string): string => (dir === '/' ? '/' + name : dir + '/' + name)
 const errCode = (err: unknown): string => (err as NodeJS.ErrnoException)?.code ?? 'error'
 const isGone = (err: unknown): boolean => ['ENOENT', 'ENOTDIR'].includes(errCode(err))

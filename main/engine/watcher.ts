@@ -6,6 +6,8 @@ import { watch, type FSWatcher } from 'chokidar'
 import type { Stats } from 'node:fs'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
+import { MAX_DEPTH } from './scanner.ts'
+import { pseudoFilesystemSync, refusePseudoRoot } from './special-fs.ts'
 
 export interface FolderWatcherOptions {
   root: string
@@ -37,6 +39,9 @@ export class FolderWatcher {
   private releaseReady: (() => void) | null = null
 
   private rules: IgnoreRules
+  private rootDev = -1
+  // Devices mounted inside the folder: true for a pseudo file system (/proc...), never watched.
+  private readonly pseudoDevs = new Map<number, boolean>()
 
   constructor(private readonly opts: FolderWatcherOptions) {
     this.rootAbs = path.resolve(opts.root)
@@ -59,12 +64,15 @@ export class FolderWatcher {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toShoalError(err)
     }
     if (!st?.isDirectory()) throw new ShoalError('FOLDER_MISSING', `Folder ${this.rootAbs} is missing or is not a folder.`, { root: this.rootAbs })
+    refusePseudoRoot(this.rootAbs, pseudoFilesystemSync(this.rootAbs))
+    this.rootDev = st.dev
     // With followSymlinks off, a root that is itself a link would be watched as a link, not a folder.
     this.rootAbs = await realpath(this.rootAbs).catch(() => this.rootAbs)
     if (this.closing) return
     const watcher = watch(this.rootAbs, {
       ignoreInitial: true,
       followSymlinks: false,
+      depth: MAX_DEPTH, // as deep as the scanner goes
       // Unreadable folders are reported by the scanner; here they would only be noise.
       ignorePermissionErrors: true,
       ignored: (abs: string, stats?: Stats) => this.isIgnored(abs, stats)
@@ -98,9 +106,24 @@ export class FolderWatcher {
     const p = this.toDrive(abs)
     if (p === null || p === '/') return false
     if (p.slice(p.lastIndexOf('/') + 1).startsWith(TEMP_PREFIX)) return true
+    // Crawling /proc mounted inside never ends; the scanner reports it (scanner.ts mayEnter).
+    if (stats?.isDirectory() && stats.dev !== this.rootDev && this.isPseudo(abs, stats.dev)) return true
     // Without stats chokidar asks again once it has them, so a file named like a
     // folder pattern (`build` vs `build/`) is not dropped by guessing "folder" here.
     return this.rules.ignores(p, stats?.isDirectory() ?? false)
+  }
+
+  private isPseudo(abs: string, dev: number): boolean {
+    let pseudo = this.pseudoDevs.get(dev)
+    if (pseudo === undefined) {
+      try {
+        pseudo = pseudoFilesystemSync(abs) !== null
+      } catch {
+        return false // gone meanwhile: chokidar finds nothing there either
+      }
+      this.pseudoDevs.set(dev, pseudo)
+    }
+    return pseudo
   }
 
   private onEvent(event: string, abs: string): void {

@@ -9,6 +9,12 @@ import { untilSignal } from '../signals.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import type { ShoalEvent } from '../../../shared/events.ts'
 
+/**
+ * How long a clean stop may take before the process exits anyway. The engine leaves a folder
+ * that does not close behind after FOLDER_CLOSE_MS (engine.ts), so this only catches the rest.
+ */
+export const STOP_DEADLINE_MS = 10_000
+
 export const run: Command = {
   name: 'run',
   usage: 'run [--port N]',
@@ -36,16 +42,32 @@ export const run: Command = {
     })
     const staticDir = builtUiDir()
     const server = new DaemonServer({ api: engine, port, dataDir: global.dataDir, ...(staticDir ? { staticDir } : {}) })
-    const stopping = untilSignal()
+    const stopping = untilSignal({
+      deadlineMs: STOP_DEADLINE_MS,
+      onLate: () => {
+        io.err(`Shoal did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway.`)
+        process.exit(1)
+      }
+    })
+    let log: ((event: ShoalEvent) => void) | null = null
     // A stray rejection deep in the network stack must not take every folder down with it.
     const onRejection = (err: unknown) => io.err(`internal error (still running): ${(err as Error)?.stack ?? String(err)}`)
     process.on('unhandledRejection', onRejection)
     try {
-      await engine.ready()
-      await server.ready().catch((err) => {
-        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ShoalError('INTERNAL', `Port ${port} on 127.0.0.1 is already in use; choose another with --port`)
-        throw err
-      })
+      const starting = (async () => {
+        await engine.ready()
+        await server.ready().catch((err) => {
+          if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ShoalError('INTERNAL', `Port ${port} on 127.0.0.1 is already in use; choose another with --port`)
+          throw err
+        })
+      })()
+      // A signal while folders are still opening stops at once, too.
+      const early = await Promise.race([starting.then(() => null), stopping])
+      if (early) {
+        starting.catch(() => {}) // stopping anyway: a startup error no longer matters
+        if (!global.json) io.err(`Stopping (${early})...`)
+        return 0
+      }
       const folders = await engine.call('folders.list', {})
       if (global.json) {
         io.out(JSON.stringify({ running: true, ...server.info, uiUrl: server.uiUrl, dataDir: global.dataDir, folders }))
@@ -65,7 +87,7 @@ export const run: Command = {
       }
       const filter = new StateLineFilter()
       for (const f of folders) filter.setKind(f.id, f.kind)
-      const log = (event: ShoalEvent) => {
+      const logEvent = (event: ShoalEvent) => {
         if (global.json) return io.out(JSON.stringify(event))
         if (!filter.keep(event)) return
         const line = eventLine(event, name)
@@ -73,17 +95,19 @@ export const run: Command = {
       }
       // Startup events (scans, errors of folders that failed to open) first, then live ones; the
       // log emits synchronously, so nothing falls between the two.
-      for (const event of engine.events.since(0).events) log(event)
-      engine.events.on('event', log)
+      for (const event of engine.events.since(0).events) logEvent(event)
+      engine.events.on('event', logEvent)
+      log = logEvent
       const signal = await stopping
-      engine.events.off('event', log)
       if (!global.json) io.err(`Stopping (${signal})...`)
       return 0
     } catch (err) {
       throw toShoalError(err)
     } finally {
       await server.close().catch((err) => io.err(`closing the API server: ${(err as Error).message}`))
+      // Still logging while closing: a folder left behind says so (engine.ts #closeFolder).
       await engine.close().catch((err) => io.err(`closing the engine: ${(err as Error).message}`))
+      if (log) engine.events.off('event', log)
       process.off('unhandledRejection', onRejection)
     }
   }

@@ -1,7 +1,7 @@
 // File content of a two-way folder: each device writes into its own blobs core and downloads every
 // other device's blobs core eagerly (content authored by a device that goes offline stays available).
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { RegularFile, UnreadableFile } from '../file-read.ts'
 import Hyperblobs from 'hyperblobs'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
@@ -47,9 +47,11 @@ export class BlobStore {
       ws.once('close', () => resolve())
     })
     let size = 0
+    let file: RegularFile | null = null
     try {
-      for await (const chunk of createReadStream(abs)) {
-        const buf = chunk as Buffer
+      // Only a regular file, never past its size at open (a FIFO or /proc file cannot stall it).
+      file = await RegularFile.open(abs)
+      for await (const buf of file.chunks(64 * 1024)) {
         hasher.update(buf)
         size += buf.length
         if (!ws.write(buf)) await new Promise((resolve) => ws.once('drain', resolve))
@@ -58,7 +60,11 @@ export class BlobStore {
     } catch (err) {
       ws.destroy(err as Error)
       await done.catch(() => {})
+      // Changed while read, or not a real file: nothing uploaded, the caller sees no match and skips it.
+      if (err instanceof UnreadableFile) return { blob: null, hash: '', size: -1 }
       throw err
+    } finally {
+      await file?.close()
     }
     await done
     const id = ws.id

@@ -172,7 +172,8 @@ export class LocalSync {
     const f = this.#folder
     const ignore = f.ignore!
     if (!paths) f.emit.state('scanning')
-    const result = paths ? await scanPaths(this.#root, paths, f.index, ignore) : await scanFolder(this.#root, f.index, ignore)
+    const opts = { isCancelled: () => this.#stopped || f.closing } // pause and close stop a scan (ScanCancelled)
+    const result = paths ? await scanPaths(this.#root, paths, f.index, ignore, opts) : await scanFolder(this.#root, f.index, ignore, opts)
     for (const w of result.warnings) f.emit.warn(`${w.path}: ${w.reason}`, w.path)
     const now = Date.now()
     const ctx = { root: this.#root, index: f.index, blobs: f.blobs, view: beeTx(this.#base.view), device: f.ctx.deviceName, now }

@@ -24,7 +24,12 @@ export const methods = {
       link: z.string().min(1, 'link is required'),
       path: z.string().min(1, 'path is required'),
       /** Atomic updates: the folder switches from one complete, verified version to the next (never a mix). */
-      atomic: z.boolean().optional()
+      atomic: z.boolean().optional(),
+      /**
+       * The folder may already hold files: merge with them (same name and content adopted, a
+       * different one kept as a conflict copy). Without it a non-empty folder is refused (FOLDER_NOT_EMPTY).
+       */
+      merge: z.boolean().optional()
     }),
     result: FolderInfo
   },

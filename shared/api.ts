@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { DeviceInfo, FileRow, FolderInfo, InviteInfo, LocalChange, PeerInfo, Settings, VersionChange } from './folder.ts'
 import { ShoalEvent } from './events.ts'
+import { nameSchema } from './names.ts'
 
 // The one definition of every operation the engine offers. Transports (WebSocket, HTTP, Electron IPC)
 // carry { method, params } and validate params against these schemas before the engine sees them.
@@ -13,7 +14,7 @@ export const methods = {
   'folders.share': {
     params: z.object({
       path: z.string().min(1, 'path is required'),
-      name: z.string().min(1).max(128).optional(),
+      name: nameSchema(128).optional(),
       /** Encrypt the drive: the link carries the read key; info.seedLink serves without reading. */
       encrypt: z.boolean().optional()
     }),
@@ -39,7 +40,7 @@ export const methods = {
   'folders.sync': {
     params: z.object({
       path: z.string().min(1, 'path is required'),
-      name: z.string().min(1).max(128).optional(),
+      name: nameSchema(128).optional(),
       expiresInMs: z.number().int().positive().max(30 * 24 * 3600 * 1000).optional()
     }),
     result: z.object({ folder: FolderInfo, invite: InviteInfo })
@@ -113,7 +114,7 @@ export const methods = {
   'settings.get': { params: z.object({}), result: Settings },
   'settings.set': {
     params: z.object({
-      deviceName: z.string().min(1).max(64).optional(),
+      deviceName: nameSchema(64).optional(),
       bootstrap: z.array(hostPort).optional(),
       bind: z.string().optional(),
       startAtLogin: z.boolean().optional()

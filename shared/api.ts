@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { DeviceInfo, FileRow, FolderInfo, InviteInfo, LocalChange, PeerInfo, Settings, VersionChange } from './folder.ts'
 import { ShoalEvent } from './events.ts'
-import { nameSchema } from './names.ts'
+import { commandSchema, nameSchema } from './names.ts'
 
 // The one definition of every operation the engine offers. Transports (WebSocket, HTTP, Electron IPC)
 // carry { method, params } and validate params against these schemas before the engine sees them.
@@ -84,7 +84,7 @@ export const methods = {
   /** Receivers: follow the latest version again. */
   'folders.unpin': { params: z.object({ folder: folderRef }), result: FolderInfo },
   /** Receivers: set (or clear, with null) the command run after each version applied. */
-  'folders.hook': { params: z.object({ folder: folderRef, command: z.string().min(1).max(8192).nullable() }), result: FolderInfo },
+  'folders.hook': { params: z.object({ folder: folderRef, command: commandSchema(8192).nullable() }), result: FolderInfo },
   /** Receivers: files changed, added or deleted here compared with the published state. */
   'folders.localChanges': { params: z.object({ folder: folderRef }), result: z.array(LocalChange) },
   /** Receivers: restores the published state; local edits and added files are kept as conflict copies. */

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { DeviceInfo, FileRow, FolderInfo, InviteInfo, LocalChange, PeerInfo, Settings, VersionChange } from './folder.ts'
 import { ShoalEvent } from './events.ts'
+import { commandSchema, nameSchema } from './names.ts'
 
 // The one definition of every operation the engine offers. Transports (WebSocket, HTTP, Electron IPC)
 // carry { method, params } and validate params against these schemas before the engine sees them.
@@ -13,7 +14,7 @@ export const methods = {
   'folders.share': {
     params: z.object({
       path: z.string().min(1, 'path is required'),
-      name: z.string().min(1).max(128).optional(),
+      name: nameSchema(128).optional(),
       /** Encrypt the drive: the link carries the read key; info.seedLink serves without reading. */
       encrypt: z.boolean().optional()
     }),
@@ -24,7 +25,12 @@ export const methods = {
       link: z.string().min(1, 'link is required'),
       path: z.string().min(1, 'path is required'),
       /** Atomic updates: the folder switches from one complete, verified version to the next (never a mix). */
-      atomic: z.boolean().optional()
+      atomic: z.boolean().optional(),
+      /**
+       * The folder may already hold files: merge with them (same name and content adopted, a
+       * different one kept as a conflict copy). Without it a non-empty folder is refused (FOLDER_NOT_EMPTY).
+       */
+      merge: z.boolean().optional()
     }),
     result: FolderInfo
   },
@@ -34,7 +40,7 @@ export const methods = {
   'folders.sync': {
     params: z.object({
       path: z.string().min(1, 'path is required'),
-      name: z.string().min(1).max(128).optional(),
+      name: nameSchema(128).optional(),
       expiresInMs: z.number().int().positive().max(30 * 24 * 3600 * 1000).optional()
     }),
     result: z.object({ folder: FolderInfo, invite: InviteInfo })
@@ -78,7 +84,7 @@ export const methods = {
   /** Receivers: follow the latest version again. */
   'folders.unpin': { params: z.object({ folder: folderRef }), result: FolderInfo },
   /** Receivers: set (or clear, with null) the command run after each version applied. */
-  'folders.hook': { params: z.object({ folder: folderRef, command: z.string().min(1).max(8192).nullable() }), result: FolderInfo },
+  'folders.hook': { params: z.object({ folder: folderRef, command: commandSchema(8192).nullable() }), result: FolderInfo },
   /** Receivers: files changed, added or deleted here compared with the published state. */
   'folders.localChanges': { params: z.object({ folder: folderRef }), result: z.array(LocalChange) },
   /** Receivers: restores the published state; local edits and added files are kept as conflict copies. */
@@ -108,7 +114,7 @@ export const methods = {
   'settings.get': { params: z.object({}), result: Settings },
   'settings.set': {
     params: z.object({
-      deviceName: z.string().min(1).max(64).optional(),
+      deviceName: nameSchema(64).optional(),
       bootstrap: z.array(hostPort).optional(),
       bind: z.string().optional(),
       startAtLogin: z.boolean().optional()

@@ -1,6 +1,7 @@
 import type { ShoalEvent } from '../../shared/events.ts'
 import type { FolderKind } from '../../shared/folder.ts'
 import { formatBytes, shortKey } from './format.ts'
+import { printable } from './printable.ts'
 
 // One readable line per event for the `shoal run` log. Progress events are left out: they come
 // several times a second and the state changes (syncing -> idle) already tell the story.
@@ -11,7 +12,8 @@ export function eventLine(event: ShoalEvent, folderName: (id: string) => string)
   const time = new Date(event.time).toTimeString().slice(0, 8)
   const where = (id: string | undefined) => (id ? `[${folderName(id)}] ` : '')
   const text = describe(event, where)
-  return text === null ? null : `${time} ${text}`
+  // Paths, names and messages come from peers: the line stays one printable line.
+  return text === null ? null : `${time} ${printable(text)}`
 }
 
 function describe(event: ShoalEvent, where: (id: string | undefined) => string): string | null {
@@ -46,7 +48,7 @@ function describe(event: ShoalEvent, where: (id: string | undefined) => string):
 }
 
 export function folderLine(f: { name: string; kind: string; state: string; path: string; files: number; bytes: number; version: number }): string {
-  return `  ${f.kind.padEnd(7)}  ${f.name}  ${f.path}  (${f.state}, version ${f.version}, ${f.files} files, ${formatBytes(f.bytes)})`
+  return printable(`  ${f.kind.padEnd(7)}  ${f.name}  ${f.path}  (${f.state}, version ${f.version}, ${f.files} files, ${formatBytes(f.bytes)})`)
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Progress } from '../../shared/folder.ts'
+import { printable } from './printable.ts'
 
 // Plain-text formatting shared by the commands: sizes, durations, tables.
 
@@ -40,8 +41,10 @@ export function percentDone(p: Progress): number {
   return 100
 }
 
-/** Left-aligned columns separated by two spaces; the last column is not padded. */
-export function table(header: string[], rows: string[][]): string {
+/** Left-aligned columns separated by two spaces; the last column is not padded. Cells are printable(). */
+export function table(header: string[], rawRows: string[][]): string {
+  // Cells hold remote paths and device names: a newline or escape in one must not break the table.
+  const rows = rawRows.map((r) => r.map((c) => printable(c ?? '')))
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]) =>
     cells

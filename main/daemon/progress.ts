@@ -1,5 +1,6 @@
 import type { Progress } from '../../shared/folder.ts'
 import { formatBytes, formatDuration, percentDone } from './format.ts'
+import { printable } from './printable.ts'
 
 // Progress of a long operation on stderr: a bar redrawn in place on a terminal, or at most one plain
 // line per second when the output goes to a file or a pipe (logs stay readable). Disabled for --json.
@@ -33,7 +34,8 @@ export class ProgressView {
   /** Shows progress, or a state such as "waiting for peers" when nothing is being transferred. */
   update(label: string, progress: Progress | null, note?: string): void {
     if (!this.#opts.enabled) return
-    const line = describe(label, progress, note)
+    // Labels and notes can quote remote paths and messages: one printable line.
+    const line = printable(describe(label, progress, note))
     const now = this.#now()
     if (this.#tty) {
       if (line === this.#lastLine || (now - this.#lastDraw < 100 && !isComplete(progress))) return
@@ -53,7 +55,7 @@ export class ProgressView {
   message(text: string): void {
     if (!this.#opts.enabled) return
     this.#clearBar()
-    this.#opts.stream.write(text + '\n')
+    this.#opts.stream.write(printable(text) + '\n')
     this.#lastLine = ''
   }
 

@@ -2,6 +2,7 @@ import { UsageError, findCommand, globalOptions, parseCommandLine } from './args
 import { findCommandByName } from './commands/index.ts'
 import type { Io } from './commands/types.ts'
 import { commandHelp, mainHelp, version } from './help.ts'
+import { printable, terminalSafe } from './printable.ts'
 import { isShoalError, type ErrorCode } from '../../shared/errors.ts'
 
 /** Errors that mean "you asked for something that cannot be": exit code 2, like bad usage. */
@@ -13,11 +14,14 @@ const INPUT_ERRORS: ReadonlySet<ErrorCode> = new Set([
   'FOLDER_EXISTS',
   'FOLDER_MISSING',
   'VERSION_NOT_FOUND',
-  'FILE_NOT_FOUND'
+  'FILE_NOT_FOUND',
+  'FOLDER_NOT_EMPTY'
 ])
 
 /** Runs one `shoal` command line and returns the exit code; never throws. */
-export async function runCli(argv: string[], io: Io): Promise<number> {
+export async function runCli(argv: string[], rawIo: Io): Promise<number> {
+  // Every line goes through terminalSafe (printable.ts): no printer can send a control sequence.
+  const io: Io = { out: (text) => rawIo.out(terminalSafe(text)), err: (text) => rawIo.err(terminalSafe(text)), progress: rawIo.progress }
   try {
     const { name } = findCommand(argv)
     if (name === undefined) {
@@ -58,11 +62,12 @@ function report(err: unknown, io: Io): number {
     return 2
   }
   if (isShoalError(err)) {
-    io.err(`shoal: ${err.message}`)
+    // One line, whatever remote path or name the message quotes.
+    io.err(`shoal: ${printable(err.message)}`)
     return INPUT_ERRORS.has(err.code) ? 2 : 1
   }
   // A bug, not a user error: the stack helps whoever reports it.
-  io.err(`shoal: ${(err as Error)?.message ?? String(err)}`)
+  io.err(`shoal: ${printable((err as Error)?.message ?? String(err))}`)
   if (process.env.SHOAL_DEBUG) io.err(String((err as Error)?.stack))
   return 1
 }

@@ -14,6 +14,7 @@ import { previewLink } from './preview.ts'
 import { parseBootstrap } from './network.ts'
 import { listFileRows } from './file-tree.ts'
 import { DEFAULT_PATTERNS } from './ignore-rules.ts'
+import { checkEmptyOrMerge, checkFileDestination, checkFolderTarget, type TargetCheck, type TargetUse } from './folder-target.ts'
 import { parseLink, LinkError } from '../../shared/link.ts'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import type { MethodName, Params, Result } from '../../shared/api.ts'
@@ -40,13 +41,43 @@ export function parseLinkOrThrow(link: string) {
   }
 }
 
-async function requireDirectory(p: string, create: boolean): Promise<string> {
-  const abs = path.resolve(p)
-  if (create) await fs.mkdir(abs, { recursive: true }).catch(() => {})
-  const stat = await fs.stat(abs).catch(() => null)
-  if (!stat) throw new ShoalError('FOLDER_MISSING', `Folder ${abs} does not exist`)
-  if (!stat.isDirectory()) throw new ShoalError('FOLDER_MISSING', `${abs} is a file, not a folder`)
-  return abs
+/**
+ * Checks a folder the user chose (folder-target.ts: no data directory, system folder or special
+ * filesystem) and, for kinds that receive files, creates it. Nothing is created when it is refused.
+ */
+async function prepareFolder(engine: Engine, p: string, use: TargetUse): Promise<{ path: string; existed: boolean }> {
+  const target = await checkFolderTarget(p, use, { dataDir: engine.opts.dataDir })
+  if (use !== 'share') await createFolder(target)
+  return { path: target.path, existed: target.exists }
+}
+
+/** Creates a checked folder that does not exist yet; `undo` removes what it created, if still empty. */
+async function createFolder(target: TargetCheck): Promise<{ undo(): Promise<void> }> {
+  if (target.exists) return { undo: async () => {} }
+  const first = await fs.mkdir(target.path, { recursive: true }).catch((err) => {
+    throw toShoalError(err)
+  })
+  return {
+    async undo() {
+      for (let dir = target.path; first && (dir === first || dir.startsWith(first + path.sep)); dir = path.dirname(dir)) {
+        // rmdir refuses a folder that got files meanwhile: those stay, and so do their parents.
+        if (!(await fs.rmdir(dir).then(() => true, () => false))) return
+      }
+    }
+  }
+}
+
+/**
+ * Where `restore --to` writes: an absolute path (the daemon's working directory is not the
+ * user's), outside the data directory; an existing folder means "into it, under the file's name".
+ */
+async function restoreDestination(engine: Engine, to: string, drivePath: string): Promise<string> {
+  if (!path.isAbsolute(to)) throw new ShoalError('BAD_PATH', `The file to restore to must be an absolute path, not '${to}' (it would be taken relative to Shoal's own working directory)`)
+  let dest = path.resolve(to)
+  if ((await fs.stat(dest).catch(() => null))?.isDirectory()) dest = path.join(dest, path.posix.basename(drivePath))
+  if ((await fs.stat(dest).catch(() => null))?.isDirectory()) throw new ShoalError('BAD_PATH', `${dest} is a folder; give the name of a file to restore to`)
+  await checkFileDestination(dest, { dataDir: engine.opts.dataDir })
+  return dest
 }
 
 function twoWay(engine: Engine, ref: string): TwoWayFolder {
@@ -74,7 +105,7 @@ export const handlers: Handlers = {
   'folders.list': async (engine) => [...engine.folders.values()].map((f) => f.info()),
 
   'folders.share': async (engine, { path: p, name, encrypt }) => {
-    const abs = await requireDirectory(p, false)
+    const { path: abs } = await prepareFolder(engine, p, 'share')
     // Encrypted share: a random read key, kept in the folder's config and carried by its link (?read=).
     const readKey = encrypt ? { readKey: randomBytes(32).toString('hex') } : {}
     const folder = await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'publish', key: '', ...readKey })
@@ -90,11 +121,15 @@ export const handlers: Handlers = {
     return folder.info()
   },
 
-  'folders.join': async (engine, { link, path: p, atomic }) => {
+  'folders.join': async (engine, { link, path: p, atomic, merge }) => {
     const parsed = parseLinkOrThrow(link)
     if (parsed.seedOnly) throw new ShoalError('BAD_LINK', 'This is a seed link: it lets a server keep and serve the folder, not read it. Ask for the share link with the read key.')
-    // Atomic: the path becomes a link to complete versions (atomic-versions.ts); undone if the join fails.
-    const prepared = atomic ? await prepareAtomicPath(p) : { path: await requireDirectory(p, true), undo: async () => {} }
+    const target = await checkFolderTarget(p, 'join', { dataDir: engine.opts.dataDir })
+    // Atomic folders must be new or empty whatever `merge` says (prepareAtomicPath refuses the rest).
+    if (!atomic && target.exists) await checkEmptyOrMerge(target.path, merge === true)
+    // Atomic: the path becomes a link to complete versions (atomic-versions.ts). Either way, what
+    // the join created is undone if it fails.
+    const prepared = atomic ? await prepareAtomicPath(target.path) : { path: target.path, ...(await createFolder(target)) }
     const abs = prepared.path
     const folder = await engine
       .addFolder({
@@ -123,7 +158,7 @@ export const handlers: Handlers = {
   },
 
   'folders.sync': async (engine, { path: p, name, expiresInMs }) => {
-    const abs = await requireDirectory(p, true)
+    const { path: abs } = await prepareFolder(engine, p, 'sync')
     const folder = (await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'two-way', key: '' })) as TwoWayFolder
     await folder.firstScan
     if (folder.state === 'error' || !folder.base) {
@@ -139,8 +174,8 @@ export const handlers: Handlers = {
   'folders.syncJoin': async (engine, { invite, path: p, timeoutMs }) => {
     readInvite(invite) // a malformed or expired invite changes nothing
     if (engine.opts.network === false) throw new ShoalError('BAD_REQUEST', 'Joining needs the network: start Shoal (shoal run) and try again')
-    const existed = await fs.stat(path.resolve(p)).then(() => true, () => false)
-    const abs = await requireDirectory(p, true)
+    // Joining a two-way folder merges with files already there by design (README); the place is checked.
+    const { path: abs, existed } = await prepareFolder(engine, p, 'sync')
     const folder = (await engine.addFolder({ name: path.basename(abs), path: abs, kind: 'two-way', key: PENDING_PREFIX + randomBytes(8).toString('hex') })) as TwoWayFolder
     try {
       await folder.join(invite, timeoutMs ?? 120_000)
@@ -234,7 +269,8 @@ export const handlers: Handlers = {
   'versions.restore': async (engine, { folder, path: p, version, to }) => {
     const f = historyOf(engine, folder)
     const drivePath = '/' + p.replace(/\\/g, '/').replace(/^\/+/, '')
-    const restored = await f.restore(drivePath, version, to)
+    const dest = to === undefined ? undefined : await restoreDestination(engine, to, drivePath)
+    const restored = await f.restore(drivePath, version, dest)
     return { path: restored.path, version, bytes: restored.bytes }
   },
 

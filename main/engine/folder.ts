@@ -17,6 +17,7 @@ import type { IgnoreRules } from './ignore-rules.ts'
 import type Hypercore from 'hypercore'
 import { diskFullMessage, freeSpace, isNoSpace, nudgeReplication, waitForSpace, LOW_SPACE } from './disk-space.ts'
 import { ScanCancelled } from './scanner.ts'
+import { checkPinVersion } from './follow-policy.ts'
 
 export interface FolderContext {
   store: Corestore
@@ -245,15 +246,20 @@ export abstract class SyncFolder extends Resource {
   /** Content of `path` as it was at `version`; throws FILE_NOT_FOUND / VERSION_NOT_FOUND. */
   async readAt(path: string, version: number): Promise<{ data: Buffer; entry: Hyperdrive.Entry }> {
     if (version > this.drive.version) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} does not exist yet (latest is ${this.drive.version})`)
+    // A position inside a publisher's batch is no snapshot: reading it fails deep in Hyperbee.
+    // (Version 1 is the empty drive: the file is simply not there, said below.)
+    if (version > 1) await checkPinVersion(this.drive, version)
     const snapshot = this.drive.checkout(version)
     try {
       const entry = await snapshot.entry(path, { timeout: 15_000 }).catch((err) => {
-        // A position inside a publisher's batch is not a consistent snapshot.
-        if (err instanceof ShoalError) throw err
-        throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} cannot be read (${(err as Error).message}); use a version listed by 'shoal log'`)
+        const e = toShoalError(err)
+        if (e.code !== 'INTERNAL') throw e // not here and no peer sent it: said in words
+        throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} cannot be read (${e.message}); use a version listed by 'shoal log'`)
       })
       if (!entry || !entry.value.blob) throw new ShoalError('FILE_NOT_FOUND', `${path} does not exist at version ${version}`)
-      const data = await snapshot.get(path, { timeout: 30_000 })
+      const data = await snapshot.get(path, { timeout: 30_000 }).catch((err) => {
+        throw toShoalError(err)
+      })
       if (!data) throw new ShoalError('FILE_NOT_FOUND', `${path} has no content at version ${version}`)
       return { data, entry }
     } finally {

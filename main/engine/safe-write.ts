@@ -152,7 +152,7 @@ async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
 /** What is at root/rel and in the way of a file: a clear reason, or null if the name is free for a file. */
 async function obstacle(target: string, rel: string): Promise<ShoalError | null> {
   const st = await lstat(target).catch(() => null)
-  if (st?.isDirectory()) return refuse(rel, 'a folder is in the way; rename or move it to receive this file')
+  if (st?.isDirectory()) return new ShoalError('BAD_PATH', `A folder is in the way: ${target} is a folder, so a file cannot be written in its place. Move or rename that folder, or choose another name.`, { path: rel })
   return null
 }
 

@@ -30,6 +30,9 @@ let pageB: Page
 const errors: { pageErrors: string[]; consoleErrors: string[] }[] = []
 
 // What A shares: nested folders, text and binary content.
+/** Run on B after each update (set in the UI): writes the new version next to the test's folders. */
+const HOOK = 'echo "$SHOAL_NEW_VERSION" > ../../hook-ran'
+const hookRan = () => path.join(root, 'hook-ran')
 const NOTES_V1 = 'Packing list\n- passport\n- charger\n'
 const NOTES_V2 = 'Packing list\n- passport\n- charger\n- sunscreen (added on A)\n'
 const SOURCE_FILES = {
@@ -56,7 +59,7 @@ async function go(page: Page, view: 'folders' | 'peers' | 'activity' | 'settings
   await page.getByTestId(`nav-${view}`).click()
 }
 
-async function openFolder(page: Page, name: string, tab?: 'files' | 'history' | 'peers' | 'share' | 'ignore' | 'remove'): Promise<void> {
+async function openFolder(page: Page, name: string, tab?: 'files' | 'history' | 'peers' | 'share' | 'ignore' | 'hook' | 'remove'): Promise<void> {
   await go(page, 'folders')
   await page.getByTestId('folder-card').filter({ hasText: name }).getByTestId('folder-open').click()
   await page.getByTestId('folder-detail').waitFor({ timeout: UI_MS })
@@ -177,6 +180,20 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     expect(await preview.getAttribute('data-state')).toBe('found')
     expect(await textOf(pageB.getByTestId('preview-files'))).toBe(`${Object.keys(SOURCE_FILES).length} files`)
 
+    // A folder that already has files: the form says what is there and asks before merging;
+    // choosing another folder writes and registers nothing.
+    const existing = path.join(root, 'on-b', 'Existing')
+    await writeFiles(existing, { 'mine.txt': 'mine' })
+    await pageB.getByTestId('join-path').fill(existing)
+    await pageB.getByTestId('join-submit').click()
+    const ask = pageB.getByTestId('join-merge')
+    await ask.waitFor({ timeout: UI_MS })
+    expect(await textOf(ask.getByTestId('join-merge-what'))).toMatch(/Existing is not empty: it holds 1 file or folder \(mine\.txt\)/)
+    expect(await pageB.getByTestId('join-submit').isDisabled()).toBe(true)
+    await pageB.getByTestId('join-merge-cancel').click()
+    await ask.waitFor({ state: 'detached', timeout: UI_MS })
+    expect(await fs.readdir(existing)).toEqual(['mine.txt'])
+
     await pageB.getByTestId('join-path').fill(dest)
     await screenshot(pageB, 'join-preview')
     await pageB.getByTestId('join-submit').click()
@@ -202,11 +219,27 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     await rows.filter({ hasText: 'photos' }).click()
     await waitForText(pageB.getByTestId('breadcrumbs'), /Trip\s*\/\s*photos/)
     await waitFor('the photos folder lists 2 items', async () => (await pageB.getByTestId('file-row').count()) === 2, UI_MS, 100)
+
+    // The after-update hook: a local setting, confirmed with the exact command before it is saved
+    // (it runs after the next update, in the next test).
+    await openFolder(pageB, 'Trip', 'hook')
+    await pageB.getByTestId('hook-command').fill(HOOK)
+    await pageB.getByTestId('hook-save').click()
+    const dialog = pageB.getByTestId('hook-dialog')
+    await dialog.waitFor({ timeout: UI_MS })
+    expect(await textOf(dialog.getByTestId('hook-confirm-command'))).toBe(HOOK)
+    expect(await textOf(dialog.getByTestId('hook-confirm-message'))).toContain('on this computer')
+    await dialog.getByTestId('hook-confirm').click()
+    await waitForText(pageB.getByTestId('hook-current'), `Now: ${HOOK}`)
+    const listed = await apiCall(B.port, 'folders.list', {}, { Authorization: `Bearer ${B.token}` })
+    expect((JSON.parse(listed.body) as { result: { hook?: string }[] }).result.map((f) => f.hook)).toEqual([HOOK])
   }, 150_000)
 
   it('shows an edit made on A in B\'s Activity and in B\'s History', async () => {
     await fs.writeFile(path.join(src, 'notes.txt'), NOTES_V2)
     await waitFor('the edit reaches B', async () => (await fs.readFile(path.join(dest, 'notes.txt'), 'utf8')) === NOTES_V2, SYNC_MS, 100)
+    // The hook set in the UI ran on B after that update.
+    await waitFor('the after-update hook ran', async () => /^\d+\n$/.test(await fs.readFile(hookRan(), 'utf8').catch(() => '')), SYNC_MS, 100)
 
     await go(pageB, 'activity')
     const item = pageB.locator('[data-testid=activity-item][data-type=file-changed]').filter({ hasText: '/notes.txt' }).filter({ hasText: 'changed' })

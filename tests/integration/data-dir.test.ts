@@ -30,8 +30,10 @@ describe('the data directory', () => {
   })
 
   it('keeps settings, folders and the device key across restarts', async () => {
-    const dataDir = await tempDir()
-    const folder = path.join(dataDir, 'docs')
+    const tmp = await tempDir()
+    const dataDir = path.join(tmp, 'data')
+    // Beside the data directory: a folder inside it is refused (folder-target.ts).
+    const folder = path.join(tmp, 'docs')
     await fs.mkdir(folder)
     await fs.writeFile(path.join(folder, 'a.txt'), 'a')
     const first = new Engine({ dataDir, network: false })

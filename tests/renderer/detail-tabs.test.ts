@@ -62,12 +62,14 @@ describe('Folder detail tabs', () => {
     expect(screen.getByTestId('folder-peers-empty')).toBeTruthy()
     const p = peer()
     const other = peer({ id: 'c'.repeat(64), folders: ['f2'] })
+    // Both reports at fixed times (a busy machine must not stretch the 2 s between them): the
+    // second comes 2 s after the first, 2 MB more downloaded -> 1 MB/s.
     const t0 = Date.now()
-    transport.emit({ type: 'peers', peers: [p, other] })
-    // The second report 2 s later: 2 MB more downloaded -> 1 MB/s.
     const realNow = Date.now
-    Date.now = () => t0 + 2000
     try {
+      Date.now = () => t0
+      transport.emit({ type: 'peers', peers: [p, other] })
+      Date.now = () => t0 + 2000
       transport.emit({ type: 'peers', peers: [{ ...p, downloadedBytes: 2_000_000, uploadedBytes: 500_000 }, other] })
     } finally {
       Date.now = realNow

@@ -3,6 +3,7 @@ import { printJson } from './types.ts'
 import { expectArgs } from '../args.ts'
 import { folderRef, withApi } from '../api-access.ts'
 import { formatAgo, shortKey, table } from '../format.ts'
+import { printable } from '../printable.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import type { DeviceInfo } from '../../../shared/folder.ts'
 
@@ -72,7 +73,7 @@ export function findDevice(list: DeviceInfo[], ref: string, folder: string): Dev
   const matches = named.length ? named : list.filter((d) => r.length >= 4 && (d.id.startsWith(r) || (d.device !== '' && d.device.startsWith(r))))
   if (matches.length === 1) return matches[0]
   if (matches.length === 0) throw new ShoalError('BAD_REQUEST', `No device '${ref}' in ${folder} (see 'shoal devices ${folder}')`)
-  throw new ShoalError('BAD_REQUEST', `'${ref}' matches ${matches.length} devices (${matches.map((d) => `${d.name} ${shortKey(d.id)}`).join(', ')}); use its id`)
+  throw new ShoalError('BAD_REQUEST', `'${ref}' matches ${matches.length} devices (${matches.map((d) => `${printable(d.name)} ${shortKey(d.id)}`).join(', ')}); use its id`)
 }
 
 export const removeDevice: Command = {
@@ -98,7 +99,7 @@ export const removeDevice: Command = {
     })
     const { target, list, already } = result
     if (ctx.global.json) return printJson(ctx.io, list)
-    const who = `${target.name} (${shortKey(target.id)})`
+    const who = `${printable(target.name)} (${shortKey(target.id)})`
     if (already) return ctx.io.out(`${who} was already removed from ${folderArg}.`)
     ctx.io.out(`Removed ${who} from ${folderArg}: every device now ignores the changes it makes.`)
     ctx.io.out('What it changed before stays; the files on it stay there.')

@@ -6,16 +6,22 @@ import { UsageError, expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { formatBytes } from '../format.ts'
 import { parseLinkOrThrow } from '../../engine/api-handlers.ts'
+import { printable } from '../printable.ts'
+import { ShoalError, isShoalError } from '../../../shared/errors.ts'
 
 export const join: Command = {
   name: 'join',
-  usage: 'join <link> <folder> [--atomic] [--hook "<command>"] [--no-wait]',
+  usage: 'join <link> <folder> [--merge | --atomic] [--hook "<command>"] [--no-wait]',
   summary: 'Get a live, read-only copy of a shared folder',
   details: [
     "Creates <folder> if needed and follows the share. With 'shoal run' running, waits until the",
     'folder is up to date and shows progress; without it, records the folder for the next run.',
+    '<folder> must be new or empty, unless you give --merge.',
     '',
     'Options:',
+    '  --merge     Join into a folder that already holds files: they stay; a file with the same',
+    '              name and content is adopted, a different one is kept as a conflict copy',
+    '              (name.sync-conflict-DATE-TIME-DEVICE.ext)',
     '  --atomic    Atomic updates: each new version is downloaded and verified completely,',
     '              then the folder switches to it at once (never a mix of two versions; an',
     '              update that fails leaves the previous version). <folder> must be new or',
@@ -24,20 +30,25 @@ export const join: Command = {
     '  --hook C    Run command C after each version applied here (see shoal hook --help)',
     '  --no-wait   Return at once; shoal run keeps syncing in the background'
   ].join('\n'),
-  options: { 'no-wait': { type: 'boolean' }, atomic: { type: 'boolean' }, hook: { type: 'string' } },
+  options: { 'no-wait': { type: 'boolean' }, atomic: { type: 'boolean' }, merge: { type: 'boolean' }, hook: { type: 'string' } },
   async run(ctx) {
     expectArgs(ctx.args, ['link', 'folder'], 'join')
     const [link, folder] = ctx.args
     // Checked before anything opens, so a typo fails fast and changes nothing.
     parseLinkOrThrow(link)
     const abs = path.resolve(folder)
-    const params = { link, path: abs, ...(ctx.values.atomic === true ? { atomic: true } : {}) }
+    const atomic = ctx.values.atomic === true
+    const merge = ctx.values.merge === true
+    if (atomic && merge) throw new UsageError('join: --merge does not apply with --atomic (atomic updates need a new or empty folder)', 'join')
+    const params = { link, path: abs, ...(atomic ? { atomic } : {}), ...(merge ? { merge } : {}) }
     const hook = ctx.values.hook as string | undefined
     if (hook !== undefined && hook.trim() === '') throw new UsageError('join: --hook needs a command', 'join')
     return withApi(ctx.global, async (session) => {
       // The hook is set right after the join, before the first version has usually arrived.
       const joinFolder = async () => {
-        const joined = await session.api.call('folders.join', params)
+        const joined = await session.api.call('folders.join', params).catch((err: unknown) => {
+          throw explainNotEmpty(err, abs)
+        })
         return hook ? session.api.call('folders.hook', { folder: joined.id, command: hook }) : joined
       }
       if (!session.daemon) {
@@ -58,4 +69,19 @@ export const join: Command = {
       else ctx.io.out(`Joined: ${info.path} follows ${info.link}; shoal run keeps it in sync (see 'shoal status').`)
     })
   }
+}
+
+/** The engine's "not empty" refusal, said the command line's way: how many entries, and --merge. */
+function explainNotEmpty(err: unknown, abs: string): unknown {
+  if (!isShoalError(err) || err.code !== 'FOLDER_NOT_EMPTY') return err
+  const n = Number(err.details?.entries ?? 0)
+  const names = Array.isArray(err.details?.names) ? (err.details.names as unknown[]).map((x) => printable(String(x))) : []
+  const sample = names.length ? ` (${names.join(', ')}${n > names.length ? ', ...' : ''})` : ''
+  return new ShoalError(
+    'FOLDER_NOT_EMPTY',
+    `${abs} is not empty: it holds ${n} ${n === 1 ? 'file or folder' : 'files or folders'}${sample}. ` +
+      'To join into it anyway, add --merge: your files stay, a file with the same name and content is adopted, and a different one is kept as a conflict copy. ' +
+      'Or choose a new or empty folder.',
+    err.details
+  )
 }

@@ -4,6 +4,7 @@ import { expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { readDaemonFile } from '../daemon-file.ts'
 import { formatBytes, percentDone, shortKey, table } from '../format.ts'
+import { printable } from '../printable.ts'
 
 export const status: Command = {
   name: 'status',
@@ -17,7 +18,7 @@ export const status: Command = {
     const info = daemon ? await readDaemonFile(ctx.global.dataDir) : null
     const uiUrl = info ? `${info.url}/?token=${info.token}` : undefined
     if (ctx.global.json) return printJson(ctx.io, { running: daemon, ...(uiUrl ? { uiUrl } : {}), ...result })
-    ctx.io.out(`Device  ${result.deviceName} (${shortKey(result.device)})`)
+    ctx.io.out(`Device  ${printable(result.deviceName)} (${shortKey(result.device)})`)
     ctx.io.out(daemon ? `Shoal   running, ${result.peers} peer${result.peers === 1 ? '' : 's'} connected` : `Shoal   not running for ${ctx.global.dataDir} (start 'shoal run' to sync)`)
     if (uiUrl) ctx.io.out(`Web UI  ${uiUrl}`)
     if (result.folders.length === 0) {
@@ -39,8 +40,8 @@ export const status: Command = {
     ])
     ctx.io.out('\n' + table(['NAME', 'KIND', 'STATE', 'VERSION', 'FILES', 'SIZE', 'PEERS', 'PROGRESS', 'PATH'], rows))
     for (const f of result.folders) {
-      if (daemon && f.error) ctx.io.out(`${f.name}: ${f.error}`)
-      if (f.conflicts || f.refused) ctx.io.out(`${f.name}: ${f.conflicts} conflict copies, ${f.refused} refused files (see 'shoal run' log)`)
+      if (daemon && f.error) ctx.io.out(`${printable(f.name)}: ${printable(f.error)}`)
+      if (f.conflicts || f.refused) ctx.io.out(`${printable(f.name)}: ${f.conflicts} conflict copies, ${f.refused} refused files (see 'shoal run' log)`)
     }
   }
 }

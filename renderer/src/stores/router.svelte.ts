@@ -1,12 +1,15 @@
 // Which page is open. Kept in the URL hash in the real window (so Back works and a reload stays on
 // the same page); tests use it without the hash.
 
-export const FOLDER_TABS = ['files', 'history', 'peers', 'share', 'devices', 'ignore', 'remove'] as const
+export const FOLDER_TABS = ['files', 'history', 'peers', 'share', 'devices', 'ignore', 'hook', 'remove'] as const
 export type FolderTab = (typeof FOLDER_TABS)[number]
 
-/** A two-way folder has Devices (who may edit it) where the others have Share (the read-only link). */
+/**
+ * A two-way folder has Devices (who may edit it) where the others have Share (the read-only link);
+ * only a joined folder has the after-update hook.
+ */
 export function tabsFor(kind: string): FolderTab[] {
-  return FOLDER_TABS.filter((t) => (kind === 'two-way' ? t !== 'share' : t !== 'devices'))
+  return FOLDER_TABS.filter((t) => (kind === 'two-way' ? t !== 'share' : t !== 'devices') && (t !== 'hook' || kind === 'follow'))
 }
 
 /** The tab to show when the route names one this kind of folder does not have (an old bookmark). */

@@ -6,6 +6,7 @@ import { IgnoreRules } from './ignore-rules.ts'
 import type { RemoteChange } from './remote-apply.ts'
 import { validateRemotePath } from './paths.ts'
 import { buildVersion } from './atomic-build.ts'
+import { removeAtomicTempFiles } from './temp-files.ts'
 import { atomicLayout, completeStaging, currentVersion, newVersionName, pruneVersions, stagingDir, switchTo, versionDir } from './atomic-versions.ts'
 import { runAfterUpdateHook, targetVersion } from './follow-policy.ts'
 import { explainReadError } from './seed-errors.ts'
@@ -52,6 +53,7 @@ export class AtomicFollowFolder extends FollowFolder {
     this.ignore = IgnoreRules.parse(await this.readIgnoreText())
     this.version = this.#applied
     this.countIndexTotals()
+    await this.leftoverTempFilesRemoved(removeAtomicTempFiles(this.layout))
     const onChange = () => this.#wakeup.wake()
     this.drive.core.on('append', onChange)
     this.drive.core.on('peer-add', onChange)

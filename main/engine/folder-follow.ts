@@ -7,6 +7,7 @@ import { IgnoreRules } from './ignore-rules.ts'
 import { applyRemoteChanges, type RemoteChange } from './remote-apply.ts'
 import { validateRemotePath } from './paths.ts'
 import { writeFileAtomic } from './safe-write.ts'
+import { removeTempFiles } from './temp-files.ts'
 import { checkPinVersion, runAfterUpdateHook, targetVersion } from './follow-policy.ts'
 import { listLocalChanges, revertLocalChanges, type DriftFolder } from './local-changes.ts'
 import { hexToBytes } from '../../shared/link.ts'
@@ -41,6 +42,7 @@ export class FollowFolder extends SyncFolder {
     this.ignore = IgnoreRules.parse(await this.readIgnoreText())
     this.version = this.#applied
     this.countIndexTotals()
+    await this.leftoverTempFilesRemoved(removeTempFiles(this.config.path))
     const onChange = () => this.#wakeup.wake()
     this.drive.core.on('append', onChange)
     this.drive.core.on('peer-add', onChange)

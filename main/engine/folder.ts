@@ -14,6 +14,7 @@ import type { FileAction } from '../../shared/events.ts'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import type { LocalIndex } from './local-index.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
+import type { TempSweep } from './temp-files.ts'
 
 export interface FolderContext {
   store: Corestore
@@ -152,6 +153,15 @@ export abstract class SyncFolder extends Resource {
 
   protected warn(message: string, path?: string): void {
     this.ctx.events.emitEvent({ type: 'warning', folder: this.id, message, ...(path ? { path } : {}) })
+  }
+
+  /**
+   * Waits for the removal of the temp files an earlier crash left in this folder (temp-files.ts);
+   * every kind does it when it opens, before anything of its own writes there.
+   */
+  protected async leftoverTempFilesRemoved(sweep: Promise<TempSweep>): Promise<void> {
+    const { failed } = await sweep
+    for (const f of failed) this.warn(`Could not remove ${f.path}, a temp file left by an interrupted write (${f.reason})`)
   }
 
   protected resetProgress(filesNeeded: number, bytesNeeded: number): void {

@@ -1,7 +1,7 @@
 // What we last saw of each file in a folder, so a rescan can trust stat() and skip hashing.
 // Kept in one JSON file written atomically: a crash leaves either the old or the new index.
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
-import { randomBytes } from 'node:crypto'
+import { tempPathFor } from './temp-files.ts'
 import path from 'node:path'
 import { toShoalError } from '../../shared/errors.ts'
 
@@ -179,7 +179,7 @@ function rowToEntry(row: unknown): [string, IndexEntry] | null {
 async function writeAtomic(file: string, data: string): Promise<void> {
   const dir = path.dirname(file)
   await mkdir(dir, { recursive: true })
-  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`)
+  const tmp = tempPathFor(file)
   try {
     const fh = await open(tmp, 'w')
     try {

@@ -2,11 +2,12 @@
 // was: content goes to a temp file in the same directory, is fsynced, then renamed over the
 // target (atomic on one filesystem). Any failure removes the temp file and leaves the target
 // exactly as it was.
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { lstat, mkdir, open, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import { resolveInside, TEMP_PREFIX } from './paths.ts'
+import { tempPathFor } from './temp-files.ts'
 
 // Defined next to path validation (which must refuse remote names using it); re-exported
 // here because this is the module that creates such files.
@@ -32,10 +33,6 @@ export interface WrittenFile {
   mtimeMs: number
   ino: number
   mode: number
-}
-
-function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}.tmp`)
 }
 
 function errCode(err: unknown): string | undefined {

@@ -100,7 +100,7 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
       if (written < size) opts.onBytes(size - written)
       opts.onFile(change.drivePath)
       // Persist progress now and then so a restart mid-download does not re-check everything.
-      if (Date.now() - flushed > 5000) {
+      if (Date.now() - flushed > 1000) {
         flushed = Date.now()
         await index.flush()
       }

@@ -203,6 +203,7 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
       if (localHash && meta.hash && localHash === meta.hash) {
         // A file the user already has with the same content (joining into a populated folder).
         index.set(change.drivePath, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, mode: stat.mode & 0o777, hash: localHash, kind: 'file' })
+        opts.onEvent(change.drivePath, isNew ? 'added' : 'changed', 'already here with the same content')
         return 0
       }
       const kept = await keepAsConflictCopy(root, change.rel, opts.device)

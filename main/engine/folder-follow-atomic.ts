@@ -92,8 +92,8 @@ export class AtomicFollowFolder extends FollowFolder {
   /** Indexes of versions that do not exist (an update stopped after writing its index): debris. */
   async #discardOrphanIndexes(): Promise<void> {
     for (const file of await fs.readdir(this.ctx.stateDir).catch(() => [] as string[])) {
-      const m = /^index-(v\d+(?:-[0-9a-f]+)?)\.json$/.exec(file)
-      if (m && !(await fs.lstat(versionDir(this.layout, m[1])).catch(() => null))) await LocalIndex.discard(path.join(this.ctx.stateDir, file))
+      const m = /^index-(v\d+(?:-[0-9a-f]+)?)\.json(\.journal)?$/.exec(file)
+      if (m && !(await fs.lstat(versionDir(this.layout, m[1])).catch(() => null))) await LocalIndex.discard(this.#indexFile(m[1]))
     }
   }
 

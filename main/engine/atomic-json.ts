@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { tempPathFor } from './temp-files.ts'
 
 /** Writes small JSON state files so a crash leaves the old file or the new one, never half of one. */
 export async function writeJsonAtomic(file: string, value: unknown, mode = 0o600): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true })
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
+  const tmp = tempPathFor(file)
   const handle = await fs.open(tmp, 'w', mode)
   try {
     await handle.writeFile(JSON.stringify(value, null, 2) + '\n')

@@ -23,6 +23,7 @@ import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import { syncDirs } from './safe-write.ts'
+import { atomicLinkTempName } from './temp-files.ts'
 
 export interface AtomicLayout {
   /** The user's folder path: a link to the current version. */
@@ -106,7 +107,7 @@ export async function prepareAtomicPath(folderPath: string): Promise<{ path: str
 
 /** Points the folder at a version directory: a new link renamed over the old one (one atomic step). */
 export async function switchTo(l: AtomicLayout, name: VersionName): Promise<void> {
-  const tmp = path.join(l.parent, `${l.dirName}.link-${randomBytes(6).toString('hex')}`)
+  const tmp = path.join(l.parent, atomicLinkTempName(l.dirName))
   await fs.symlink(path.join(l.dirName, name), tmp, 'dir')
   try {
     await fs.rename(tmp, l.link)

@@ -7,6 +7,7 @@ import { Resource } from './resource.ts'
 import { EventLog } from './event-log.ts'
 import { SwarmHost } from './swarm-host.ts'
 import { dataPaths } from './data-dir.ts'
+import { removeDataDirTempFiles } from './temp-files.ts'
 import { parseBootstrap } from './network.ts'
 import { loadConfig, saveConfig, type EngineConfig, type FolderConfig } from './config.ts'
 import type { SyncFolder, FolderContext } from './folder.ts'
@@ -90,6 +91,9 @@ export class Engine extends Resource implements ShoalApi {
       }
       throw toShoalError(err)
     }
+    // Only now: the store's lock says no other process is writing in this data directory.
+    const sweep = await removeDataDirTempFiles(this.opts.dataDir)
+    for (const f of sweep.failed) this.events.emitEvent({ type: 'warning', message: `Could not remove ${f.path}, a temp file left by an interrupted write (${f.reason})` })
     const keyPair = await this.store.createKeyPair('hyperswarm')
     this.deviceKey = keyPair.publicKey
     this.swarm = new SwarmHost({ store: this.store, keyPair, bootstrap: this.bootstrap, bind: this.bind, events: this.events })

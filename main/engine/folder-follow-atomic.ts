@@ -6,6 +6,7 @@ import { IgnoreRules } from './ignore-rules.ts'
 import { collectVersionChanges } from './remote-diff.ts'
 import { show } from './paths.ts'
 import { buildVersion } from './atomic-build.ts'
+import { removeAtomicTempFiles } from './temp-files.ts'
 import { atomicLayout, completeStaging, currentVersion, newVersionName, pruneVersions, stagingDir, switchTo, versionDir } from './atomic-versions.ts'
 import { runAfterUpdateHook, targetVersion } from './follow-policy.ts'
 import { ShoalError } from '../../shared/errors.ts'
@@ -51,6 +52,7 @@ export class AtomicFollowFolder extends FollowFolder {
     this.ignore = IgnoreRules.parse(await this.readIgnoreText())
     this.version = this.#applied
     this.countIndexTotals()
+    await this.leftoverTempFilesRemoved(removeAtomicTempFiles(this.layout))
     const onChange = () => this.#wakeup.wake()
     this.drive.core.on('append', onChange)
     this.drive.core.on('peer-add', onChange)
@@ -86,6 +88,7 @@ export class AtomicFollowFolder extends FollowFolder {
     }
     // An update that did not finish left a staging directory: discard it, it is rebuilt.
     await pruneVersions(this.layout, () => true)
+    await this.#discardOrphanIndexes()
     if (!this.ctx.network) {
       this.setState('stopped')
       return
@@ -93,6 +96,14 @@ export class AtomicFollowFolder extends FollowFolder {
     this.setState('waiting')
     this.ctx.swarm.join(this.drive.discoveryKey, this.id, { server: true, client: true }).catch((err) => this.fail(err))
     this.#loop = this.#run()
+  }
+
+  /** Indexes of versions that do not exist (an update stopped after writing its index): debris. */
+  async #discardOrphanIndexes(): Promise<void> {
+    for (const file of await fs.readdir(this.ctx.stateDir).catch(() => [] as string[])) {
+      const m = /^index-(v\d+(?:-[0-9a-f]+)?)\.json(\.journal)?$/.exec(file)
+      if (m && !(await fs.lstat(versionDir(this.layout, m[1])).catch(() => null))) await LocalIndex.discard(this.#indexFile(m[1]))
+    }
   }
 
   #run(): Promise<void> {
@@ -176,7 +187,7 @@ export class AtomicFollowFolder extends FollowFolder {
       })
       staging = null // complete: from here on it becomes the version
       // 3. Its index, then the completion marker (staging renamed to its version name).
-      await fs.rm(this.#indexFile(name), { force: true })
+      await LocalIndex.discard(this.#indexFile(name))
       const next = new LocalIndex(this.#indexFile(name))
       await next.ready()
       for (const [p, e] of entries) next.set(p, e)
@@ -200,7 +211,7 @@ export class AtomicFollowFolder extends FollowFolder {
       // 5. Keep the previous version (a reader that resolved the link just before the switch reads
       // it to the end; and it is there for manual recovery); drop the rest.
       for (const removed of await pruneVersions(this.layout, (n) => n === name || n === previousDir)) {
-        await fs.rm(this.#indexFile(removed), { force: true })
+        await LocalIndex.discard(this.#indexFile(removed))
       }
       this.countIndexTotals()
       this.emitProgress(true)

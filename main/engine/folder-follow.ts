@@ -10,6 +10,7 @@ import { MissingFiles } from './missing-files.ts'
 import { diskFullMessage, freeSpace, waitForSpace } from './disk-space.ts'
 import { show } from './paths.ts'
 import { writeFileAtomic } from './safe-write.ts'
+import { removeTempFiles } from './temp-files.ts'
 import { checkPinVersion, runAfterUpdateHook, targetVersion } from './follow-policy.ts'
 import { listLocalChanges, revertLocalChanges, type DriftFolder } from './local-changes.ts'
 import { hexToBytes } from '../../shared/link.ts'
@@ -51,6 +52,7 @@ export class FollowFolder extends SyncFolder {
     this.ignore = IgnoreRules.parse(await this.readIgnoreText())
     this.version = this.#applied
     this.countIndexTotals()
+    await this.leftoverTempFilesRemoved(removeTempFiles(this.config.path))
     const onChange = () => this.#wakeup.wake()
     this.drive.core.on('append', onChange)
     this.drive.core.on('peer-add', () => {

@@ -9,6 +9,7 @@ import { scanFolder, scanPaths, applyToIndex, ScanCancelled, type Change } from 
 import { commitChanges } from './drive-import.ts'
 import { writeFileAtomic } from './safe-write.ts'
 import { withRegularFile } from './file-read.ts'
+import { removeTempFiles } from './temp-files.ts'
 import { ShoalError } from '../../shared/errors.ts'
 
 // Send-only folder (Syncthing's folder_sendonly): this device owns the drive and publishes every
@@ -35,6 +36,7 @@ export class PublishFolder extends SyncFolder {
     this.index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
     await this.index.ready()
     this.countIndexTotals()
+    await this.leftoverTempFilesRemoved(removeTempFiles(this.config.path))
     if (this.ctx.network) this.ctx.swarm.join(this.drive.discoveryKey, this.id, { server: true, client: true }).catch((err) => this.fail(err))
     if (this.config.paused) this.setState('paused')
     else if (this.ctx.network) this.firstScan = this.#start()

@@ -18,6 +18,7 @@ import type Hypercore from 'hypercore'
 import { diskFullMessage, freeSpace, isNoSpace, nudgeReplication, waitForSpace, LOW_SPACE } from './disk-space.ts'
 import { ScanCancelled } from './scanner.ts'
 import { checkPinVersion } from './follow-policy.ts'
+import type { TempSweep } from './temp-files.ts'
 
 export interface FolderContext {
   store: Corestore
@@ -203,6 +204,15 @@ export abstract class SyncFolder extends Resource {
 
   protected warn(message: string, path?: string): void {
     this.ctx.events.emitEvent({ type: 'warning', folder: this.id, message, ...(path ? { path } : {}) })
+  }
+
+  /**
+   * Waits for the removal of the temp files an earlier crash left in this folder (temp-files.ts);
+   * every kind does it when it opens, before anything of its own writes there.
+   */
+  protected async leftoverTempFilesRemoved(sweep: Promise<TempSweep>): Promise<void> {
+    const { failed } = await sweep
+    for (const f of failed) this.warn(`Could not remove ${f.path}, a temp file left by an interrupted write (${f.reason})`)
   }
 
   protected resetProgress(filesNeeded: number, bytesNeeded: number): void {

@@ -129,7 +129,7 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
       if (written < size) opts.onBytes(size - written)
       opts.onFile(change.drivePath)
       // Persist progress now and then so a restart mid-download does not re-check everything.
-      if (Date.now() - flushed > 5000) {
+      if (Date.now() - flushed > 1000) {
         flushed = Date.now()
         await index.flush()
       }
@@ -259,6 +259,7 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
       if (localHash && meta.hash && localHash === meta.hash) {
         // A file the user already has with the same content (joining into a populated folder).
         index.set(change.drivePath, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, mode: stat.mode & 0o777, hash: localHash, kind: 'file' })
+        opts.onEvent(change.drivePath, isNew ? 'added' : 'changed', 'already here with the same content')
         return 0
       }
       const kept = await keepAsConflictCopy(root, change.rel, opts.device)

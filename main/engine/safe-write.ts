@@ -6,13 +6,14 @@
 // at that place (paths.ts checkParent): a link or a file anywhere on the way refuses it, and
 // nothing verified by an earlier operation is trusted. Links are created only when their target
 // passes link-target.ts.
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { lstat, mkdir, open, realpath, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import { checkParent, pathInside, TEMP_PREFIX } from './paths.ts'
 import { linkTargetProblem } from './link-target.ts'
 import { withRegularFile } from './file-read.ts'
+import { tempPathFor } from './temp-files.ts'
 
 // Defined next to path validation (which must refuse remote names using it); re-exported
 // here because this is the module that creates such files.
@@ -39,10 +40,6 @@ export interface WrittenFile {
   mtimeMs: number
   ino: number
   mode: number
-}
-
-function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}.tmp`)
 }
 
 function errCode(err: unknown): string | undefined {

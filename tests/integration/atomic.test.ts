@@ -238,7 +238,7 @@ describe('atomic updates', () => {
   })
 
   it('survives a SIGKILL of the receiver process mid-update: still version N, then N+1 after a restart', async () => {
-    const { a, b, dst, shared } = await setup()
+    const { a, b, dst, shared, joined } = await setup()
     const before = await fs.realpath(dst)
     await net.stop(b)
     // The same receiver (data directory) in a child process that blocks once 100 files are staged.
@@ -268,9 +268,16 @@ describe('atomic updates', () => {
     } finally {
       child.kill('SIGKILL')
     }
+    // What a kill just after an update wrote its index leaves: the index of a version that never
+    // appeared (and, killed while discarding one, a journal alone).
+    const orphan = path.join(net.tmp, 'data-b', 'folders', joined.id, 'index-v77.json')
+    await fs.writeFile(orphan, '{"version":1,"meta":{},"entries":[]}')
+    await fs.writeFile(`${orphan}.journal`, '')
+    await fs.writeFile(path.join(path.dirname(orphan), 'index-v78.json.journal'), '')
     await net.engine('b')
     await waitFor('second version after the restart', () => isComplete(dst, 2), 120_000)
     expect((await fs.readdir(versionsDir(dst))).filter((n) => n.startsWith('staging-'))).toEqual([])
+    expect((await fs.readdir(path.dirname(orphan))).filter((n) => /^index-v7[78]\./.test(n))).toEqual([])
   })
 
   it('keeps local edits and files as conflict copies, never in the next version, and hard-links unchanged files', async () => {

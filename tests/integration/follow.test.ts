@@ -93,6 +93,10 @@ describe('publish and follow', () => {
     const a = await net.engine('a')
     const b = await net.engine('b')
     const shared = await a.call('folders.share', { path: src })
+    const seen: string[] = []
+    b.events.on('event', (e) => {
+      if (e.type === 'file-changed') seen.push(`${e.action} ${e.path}${e.detail ? ` (${e.detail})` : ''}`)
+    })
     // Merging is asked for, never assumed: without merge the folder is refused and left alone.
     const refused = await b.call('folders.join', { link: shared.link, path: dst }).catch((err) => err)
     expect(refused).toMatchObject({ code: 'FOLDER_NOT_EMPTY', details: { entries: 2, names: ['mine.txt', 'same.txt'] } })
@@ -101,6 +105,8 @@ describe('publish and follow', () => {
     expect((await fs.readdir(dst)).sort()).toEqual(['mine.txt', 'same.txt'])
     await b.call('folders.join', { link: shared.link, path: dst, merge: true })
     await waitFor('theirs.txt on the receiver', () => exists(path.join(dst, 'theirs.txt')))
+    // The adopted file is reported (its content was read to check it), not silently taken over.
+    expect(seen).toContain('added /same.txt (already here with the same content)')
     await fs.rm(path.join(src, 'theirs.txt'))
     await waitFor('theirs.txt deleted on the receiver', async () => !(await exists(path.join(dst, 'theirs.txt'))))
     expect((await fs.readdir(dst)).sort()).toEqual(['mine.txt', 'same.txt'])

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { LocalIndex, type IndexEntry } from '../../main/engine/local-index.ts'
+import { waitFor } from '../helpers/files.ts'
 
 const fileEntry = (n: number): IndexEntry => ({ size: n, mtimeMs: 1_700_000_000_123.457 + n, ino: 1000 + n, mode: 0o644, hash: n.toString(16).padStart(64, '0'), kind: 'file' })
 
@@ -82,23 +83,151 @@ describe('LocalIndex', () => {
     }
   })
 
-  it('flushes atomically, only when dirty, and leaves no temp file behind', async () => {
-    const index = new LocalIndex(file)
+  it('saves only when dirty: the first save writes a snapshot, later ones append to the journal, and no temp file is left', async () => {
+    const index = new LocalIndex(file, { persistWithinMs: 0 })
     await index.ready()
     index.set('/a', fileEntry(1))
     await Promise.all([index.flush(), index.flush(), index.flush()])
-    const first = await fs.stat(file)
-    expect(await fs.readdir(path.dirname(file))).toEqual(['index.json'])
+    const snapshot = await fs.stat(file)
+    const journal = await fs.stat(index.journalFile)
+    expect((await fs.readdir(path.dirname(file))).sort()).toEqual(['index.json', 'index.json.journal'])
 
-    await index.flush() // clean: no rewrite
-    expect((await fs.stat(file)).ino).toBe(first.ino)
+    await index.flush() // clean: nothing written
+    expect((await fs.stat(index.journalFile)).size).toBe(journal.size)
 
     index.set('/b', fileEntry(2))
     await index.flush()
-    // a rename swaps in a new inode rather than rewriting in place
-    expect((await fs.stat(file)).ino).not.toBe(first.ino)
-    expect(await fs.readdir(path.dirname(file))).toEqual(['index.json'])
+    // The change is appended (about one row), the snapshot stays as it was.
+    const grown = (await fs.stat(index.journalFile)).size - journal.size
+    expect(grown).toBeGreaterThan(50)
+    expect(grown).toBeLessThan(200)
+    expect((await fs.stat(file)).ino).toBe(snapshot.ino)
+    expect((await fs.readdir(path.dirname(file))).sort()).toEqual(['index.json', 'index.json.journal'])
     await index.close()
+  })
+
+  it('a process killed without close() loses nothing that was saved: the journal is replayed', async () => {
+    const a = new LocalIndex(file, { persistWithinMs: 0 })
+    await a.ready()
+    for (let i = 0; i < 10; i++) a.set(`/f${i}`, fileEntry(i))
+    await a.flush()
+    a.delete('/f3')
+    a.set('/f4', fileEntry(40))
+    a.setMeta('appliedVersion', 7)
+    await a.flush()
+    a.setMeta('appliedVersion', undefined)
+    await a.flush()
+    a.set('/unsaved', fileEntry(99)) // never saved: "killed" here
+    const b = new LocalIndex(file)
+    await b.ready()
+    expect(b.corrupt).toBe(false)
+    expect(b.paths().sort()).toEqual(['/f0', '/f1', '/f2', '/f4', '/f5', '/f6', '/f7', '/f8', '/f9'])
+    expect(b.get('/f4')).toEqual(fileEntry(40))
+    expect(b.getMeta('appliedVersion')).toBeUndefined()
+    await b.close()
+  })
+
+  it('a torn or corrupt journal tail loads as the entries up to the last complete record, and later saves are kept', async () => {
+    for (const tail of ['{"set":[["/torn",1,2,3', '\u0000\u0000\u0000', 'not json\n{"set":[["/after",1,2,3,420,"h","f"]]}\n', '{"set":[["/bad","big",2,3,420,"h","f"]]}\n']) {
+      await fs.rm(path.dirname(file), { recursive: true, force: true })
+      const a = new LocalIndex(file, { persistWithinMs: 0 })
+      await a.ready()
+      a.set('/first', fileEntry(1))
+      await a.flush()
+      a.set('/second', fileEntry(2))
+      await a.flush()
+      await fs.appendFile(a.journalFile, tail) // a crash in the middle of an append
+      const b = new LocalIndex(file, { persistWithinMs: 0 })
+      await b.ready()
+      expect(b.corrupt, tail).toBe(false)
+      expect(b.paths().sort(), tail).toEqual(['/first', '/second'])
+      // Nothing is ever appended after the torn line: the next save is read back.
+      b.set('/third', fileEntry(3))
+      await b.flush()
+      const c = new LocalIndex(file)
+      await c.ready()
+      expect(c.paths().sort(), tail).toEqual(['/first', '/second', '/third'])
+      await c.close()
+    }
+  })
+
+  it('never replays a journal from before the last compaction over the newer snapshot', async () => {
+    const a = new LocalIndex(file, { persistWithinMs: 0 })
+    await a.ready()
+    a.set('/a', fileEntry(1))
+    await a.flush()
+    a.set('/a', fileEntry(2))
+    a.set('/b', fileEntry(3))
+    await a.flush()
+    const oldJournal = await fs.readFile(a.journalFile)
+    a.set('/a', fileEntry(4))
+    a.delete('/b')
+    await a.close() // compacts: a new snapshot, then a fresh journal
+    // A crash between the two writes of a compaction: new snapshot, old journal.
+    await fs.writeFile(a.journalFile, oldJournal)
+    const b = new LocalIndex(file, { persistWithinMs: 0 })
+    await b.ready()
+    expect(b.get('/a')).toEqual(fileEntry(4))
+    expect(b.has('/b')).toBe(false)
+    b.set('/c', fileEntry(5))
+    await b.flush()
+    const c = new LocalIndex(file)
+    await c.ready()
+    expect(c.paths().sort()).toEqual(['/a', '/c'])
+    await c.close()
+  })
+
+  it('saves changes by itself within persistWithinMs, without flush() or close()', async () => {
+    const a = new LocalIndex(file, { persistWithinMs: 100 })
+    await a.ready()
+    a.set('/a', fileEntry(1))
+    await waitFor('the change on disk', async () => {
+      const b = new LocalIndex(file)
+      await b.ready()
+      return b.has('/a')
+    }, 5_000)
+    a.set('/b', fileEntry(2))
+    await waitFor('the second change on disk', async () => {
+      const b = new LocalIndex(file)
+      await b.ready()
+      return b.has('/b')
+    }, 5_000)
+    await a.close()
+  })
+
+  it('compacts when the journal outgrows the snapshot, and at close', async () => {
+    const a = new LocalIndex(file, { persistWithinMs: 0 })
+    await a.ready()
+    for (let i = 0; i < 2_000; i++) a.set(`/f${i}`, fileEntry(i))
+    await a.flush()
+    let largest = 0
+    for (let round = 0; round < 200; round++) {
+      for (let i = 0; i < 20; i++) a.set(`/f${(round * 20 + i) % 2_000}`, fileEntry(round))
+      await a.flush()
+      const [snap, journal] = await Promise.all([fs.stat(file), fs.stat(a.journalFile)])
+      largest = Math.max(largest, journal.size / Math.max(snap.size, 64 * 1024))
+    }
+    expect(largest).toBeLessThanOrEqual(1)
+    await a.close()
+    const journal = await fs.readFile(a.journalFile, 'utf8')
+    expect(journal.trim().split('\n')).toHaveLength(1) // only the header: everything is in the snapshot
+    const b = new LocalIndex(file)
+    await b.ready()
+    expect(b.size).toBe(2_000)
+    expect(b.get('/f1999')).toEqual(fileEntry(199))
+    await b.close()
+  })
+
+  it('discard() removes the snapshot and the journal', async () => {
+    const a = new LocalIndex(file, { persistWithinMs: 0 })
+    await a.ready()
+    a.set('/a', fileEntry(1))
+    await a.flush()
+    a.set('/b', fileEntry(2))
+    await a.flush()
+    await a.close()
+    await LocalIndex.discard(file)
+    expect(await fs.readdir(path.dirname(file))).toEqual([])
   })
 
   it('saves and loads 100k entries', async () => {

@@ -146,6 +146,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
           const hash = stat.isFile() ? await hashFile(abs).catch(() => null) : null
           if (e.kind === 'file' && hash === e.hash) {
             index.set(p, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, mode: stat.mode & 0o777, hash, kind: 'file' })
+            opts.onEvent(p, 'added', 'already here with the same content')
             continue
           }
           result.rescan.push(p)

@@ -20,6 +20,7 @@ import { SyncFolder } from '../folder.ts'
 import { LocalIndex } from '../local-index.ts'
 import { IgnoreRules } from '../ignore-rules.ts'
 import { writeFileAtomic } from '../safe-write.ts'
+import { removeTempFiles } from '../temp-files.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import type { DeviceInfo, FileRow, FolderState, InviteInfo, VersionChange } from '../../../shared/folder.ts'
 import type { FileAction } from '../../../shared/events.ts'
@@ -81,6 +82,7 @@ export class TwoWayFolder extends SyncFolder {
     this.index = new LocalIndex(path.join(this.ctx.stateDir, 'index.json'))
     await this.index.ready()
     this.ignore = IgnoreRules.parse(await this.readIgnoreText())
+    await this.leftoverTempFilesRemoved(removeTempFiles(this.config.path))
     if (this.config.key.startsWith(PENDING_PREFIX)) {
       this.setState('waiting', 'Waiting for a device of this folder to accept the invite')
       return

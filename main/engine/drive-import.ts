@@ -2,6 +2,7 @@ import path from 'node:path'
 import { createHash } from 'node:crypto'
 import type { Stats } from 'node:fs'
 import type Hyperdrive from 'hyperdrive'
+import { streamDone, writeChunk } from './write-stream.ts'
 import { ScanCancelled, type Change } from './scanner.ts'
 import { UnreadableFile, withRegularFile } from './file-read.ts'
 import type { IndexEntry } from './local-index.ts'
@@ -61,22 +62,18 @@ async function appendLarge(blobs: { createWriteStream(opts?: unknown): BlobWrite
   return withRegularFile(file, {}, async (f) => {
     const hash = createHash('sha256')
     const ws = blobs.createWriteStream()
-    const done = new Promise<void>((resolve, reject) => {
-      ws.on('finish', () => resolve())
-      ws.on('close', () => resolve())
-      ws.on('error', reject)
-    })
+    const done = streamDone(ws)
     let size = 0
     try {
       for await (const chunk of f.chunks(64 * 1024, { checkStop })) {
         hash.update(chunk)
         size += chunk.length
-        if (!ws.write(chunk)) await new Promise((r) => ws.once('drain', r))
+        await writeChunk(ws, chunk, done)
       }
     } catch (err) {
       // The blocks appended so far are never referenced by an entry: wasted space, not content.
       ws.destroy()
-      await done.catch(() => {}) // the stream's own error, if any, is this one's consequence
+      await done.catch(() => {}) // the stream's own error, if any, is reported as this one
       throw err
     }
     ws.end()

@@ -6,6 +6,7 @@ import CoreStorage from 'hypercore-storage'
 import { Resource } from './resource.ts'
 import { EventLog } from './event-log.ts'
 import { SwarmHost } from './swarm-host.ts'
+import { StoreSpace } from './store-space.ts'
 import { dataPaths } from './data-dir.ts'
 import { removeDataDirTempFiles } from './temp-files.ts'
 import { parseBootstrap } from './network.ts'
@@ -55,6 +56,7 @@ export class Engine extends Resource implements ShoalApi {
   readonly paths: ReturnType<typeof dataPaths>
   config!: EngineConfig
   store!: Corestore
+  storeSpace!: StoreSpace
   swarm!: SwarmHost
   deviceKey!: Buffer
   readonly folders = new Map<string, SyncFolder>()
@@ -94,6 +96,7 @@ export class Engine extends Resource implements ShoalApi {
     // Only now: the store's lock says no other process is writing in this data directory.
     const sweep = await removeDataDirTempFiles(this.opts.dataDir)
     for (const f of sweep.failed) this.events.emitEvent({ type: 'warning', message: `Could not remove ${f.path}, a temp file left by an interrupted write (${f.reason})` })
+    this.storeSpace = new StoreSpace(this.opts.dataDir, this.store)
     const keyPair = await this.store.createKeyPair('hyperswarm')
     this.deviceKey = keyPair.publicKey
     this.swarm = new SwarmHost({ store: this.store, keyPair, bootstrap: this.bootstrap, bind: this.bind, events: this.events })
@@ -122,6 +125,7 @@ export class Engine extends Resource implements ShoalApi {
 
   protected async _close(): Promise<void> {
     if (this.#peerTimer) clearInterval(this.#peerTimer)
+    this.storeSpace?.close()
     // The network first: data still arriving while folders and the store close would be verified
     // against a closed database (an unhandled 'RocksDB session is closed' inside Hypercore).
     if (this.swarm) await this.swarm.close()
@@ -162,6 +166,7 @@ export class Engine extends Resource implements ShoalApi {
       deviceName: this.config.deviceName,
       rescanIntervalMs: this.opts.rescanIntervalMs ?? 60_000,
       contentStallMs: this.opts.contentStallMs ?? 30_000,
+      storeSpace: this.storeSpace,
       network: this.opts.network !== false
     }
     const Kind = config.kind === 'follow' && config.atomic ? AtomicFollowFolder : FOLDER_KINDS[config.kind]

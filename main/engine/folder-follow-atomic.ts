@@ -72,7 +72,6 @@ export class AtomicFollowFolder extends FollowFolder {
 
   protected override async _close(): Promise<void> {
     this.stopNotify()
-    this.stopWatchingSpace()
     this.#hookAbort.abort()
     this.#wakeup.wake()
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})

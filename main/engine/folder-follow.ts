@@ -83,7 +83,6 @@ export class FollowFolder extends SyncFolder {
 
   protected async _close(): Promise<void> {
     this.stopNotify()
-    this.stopWatchingSpace()
     this.#hookAbort.abort()
     this.#wakeup.wake()
     await this.ctx.swarm.leave(this.drive.discoveryKey).catch(() => {})

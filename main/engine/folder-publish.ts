@@ -10,7 +10,8 @@ import { commitChanges } from './drive-import.ts'
 import { writeFileAtomic } from './safe-write.ts'
 import { withRegularFile } from './file-read.ts'
 import { removeTempFiles } from './temp-files.ts'
-import { ShoalError } from '../../shared/errors.ts'
+import { ShoalError, toShoalError } from '../../shared/errors.ts'
+import { diskFullMessage } from './disk-space.ts'
 
 // Send-only folder (Syncthing's folder_sendonly): this device owns the drive and publishes every
 // local change as a new version. Nothing is ever written into the folder except an explicit restore.
@@ -18,6 +19,8 @@ export class PublishFolder extends SyncFolder {
   #watcher: FolderWatcher | null = null
   #timer: NodeJS.Timeout | null = null
   #queue: Promise<unknown> = Promise.resolve()
+  /** Set while a full data directory is waited out (see #failed). */
+  #waitingForSpace: Promise<void> | null = null
   /** Resolves when the first full scan has been committed. */
   firstScan: Promise<void> = Promise.resolve()
 
@@ -126,8 +129,26 @@ export class PublishFolder extends SyncFolder {
       await this.#commit(result.changes)
       this.setState('idle')
     } catch (err) {
-      if (!(err instanceof ScanCancelled)) this.fail(err)
+      this.#failed(err)
     }
+  }
+
+  /**
+   * A scan or commit that failed is reported. On a full data directory nothing was published
+   * (the batch is atomic, the index unchanged): a full scan is owed once space is freed.
+   */
+  #failed(err: unknown): void {
+    if (err instanceof ScanCancelled) return
+    const e = toShoalError(err)
+    if (e.code !== 'DISK_FULL') return this.fail(e)
+    if (this.#waitingForSpace) return
+    const space = this.ctx.storeSpace
+    this.#waitingForSpace = (async () => {
+      this.fail(new ShoalError('DISK_FULL', diskFullMessage(`the data directory (${space.dataDir}) is full; nothing of the last change was published`, await space.free(), 0)))
+      await space.full()
+      this.#waitingForSpace = null
+      if (!this.#cancelled()) await this.#enqueue(() => this.#fullScan())
+    })()
   }
 
   async #partialScan(paths: string[]): Promise<void> {
@@ -141,7 +162,7 @@ export class PublishFolder extends SyncFolder {
       await this.#commit(result.changes)
       if (this.state !== 'idle') this.setState('idle')
     } catch (err) {
-      if (!(err instanceof ScanCancelled)) this.fail(err)
+      this.#failed(err)
     }
   }
 

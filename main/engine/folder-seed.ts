@@ -50,7 +50,6 @@ export class SeedFolder extends SyncFolder {
 
   protected async _close(): Promise<void> {
     this.stopNotify()
-    this.stopWatchingSpace()
     this.#wakeup.wake()
     if (this.db?.discoveryKey) await this.ctx.swarm.leave(this.db.discoveryKey).catch(() => {})
     this.#stopDownloads()

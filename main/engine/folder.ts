@@ -15,7 +15,8 @@ import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import type { LocalIndex } from './local-index.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
 import type Hypercore from 'hypercore'
-import { diskFullMessage, freeSpace, isNoSpace, nudgeReplication, waitForSpace, LOW_SPACE } from './disk-space.ts'
+import { diskFullMessage, isNoSpace, nudgeReplication } from './disk-space.ts'
+import type { StoreSpace } from './store-space.ts'
 import { ScanCancelled } from './scanner.ts'
 import { checkPinVersion } from './follow-policy.ts'
 import type { TempSweep } from './temp-files.ts'
@@ -28,6 +29,8 @@ export interface FolderContext {
   stateDir: string
   deviceName: string
   rescanIntervalMs: number
+  /** Where the store's full disk is waited out, once for every folder (store-space.ts). */
+  storeSpace: StoreSpace
   /** How long a receiver waits for a peer to send a block of a file before it says no peer has it. */
   contentStallMs: number
   /** False for one-shot commands that only change configuration: folders do not go online. */
@@ -62,7 +65,6 @@ export abstract class SyncFolder extends Resource {
   #lastProgressEmit = 0
   /** Set while the data directory is full (see watchStoreSpace). */
   #storeFull: Promise<void> | null = null
-  #storeFullAbort = new AbortController()
 
   constructor(config: FolderConfig, ctx: FolderContext) {
     super()
@@ -173,17 +175,10 @@ export abstract class SyncFolder extends Resource {
   }
 
   async #waitOutFullStore(cores: Hypercore[]): Promise<void> {
-    // The folder's state directory is data/folders/<id> (data-dir.ts); it may not exist yet.
-    const dir = nodePath.dirname(nodePath.dirname(this.ctx.stateDir))
-    const free = await freeSpace(dir)
-    if (free === null || free < LOW_SPACE) {
-      const needed = Math.max(0, this.progress.bytesNeeded - this.progress.bytesDone)
-      this.fail(new ShoalError('DISK_FULL', diskFullMessage(`the data directory (${dir}) is full`, free, needed)))
-      await waitForSpace(dir, free, { signal: this.#storeFullAbort.signal })
-    } else {
-      // Room enough now: a write that failed before space was freed. Ask again, at most once a second.
-      await new Promise((resolve) => setTimeout(resolve, 1000).unref())
-    }
+    const space = this.ctx.storeSpace
+    const needed = Math.max(0, this.progress.bytesNeeded - this.progress.bytesDone)
+    this.fail(new ShoalError('DISK_FULL', diskFullMessage(`the data directory (${space.dataDir}) is full`, await space.free(), needed)))
+    await space.full()
     if (this.closing) return
     for (const c of cores) nudgeReplication(c)
     if (this.state === 'error') this.setState('syncing')
@@ -192,10 +187,6 @@ export abstract class SyncFolder extends Resource {
 
   /** The data directory has room again after being full: kinds pick up where they stopped. */
   protected storeSpaceBack(): void {}
-
-  protected stopWatchingSpace(): void {
-    this.#storeFullAbort.abort()
-  }
 
   protected fileEvent(path: string, action: FileAction, direction: 'in' | 'out' | 'local', detail?: string): void {
     this.lastChange = Date.now()

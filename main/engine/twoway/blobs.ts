@@ -6,6 +6,7 @@ import Hyperblobs from 'hyperblobs'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type { BlobRef } from './ops.ts'
+import { streamDone, writeChunk } from '../write-stream.ts'
 
 interface Remote {
   core: Hypercore
@@ -42,10 +43,7 @@ export class BlobStore {
   async uploadFile(abs: string): Promise<Uploaded> {
     const hasher = createHash('sha256')
     const ws = this.local.createWriteStream()
-    const done = new Promise<void>((resolve, reject) => {
-      ws.once('error', reject)
-      ws.once('close', () => resolve())
-    })
+    const done = streamDone(ws)
     let size = 0
     let file: RegularFile | null = null
     try {
@@ -54,7 +52,7 @@ export class BlobStore {
       for await (const buf of file.chunks(64 * 1024)) {
         hasher.update(buf)
         size += buf.length
-        if (!ws.write(buf)) await new Promise((resolve) => ws.once('drain', resolve))
+        await writeChunk(ws, buf, done)
       }
       ws.end()
     } catch (err) {

@@ -1,0 +1,40 @@
+// Writing file content into a Hypercore blob stream. A store that fails (a full data directory)
+// errors the stream and never emits 'drain', so a writer that only waits for 'drain' would hang
+// forever, and the stream's error would be an unhandled rejection.
+
+interface BlobStream {
+  write(chunk: Uint8Array): boolean
+  on(event: string, fn: (...args: unknown[]) => void): unknown
+  once(event: string, fn: (...args: unknown[]) => void): unknown
+  off(event: string, fn: (...args: unknown[]) => void): unknown
+}
+
+/** Settles when the stream finishes or closes (resolve) or fails (reject); safe to await late. */
+export function streamDone(ws: BlobStream): Promise<void> {
+  const done = new Promise<void>((resolve, reject) => {
+    ws.on('finish', () => resolve())
+    ws.on('close', () => resolve())
+    ws.on('error', (err) => reject(err))
+  })
+  done.catch(() => {}) // handled: callers await it (or writeChunk rejects with it)
+  return done
+}
+
+/** Writes a chunk; when the stream asks to wait, waits for 'drain', or rejects if the stream fails. */
+export async function writeChunk(ws: BlobStream, chunk: Uint8Array, done: Promise<void>): Promise<void> {
+  if (ws.write(chunk)) return
+  await new Promise<void>((resolve, reject) => {
+    const onDrain = () => resolve()
+    ws.once('drain', onDrain)
+    done.then(
+      () => {
+        ws.off('drain', onDrain)
+        resolve()
+      },
+      (err: unknown) => {
+        ws.off('drain', onDrain)
+        reject(err)
+      }
+    )
+  })
+}

@@ -56,9 +56,13 @@ export function toShoalError(err: unknown): ShoalError {
   const e = err as { code?: string; message?: string; path?: string; dest?: string } | undefined
   const msg = e?.message ?? String(err)
   const at = where(e)
+  // The store (RocksDB) reports a full disk in words, in the error or in its cause.
+  if (e?.code !== 'ENOSPC' && /no space left on device/i.test(`${msg} ${String((err as { cause?: { message?: string } })?.cause?.message ?? '')}`)) {
+    return new ShoalError('DISK_FULL', 'The disk holding Shoal\'s data directory is full: free some space.')
+  }
   switch (e?.code) {
     case 'ENOSPC':
-      return new ShoalError('DISK_FULL', `The disk is full${e.path ? ` (writing ${e.path})` : ''}: free some space; nothing was changed.`)
+      return new ShoalError('DISK_FULL', `The disk is full${e.path ? ` (writing ${e.path})` : ''}: free some space.`)
     case 'EACCES':
     case 'EPERM':
       return new ShoalError('PERMISSION_DENIED', `Permission denied${e.path ? `: ${e.path}` : ''}`)

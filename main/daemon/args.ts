@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { defaultDataDir } from '../engine/data-dir.ts'
 import path from 'node:path'
-import { parseBootstrap } from '../engine/network.ts'
+import { parseBootstrap } from '../engine/network/bootstrap.ts'
 
 // Argument parsing on node:util parseArgs. Global options may stand before or after the command,
 // so the command is found first (skipping global options and their values) and then everything is

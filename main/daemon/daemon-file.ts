@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises'
-import { readJson, writeJsonAtomic } from '../engine/atomic-json.ts'
+import { readJson, writeJsonAtomic } from '../engine/fs/atomic-json.ts'
 import { dataPaths } from '../engine/data-dir.ts'
 
 // daemon.json tells other processes (the CLI, scripts) that `shoal run` owns a data directory and

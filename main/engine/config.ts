@@ -1,5 +1,5 @@
 import os from 'node:os'
-import { readJson, writeJsonAtomic } from './atomic-json.ts'
+import { readJson, writeJsonAtomic } from './fs/atomic-json.ts'
 import type { FolderKind } from '../../shared/folder.ts'
 
 // What the engine remembers between runs: settings and the list of folders. Drive content and

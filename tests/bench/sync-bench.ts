@@ -15,9 +15,9 @@ import { Peer, log } from './peer-client.ts'
 import { generateDataset, generateTiny, treeDigest, compareTrees, content, prng, type DatasetSpec } from './dataset.ts'
 import { renderTable, toJson, summarize, median, type BenchResult, type PhaseCpu } from './report.ts'
 import { summarizeProfile } from './profile.ts'
-import { scanFolder } from '../../main/engine/scanner.ts'
-import { LocalIndex } from '../../main/engine/local-index.ts'
-import { IgnoreRules } from '../../main/engine/ignore-rules.ts'
+import { scanFolder } from '../../main/engine/fs/scanner.ts'
+import { LocalIndex } from '../../main/engine/fs/local-index.ts'
+import { IgnoreRules } from '../../main/engine/fs/ignore-rules.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
 
 const { values: flags } = parseArgs({

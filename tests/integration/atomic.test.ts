@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
 import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
 import { writeFiles, waitFor } from '../helpers/files.ts'
-import { atomicTestHooks } from '../../main/engine/atomic-versions.ts'
+import { atomicTestHooks } from '../../main/engine/follow/atomic-versions.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
 // Atomic updates on a receiver (`shoal join --atomic`), over real Hyperswarm on a loopback DHT:
@@ -138,7 +138,7 @@ async function setup() {
 const REPO = path.resolve(import.meta.dirname, '../..')
 const CHILD = `
 import { Engine } from ${JSON.stringify(path.join(REPO, 'main/engine/engine.ts'))}
-import { atomicTestHooks } from ${JSON.stringify(path.join(REPO, 'main/engine/atomic-versions.ts'))}
+import { atomicTestHooks } from ${JSON.stringify(path.join(REPO, 'main/engine/follow/atomic-versions.ts'))}
 const [dataDir, bootstrap] = process.argv.slice(2)
 atomicTestHooks.onStagedFile = async (staging, written) => {
   if (written !== 100) return

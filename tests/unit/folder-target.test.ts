@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { checkEmptyOrMerge, checkFolderTarget, installDirs, specialFilesystem, targetProblem, type TargetFacts, type TargetUse } from '../../main/engine/folder-target.ts'
+import { checkEmptyOrMerge, checkFolderTarget, installDirs, specialFilesystem, targetProblem, type TargetFacts, type TargetUse } from '../../main/engine/fs/folder-target.ts'
 
 // Where a folder may live (folder-target.ts). The rules per platform are checked on paths; the
 // part that touches the disk (links resolved, files in the way) on real temp folders.

@@ -1,6 +1,6 @@
 import os from 'node:os'
 import { describe, it, expect } from 'vitest'
-import { describeHookFailure, runHook, targetVersion } from '../../main/engine/follow-policy.ts'
+import { describeHookFailure, runHook, targetVersion } from '../../main/engine/follow/follow-policy.ts'
 
 describe('follow policy', () => {
   it('aims at the pinned version once it is known, else at the latest', () => {

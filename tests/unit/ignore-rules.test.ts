@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { IgnoreRules } from '../../main/engine/ignore-rules.ts'
+import { IgnoreRules } from '../../main/engine/fs/ignore-rules.ts'
 
 describe('IgnoreRules defaults', () => {
   const rules = IgnoreRules.parse('')

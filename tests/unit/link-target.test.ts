@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { linkTargetProblem } from '../../main/engine/link-target.ts'
+import { linkTargetProblem } from '../../main/engine/fs/link-target.ts'
 
 // The rule that keeps every link inside the folder whatever other links exist (link-target.ts).
 describe('which link targets Shoal creates', () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { LocalIndex, type IndexEntry } from '../../main/engine/local-index.ts'
+import { LocalIndex, type IndexEntry } from '../../main/engine/fs/local-index.ts'
 import { waitFor } from '../helpers/files.ts'
 
 const fileEntry = (n: number): IndexEntry => ({ size: n, mtimeMs: 1_700_000_000_123.457 + n, ino: 1000 + n, mode: 0o644, hash: n.toString(16).padStart(64, '0'), kind: 'file' })

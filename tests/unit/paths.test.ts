@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { resolveInside, validateRemotePath, type Platform } from '../../main/engine/paths.ts'
+import { resolveInside, validateRemotePath, type Platform } from '../../main/engine/fs/paths.ts'
 import { isShoalError } from '../../shared/errors.ts'
 
 // [drive path, platform, word(s) the reason must mention]

@@ -10,7 +10,7 @@ import {
   removeFileSafely,
   writeFileAtomic,
   writeSymlinkAtomic
-} from '../../main/engine/safe-write.ts'
+} from '../../main/engine/fs/safe-write.ts'
 
 // A real full disk cannot be made in a test, so file handles opened by safe-write can be
 // told to fail their writes with ENOSPC exactly as the kernel reports it.

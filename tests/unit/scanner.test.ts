@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { IgnoreRules } from '../../main/engine/ignore-rules.ts'
-import { LocalIndex } from '../../main/engine/local-index.ts'
-import { applyToIndex, scanFolder, scanPaths, type Change } from '../../main/engine/scanner.ts'
+import { IgnoreRules } from '../../main/engine/fs/ignore-rules.ts'
+import { LocalIndex } from '../../main/engine/fs/local-index.ts'
+import { applyToIndex, scanFolder, scanPaths, type Change } from '../../main/engine/fs/scanner.ts'
 
 // Root can read a chmod-000 folder, so when running as root the scanner's readdir of chosen
 // folders fails with a real-looking EACCES instead; everything else passes straight through.

@@ -4,11 +4,11 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { hashFile } from '../../main/engine/hash.ts'
-import { RegularFile } from '../../main/engine/file-read.ts'
-import { IgnoreRules } from '../../main/engine/ignore-rules.ts'
-import { LocalIndex } from '../../main/engine/local-index.ts'
-import { MAX_DEPTH, ScanCancelled, scanFolder } from '../../main/engine/scanner.ts'
+import { hashFile } from '../../main/engine/fs/hash.ts'
+import { RegularFile } from '../../main/engine/fs/file-read.ts'
+import { IgnoreRules } from '../../main/engine/fs/ignore-rules.ts'
+import { LocalIndex } from '../../main/engine/fs/local-index.ts'
+import { MAX_DEPTH, ScanCancelled, scanFolder } from '../../main/engine/fs/scanner.ts'
 
 // Whatever a shared folder holds, reading it ends: FIFOs and devices are never read (and a file
 // that turns into one between lstat and open cannot block the open), a read stops at the size

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { IgnoreRules } from '../../main/engine/ignore-rules.ts'
-import { FolderWatcher } from '../../main/engine/watcher.ts'
+import { IgnoreRules } from '../../main/engine/fs/ignore-rules.ts'
+import { FolderWatcher } from '../../main/engine/fs/watcher.ts'
 import type { ShoalError } from '../../shared/errors.ts'
 
 /** Resolves once `check` passes, or fails with `what` after the deadline. */

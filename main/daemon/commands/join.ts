@@ -5,7 +5,7 @@ import { addAndWait } from './folder-wait.ts'
 import { UsageError, expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { formatBytes } from '../format.ts'
-import { parseLinkOrThrow } from '../../engine/api-handlers.ts'
+import { parseLinkOrThrow } from '../../engine/api/handlers.ts'
 import { printable } from '../printable.ts'
 import { ShoalError, isShoalError } from '../../../shared/errors.ts'
 

@@ -4,7 +4,7 @@ import { addAndWait } from './folder-wait.ts'
 import { expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { formatBytes } from '../format.ts'
-import { parseLinkOrThrow } from '../../engine/api-handlers.ts'
+import { parseLinkOrThrow } from '../../engine/api/handlers.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 
 /** "holds 1,234/1,234 blocks (12 MB)", plus the file count when this seeder can read the folder. */

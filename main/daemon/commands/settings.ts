@@ -2,7 +2,7 @@ import type { Command } from './types.ts'
 import { printJson } from './types.ts'
 import { expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
-import { parseBootstrap } from '../../engine/network.ts'
+import { parseBootstrap } from '../../engine/network/bootstrap.ts'
 import type { Settings } from '../../../shared/folder.ts'
 
 export const settings: Command = {

@@ -1,12 +1,12 @@
 // File content of a two-way folder: each device writes into its own blobs core and downloads every
 // other device's blobs core eagerly (content authored by a device that goes offline stays available).
 import { createHash } from 'node:crypto'
-import { RegularFile, UnreadableFile } from '../file-read.ts'
+import { RegularFile, UnreadableFile } from '../fs/file-read.ts'
 import Hyperblobs from 'hyperblobs'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type { BlobRef } from './ops.ts'
-import { streamDone, writeChunk } from '../write-stream.ts'
+import { streamDone, writeChunk } from '../drive/write-stream.ts'
 
 interface Remote {
   core: Hypercore

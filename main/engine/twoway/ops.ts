@@ -1,7 +1,7 @@
 // The operations devices append to a two-way folder's Autobase, and the file entries of its view.
 // Ops come from other devices: parseOp() checks every field and returns null for anything
 // malformed, so apply() can skip it deterministically (the same way on every device).
-import { TEMP_PREFIX } from '../paths.ts'
+import { TEMP_PREFIX } from '../fs/paths.ts'
 
 /** Where a file's bytes live: a range of one device's blobs core (a Hyperblobs id plus the core key). */
 export interface BlobRef {

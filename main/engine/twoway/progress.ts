@@ -1,7 +1,7 @@
 // What the disk still needs from the view (other devices' changes not written here yet), for the
 // folder's progress: a round starts when something is needed after nothing was, and lasts while
 // content is still arriving; files that stop being needed (e.g. a local edit won) drop out of it.
-import type { LocalIndex } from '../local-index.ts'
+import type { LocalIndex } from '../fs/local-index.ts'
 import { CONFLICT_NAME, identity, type FileEntry } from './ops.ts'
 
 export class NeededFiles {

@@ -1,0 +1,47 @@
+import Hyperdrive from 'hyperdrive'
+import type { Engine } from '../engine.ts'
+import type { ShareLink } from '../../../shared/link.ts'
+import { hexToBytes } from '../../../shared/link.ts'
+import { ShoalError } from '../../../shared/errors.ts'
+import { closeFailedDrive } from '../drive/read-errors.ts'
+import { decodeEntry } from '../drive/drive-entry.ts'
+
+// Looks at a link's drive before anything is written: how many files, how many bytes, which version.
+// Only the index is read (sparse), never file content.
+export async function previewLink(engine: Engine, link: ShareLink, timeoutMs: number) {
+  const key = Buffer.from(hexToBytes(link.key))
+  const drive = new Hyperdrive(engine.store.session(), key, link.readKey ? { encryptionKey: Buffer.from(hexToBytes(link.readKey)) } : {})
+  await drive.ready().catch(async (err) => {
+    await closeFailedDrive(drive) // an encrypted drive and no (or a wrong) read key: let go of its cores
+    throw err
+  })
+  const following = [...engine.folders.values()].some((f) => f.config.key === link.key)
+  if (!following) await engine.swarm.join(drive.discoveryKey, 'preview', { server: false, client: true })
+  try {
+    const deadline = Date.now() + timeoutMs
+    while (drive.core.peers.length === 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.max(0, deadline - Date.now()))
+        drive.core.once('peer-add', done)
+        function done() {
+          clearTimeout(t)
+          drive.core.off('peer-add', done)
+          resolve()
+        }
+      })
+    }
+    if (drive.core.peers.length > 0) await drive.update({ wait: true })
+    if (drive.version === 0) throw new ShoalError('TIMEOUT', `No peer has this folder right now (waited ${Math.round(timeoutMs / 1000)} s); is the publisher online?`)
+    let files = 0
+    let bytes = 0
+    for await (const raw of drive.list('/', { recursive: true, valueEncoding: 'binary' })) {
+      files++
+      const check = decodeEntry(raw as unknown as Parameters<typeof decodeEntry>[0])
+      if (check.ok) bytes += check.entry.value.blob?.byteLength ?? 0
+    }
+    return { key: link.key, version: drive.version, files, bytes }
+  } finally {
+    if (!following) await engine.swarm.leave(drive.discoveryKey).catch(() => {})
+    await drive.close().catch(() => {})
+  }
+}

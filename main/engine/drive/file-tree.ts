@@ -1,0 +1,83 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import type { SyncFolder } from '../folder/folder.ts'
+import { readMetadata } from './drive-metadata.ts'
+import { readEntry } from './drive-entry.ts'
+import { validateRemotePath } from '../fs/paths.ts'
+import type { FileRow, FileState } from '../../../shared/folder.ts'
+
+// One directory of a folder as the user sees it: what the drive holds, what is on disk, and the
+// state of each file (synced, waiting, downloading, changed here, conflict copy, refused, ignored).
+
+const CONFLICT = /\.sync-conflict-\d{8}-\d{6}-/
+
+export async function listFileRows(folder: SyncFolder, dir: string): Promise<FileRow[]> {
+  const rows = new Map<string, FileRow>()
+  const prefix = dir === '/' ? '/' : dir + '/'
+  const publishing = folder.config.kind === 'publish'
+
+  // Values are read raw and decoded here: a publisher's malformed entry is one refused row.
+  for await (const name of folder.drive.readdir(dir, { valueEncoding: 'binary' })) {
+    const drivePath = prefix + name
+    const found = await readEntry(folder.drive, drivePath)
+    if (!found) {
+      rows.set(name, { path: drivePath, name, kind: 'folder', size: 0, state: 'synced' })
+      continue
+    }
+    if (!found.ok) {
+      rows.set(name, { path: drivePath, name, kind: 'file', size: 0, state: 'refused', detail: found.reason })
+      continue
+    }
+    const entry = found.entry
+    const meta = readMetadata(entry)
+    const known = folder.index.get(drivePath)
+    const size = entry.value.blob?.byteLength ?? 0
+    let state: FileState = known && (entry.value.linkname || known.hash === meta.hash) ? 'synced' : 'pending'
+    let detail: string | undefined
+    if (folder.refusedPaths.has(drivePath)) {
+      state = 'refused'
+      detail = folder.refusedPaths.get(drivePath)
+    } else if (folder.downloading.has(drivePath)) {
+      state = 'downloading'
+    } else if (!publishing && folder.ignore?.ignores(drivePath, false)) {
+      state = 'ignored'
+    }
+    rows.set(name, {
+      path: drivePath,
+      name,
+      kind: entry.value.linkname ? 'symlink' : 'file',
+      size,
+      ...(meta.mtime ? { mtime: meta.mtime } : {}),
+      state,
+      ...(detail ? { detail } : {})
+    })
+  }
+
+  // Files on disk: local edits, conflict copies, files only this device has.
+  const rel = validateRemotePath(dir === '/' ? '/x' : dir + '/x')
+  const abs = rel.ok ? path.join(folder.config.path, path.dirname(rel.rel)) : null
+  const local = abs ? await fs.readdir(abs, { withFileTypes: true }).catch(() => []) : []
+  for (const d of local) {
+    const drivePath = prefix + d.name
+    const existing = rows.get(d.name)
+    const stat = await fs.lstat(path.join(abs!, d.name)).catch(() => null)
+    if (!stat) continue
+    if (existing) {
+      const known = folder.index.get(drivePath)
+      if (existing.kind === 'file' && existing.state === 'synced' && known && (stat.size !== known.size || stat.mtimeMs !== known.mtimeMs || ((stat.mode & 0o111) !== 0) !== ((known.mode & 0o111) !== 0))) {
+        existing.state = publishing ? 'pending' : 'local-change'
+      }
+      continue
+    }
+    const ignored = folder.ignore?.ignores(drivePath, d.isDirectory()) ?? false
+    rows.set(d.name, {
+      path: drivePath,
+      name: d.name,
+      kind: d.isDirectory() ? 'folder' : d.isSymbolicLink() ? 'symlink' : 'file',
+      size: d.isFile() ? stat.size : 0,
+      mtime: stat.mtimeMs,
+      state: ignored ? 'ignored' : CONFLICT.test(d.name) ? 'conflict' : publishing ? 'pending' : 'local-only'
+    })
+  }
+  return [...rows.values()].sort((a, b) => (a.kind === 'folder') === (b.kind === 'folder') ? a.name.localeCompare(b.name) : a.kind === 'folder' ? -1 : 1)
+}

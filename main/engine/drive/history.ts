@@ -1,0 +1,107 @@
+import type Hyperdrive from 'hyperdrive'
+import type { VersionChange } from '../../../shared/folder.ts'
+import { readMetadata } from './drive-metadata.ts'
+import { readEntry } from './drive-entry.ts'
+
+// A version is what a publisher committed in one batch. Each batch ends with a commit marker
+// (outside Hyperdrive's 'files' key space, so file listings and diffs never see it); its position
+// is the version number, and only such positions are consistent snapshots (a checkout in the
+// middle of a batch is not). Drives without markers fall back to one version per entry.
+
+export const COMMIT_KEY = 'shoal\u0000commit'
+const FILES_PREFIX = 'files\u0000'
+
+export interface CommitMarker {
+  time: number
+  changes: number
+}
+
+interface HistoryNode {
+  seq: number
+  key: string
+  type: 'put' | 'del'
+  value: (Hyperdrive.EntryValue & Partial<CommitMarker>) | null
+}
+
+interface RawHistoryNode {
+  seq: number
+  key: string
+  type: 'put' | 'del'
+  value: Uint8Array | null
+}
+
+function decodeHistoryNode(node: RawHistoryNode): HistoryNode {
+  if (node.type === 'del' || node.value === null) return { ...node, value: null }
+  try {
+    const value = JSON.parse(Buffer.from(node.value).toString('utf8')) as unknown
+    if (value && typeof value === 'object' && !Array.isArray(value)) return { ...node, value: value as HistoryNode['value'] }
+  } catch {
+    // not JSON: listed as a change without details (receivers refuse the entry itself)
+  }
+  return { ...node, value: null }
+}
+
+interface Group {
+  version: number
+  time?: number
+  nodes: HistoryNode[]
+}
+
+export async function readVersionLog(drive: Hyperdrive, opts: { limit: number; path?: string }): Promise<VersionChange[]> {
+  const out: VersionChange[] = []
+  const filter = opts.path ? '/' + opts.path.replace(/^\/+/, '') : null
+  let group: Group | null = null
+  let marked = false
+
+  // Labels a finished group's changes; `before` is the version just before the group.
+  const finish = async (before: number) => {
+    if (!group) return
+    const snapshot = drive.checkout(Math.max(1, before))
+    try {
+      for (const node of group.nodes) {
+        if (out.length >= opts.limit) break
+        const base = { version: group.version, path: node.key, ...(group.time ? { time: group.time } : {}) }
+        if (node.type === 'del') {
+          out.push({ ...base, action: 'deleted' })
+          continue
+        }
+        // Any record at the path before this version (even a malformed one) makes this a change.
+        // A position inside a batch written without markers is no snapshot: it cannot tell, so 'added'.
+        const existed = before > 1 ? (await readEntry(snapshot, node.key).catch(() => null)) !== null : false
+        const meta = node.value ? readMetadata({ seq: node.seq, key: node.key, value: node.value }) : {}
+        out.push({
+          ...base,
+          action: existed ? 'changed' : 'added',
+          size: node.value?.blob?.byteLength ?? 0,
+          ...(meta.mtime ? { mtime: meta.mtime } : {}),
+          ...(meta.hash ? { hash: meta.hash } : {})
+        })
+      }
+    } finally {
+      await snapshot.close().catch(() => {})
+    }
+    group = null
+  }
+
+  // Values are read raw: one malformed entry of a publisher must not make the whole log unreadable.
+  for await (const stored of drive.db.createHistoryStream({ reverse: true, gte: 1, valueEncoding: 'binary' }) as AsyncIterable<RawHistoryNode>) {
+    const raw = decodeHistoryNode(stored)
+    if (out.length >= opts.limit) break
+    if (raw.key === COMMIT_KEY) {
+      await finish(raw.seq + 1)
+      marked = true
+      group = { version: raw.seq + 1, ...(raw.value?.time ? { time: raw.value.time } : {}), nodes: [] }
+      continue
+    }
+    if (!raw.key.startsWith(FILES_PREFIX)) continue
+    const node = { ...raw, key: raw.key.slice(FILES_PREFIX.length) }
+    if (!marked) {
+      // No markers (yet) above this point: every entry is its own version.
+      await finish(raw.seq + 1)
+      group = { version: raw.seq + 1, nodes: [] }
+    }
+    if (!filter || node.key === filter || node.key.startsWith(filter + '/')) group!.nodes.push(node)
+  }
+  await finish(1)
+  return out
+}

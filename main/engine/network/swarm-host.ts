@@ -1,0 +1,135 @@
+import Hyperswarm from 'hyperswarm'
+import HyperDHT from 'hyperdht'
+import type Corestore from 'corestore'
+import { Resource } from '../resource.ts'
+import type { EventLog } from '../event-log.ts'
+import { toDhtBootstrap } from './bootstrap.ts'
+import type { PeerInfo } from '../../../shared/folder.ts'
+
+export interface SwarmHostOptions {
+  store: Corestore
+  keyPair: { publicKey: Buffer; secretKey: Buffer }
+  /** host:port list; empty = public DHT. */
+  bootstrap: string[]
+  /** Address to bind to; '' = all interfaces. */
+  bind: string
+  events: EventLog
+  /** A connection that received nothing this long after opening is dropped so Hyperswarm redials. */
+  stallTimeoutMs?: number
+}
+
+interface PeerRecord {
+  conn: Hyperswarm.Connection
+  info: Hyperswarm.PeerInfo
+  connectedAt: number
+  lastRx: number
+  seenData: boolean
+}
+
+// One Hyperswarm per engine: folders join and leave their drive's discovery topic here, and every
+// connection replicates the whole Corestore (Hypercore only sends cores both sides asked for).
+export class SwarmHost extends Resource {
+  readonly opts: SwarmHostOptions
+  swarm: Hyperswarm | null = null
+  #peers = new Map<string, PeerRecord>()
+  #topics = new Map<string, { topic: Buffer; folder: string }>()
+  #stallTimer: NodeJS.Timeout | null = null
+
+  constructor(opts: SwarmHostOptions) {
+    super()
+    this.opts = opts
+  }
+
+  get publicKey(): Buffer {
+    return this.opts.keyPair.publicKey
+  }
+
+  protected async _open(): Promise<void> {
+    const { bootstrap, bind } = this.opts
+    const loopback = bind.startsWith('127.') || bind === 'localhost'
+    const dht = new HyperDHT({
+      keyPair: this.opts.keyPair,
+      ...(bootstrap.length ? { bootstrap: toDhtBootstrap(bootstrap) } : {}),
+      ...(bind ? { host: bind === 'localhost' ? '127.0.0.1' : bind } : {}),
+      // On loopback nobody is behind a NAT; saying so avoids a slow holepunch dance.
+      ...(loopback ? { firewalled: false } : {})
+    })
+    this.swarm = new Hyperswarm({ keyPair: this.opts.keyPair, dht })
+    this.swarm.on('connection', (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo) => this.#onConnection(conn, info))
+    this.swarm.on('error', () => {})
+    this.#stallTimer = setInterval(() => this.#dropStalled(), 1000)
+    this.#stallTimer.unref()
+  }
+
+  protected async _close(): Promise<void> {
+    if (this.#stallTimer) clearInterval(this.#stallTimer)
+    for (const { conn } of this.#peers.values()) conn.destroy()
+    if (this.swarm) await this.swarm.destroy({ force: true }).catch(() => {})
+  }
+
+  #onConnection(conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo): void {
+    const id = conn.remotePublicKey.toString('hex')
+    const record: PeerRecord = { conn, info, connectedAt: Date.now(), lastRx: this.#rx(conn), seenData: false }
+    this.#peers.set(id, record)
+    conn.on('error', () => {})
+    conn.on('close', () => {
+      if (this.#peers.get(id)?.conn === conn) {
+        this.#peers.delete(id)
+        this.opts.events.emitEvent({ type: 'peer-left', peer: id })
+      }
+    })
+    this.opts.store.replicate(conn)
+    this.opts.events.emitEvent({ type: 'peer-joined', peer: id })
+  }
+
+  #rx(conn: Hyperswarm.Connection): number {
+    return (conn.rawStream as { bytesReceived?: number } | undefined)?.bytesReceived ?? 0
+  }
+
+  // Works around connections that open but never carry data (seen on loopback, see STACK.md): they
+  // would otherwise hold the peer slot until a 13-15 s timeout.
+  #dropStalled(): void {
+    const limit = this.opts.stallTimeoutMs ?? 4000
+    const now = Date.now()
+    for (const record of this.#peers.values()) {
+      const rx = this.#rx(record.conn)
+      if (rx !== record.lastRx) {
+        record.lastRx = rx
+        record.seenData = true
+        continue
+      }
+      if (!record.seenData && now - record.connectedAt > limit) record.conn.destroy(new Error('connection stalled'))
+    }
+  }
+
+  async join(topic: Buffer, folder: string, opts: { server: boolean; client: boolean } = { server: true, client: true }): Promise<void> {
+    if (!this.swarm) throw new Error('swarm is not open')
+    this.#topics.set(topic.toString('hex'), { topic, folder })
+    const discovery = this.swarm.join(topic, opts)
+    await discovery.flushed()
+  }
+
+  async leave(topic: Buffer): Promise<void> {
+    this.#topics.delete(topic.toString('hex'))
+    if (this.swarm) await this.swarm.leave(topic)
+  }
+
+  get peerCount(): number {
+    return this.#peers.size
+  }
+
+  peers(foldersOfPeer: (peerId: string) => string[]): PeerInfo[] {
+    return [...this.#peers.entries()].map(([id, { conn, connectedAt }]) => {
+      const raw = conn.rawStream as { bytesReceived?: number; bytesTransmitted?: number; remoteHost?: string; remotePort?: number } | undefined
+      const folders = foldersOfPeer(id)
+      return {
+        id,
+        folders,
+        uploadedBytes: raw?.bytesTransmitted ?? 0,
+        downloadedBytes: raw?.bytesReceived ?? 0,
+        connectedAt,
+        ...(raw?.remoteHost ? { address: `${raw.remoteHost}:${raw.remotePort}` } : {})
+      }
+    })
+  }
+}

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises'
-import { readJson, writeJsonAtomic } from '../engine/fs/atomic-json.ts'
+import { readJson, writeJsonState } from '../engine/fs/state-file.ts'
 import { dataPaths } from '../engine/data-dir.ts'
 
 // daemon.json tells other processes (the CLI, scripts) that `shoal run` owns a data directory and
@@ -18,7 +18,7 @@ export function daemonFilePath(dataDir: string): string {
 }
 
 export async function writeDaemonFile(dataDir: string, info: DaemonInfo): Promise<void> {
-  await writeJsonAtomic(daemonFilePath(dataDir), info, 0o600)
+  await writeJsonState(daemonFilePath(dataDir), info, 0o600)
 }
 
 /** Reads daemon.json; null when it is missing or does not look like one of ours. */

@@ -1,5 +1,5 @@
 import os from 'node:os'
-import { readJson, writeJsonAtomic } from './fs/atomic-json.ts'
+import { readJson, writeJsonState } from './fs/state-file.ts'
 import type { FolderKind } from '../../shared/folder.ts'
 
 // What the engine remembers between runs: settings and the list of folders. Drive content and
@@ -42,5 +42,5 @@ export async function loadConfig(file: string): Promise<EngineConfig> {
 }
 
 export async function saveConfig(file: string, config: EngineConfig): Promise<void> {
-  await writeJsonAtomic(file, config)
+  await writeJsonState(file, config)
 }

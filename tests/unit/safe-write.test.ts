@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {
   TEMP_PREFIX,
-  conflictName,
+  conflictCopyName,
   keepAsConflictCopy,
   removeFileSafely,
   writeFileAtomic,
@@ -147,7 +147,7 @@ describe('writeSymlinkAtomic', () => {
   })
 })
 
-describe('conflictName', () => {
+describe('conflict copy names (fs/conflict-name.ts)', () => {
   const date = new Date(Date.UTC(2024, 0, 2, 3, 4, 5))
   it.each([
     ['notes.txt', 'laptop', 'notes.sync-conflict-20240102-030405-laptop.txt'],
@@ -158,11 +158,11 @@ describe('conflictName', () => {
     ['a.txt', 'a-very-long-device-name-indeed', 'a.sync-conflict-20240102-030405-a-very-long-devi.txt'],
     ['a.txt', '🐟', 'a.sync-conflict-20240102-030405-device.txt']
   ])('%s from %j', (rel, device, expected) => {
-    expect(conflictName(rel, device, date)).toBe(expected)
+    expect(conflictCopyName(rel, device, date)).toBe(expected)
   })
 
   it('keeps the name within 255 bytes', () => {
-    const name = conflictName('d/' + 'x'.repeat(250) + '.md', 'laptop', date)
+    const name = conflictCopyName('d/' + 'x'.repeat(250) + '.md', 'laptop', date)
     expect(Buffer.byteLength(path.posix.basename(name))).toBeLessThanOrEqual(255)
     expect(name).toMatch(/^d\/x+\.sync-conflict-20240102-030405-laptop\.md$/)
   })

@@ -5,11 +5,11 @@ import { readMetadata } from './drive-metadata.ts'
 import { readEntry } from './drive-entry.ts'
 import { validateRemotePath } from '../fs/paths.ts'
 import type { FileRow, FileState } from '../../../shared/folder.ts'
+import { CONFLICT_NAME } from '../fs/conflict-name.ts'
 
 // One directory of a folder as the user sees it: what the drive holds, what is on disk, and the
 // state of each file (synced, waiting, downloading, changed here, conflict copy, refused, ignored).
 
-const CONFLICT = /\.sync-conflict-\d{8}-\d{6}-/
 
 export async function listFileRows(folder: SyncFolder, dir: string): Promise<FileRow[]> {
   const rows = new Map<string, FileRow>()
@@ -76,7 +76,7 @@ export async function listFileRows(folder: SyncFolder, dir: string): Promise<Fil
       kind: d.isDirectory() ? 'folder' : d.isSymbolicLink() ? 'symlink' : 'file',
       size: d.isFile() ? stat.size : 0,
       mtime: stat.mtimeMs,
-      state: ignored ? 'ignored' : CONFLICT.test(d.name) ? 'conflict' : publishing ? 'pending' : 'local-only'
+      state: ignored ? 'ignored' : CONFLICT_NAME.test(d.name) ? 'conflict' : publishing ? 'pending' : 'local-only'
     })
   }
   return [...rows.values()].sort((a, b) => (a.kind === 'folder') === (b.kind === 'folder') ? a.name.localeCompare(b.name) : a.kind === 'folder' ? -1 : 1)

@@ -14,14 +14,14 @@ import type { Stats } from 'node:fs'
 import type Hyperdrive from 'hyperdrive'
 import type { RemoteChange } from '../receive/remote-apply.ts'
 import type { IndexEntry, LocalIndex } from '../fs/local-index.ts'
-import { writeFileAtomic, writeSymlinkAtomic, syncDirs, conflictName, ensureParentDirs } from '../fs/safe-write.ts'
+import { writeFileAtomic, writeSymlinkAtomic, syncDirs, conflictCopyName, ensureParentDirs } from '../fs/safe-write.ts'
 import { pathInside, show } from '../fs/paths.ts'
 import { readContent, readEntry, isStalled } from '../drive/drive-entry.ts'
 import { readMetadata } from '../drive/drive-metadata.ts'
-import { hashFile } from '../fs/hash.ts'
 import { atomicTestHooks } from './atomic-versions.ts'
 import type { FileAction } from '../../../shared/events.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
+import { adoptIfSame, unchangedSince } from '../fs/file-identity.ts'
 
 export interface BuildOptions {
   snapshot: Hyperdrive
@@ -39,15 +39,6 @@ export interface BuildOptions {
   onStart(files: number, bytes: number): void
   onFile(drivePath: string, bytes: number): void
   onEvent(drivePath: string, action: FileAction, detail?: string): void
-}
-
-const sameStat = (st: Stats, known: IndexEntry) => st.size === known.size && st.mtimeMs === known.mtimeMs && st.ino === known.ino
-
-async function unchanged(abs: string, st: Stats, known: IndexEntry): Promise<boolean> {
-  if (known.kind === 'symlink') return st.isSymbolicLink() && (await fs.readlink(abs).catch(() => null)) === known.linkname
-  if (!st.isFile()) return false
-  if (sameStat(st, known)) return true
-  return (await hashFile(abs).catch(() => null)) === known.hash
 }
 
 async function* walk(root: string, rel = ''): AsyncGenerator<{ rel: string; abs: string; st: Stats }> {
@@ -86,7 +77,7 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
     const drivePath = '/' + rel
     const known = opts.index.get(drivePath)
     const change = byRel.get(rel)
-    const intact = known ? await unchanged(abs, st, known) : false
+    const intact = known ? await unchangedSince(abs, st, known) : false
     if (known && intact) {
       if (change && !sameContent(known, change)) continue // replaced or deleted by the new version
       if (change) toWrite.splice(toWrite.indexOf(change), 1) // only metadata changed (or a re-check)
@@ -104,7 +95,7 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
     }
     // Edited here, or made here: the user's bytes survive, under a conflict name if the drive needs the name.
     const needsName = !!known || !!change?.entry
-    const keptAs = needsName ? conflictName(rel, opts.device, new Date()) : rel
+    const keptAs = needsName ? conflictCopyName(rel, opts.device, new Date()) : rel
     await linkOrCopy(abs, await place(keptAs), st, /* forceCopy */ !!known)
     if (known) {
       opts.onEvent(drivePath, 'conflict', `changed here, but an atomic folder is a read-only copy: your version is kept as ${keptAs}`)
@@ -194,7 +185,7 @@ function sameContent(known: IndexEntry, change: RemoteChange): boolean {
 async function adoptable(abs: string, change: RemoteChange): Promise<boolean> {
   const hash = change.entry ? readMetadata(change.entry).hash : undefined
   if (!hash || !change.entry || (change.entry.value.linkname !== null && change.entry.value.linkname !== undefined)) return false
-  return (await hashFile(abs).catch(() => null)) === hash
+  return (await adoptIfSame(abs, await fs.lstat(abs), hash)) !== null
 }
 
 function statFields(st: Stats): Pick<IndexEntry, 'size' | 'mtimeMs' | 'ino'> {

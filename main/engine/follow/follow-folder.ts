@@ -9,7 +9,7 @@ import { collectVersionChanges } from '../receive/remote-diff.ts'
 import { MissingFiles } from '../receive/missing-files.ts'
 import { diskFullMessage, freeSpace, waitForSpace } from '../fs/disk-space.ts'
 import { show } from '../fs/paths.ts'
-import { writeFileAtomic } from '../fs/safe-write.ts'
+import { writeStateFile } from '../fs/state-file.ts'
 import { removeTempFiles } from '../fs/temp-files.ts'
 import { checkPinVersion, runAfterUpdateHook, targetVersion } from './follow-policy.ts'
 import { listLocalChanges, revertLocalChanges, type DriftFolder } from './local-changes.ts'
@@ -324,7 +324,7 @@ export class FollowFolder extends SyncFolder {
   // Changing them re-checks the whole tree so newly un-ignored files arrive.
   async writeIgnoreText(text: string): Promise<void> {
     const rules = IgnoreRules.parse(text)
-    await writeFileAtomic(this.ctx.stateDir, 'ignore.txt', Buffer.from(text))
+    await writeStateFile(path.join(this.ctx.stateDir, 'ignore.txt'), text)
     this.ignore = rules
     this.#recheck = true
     this.#wakeup.wake()

@@ -8,8 +8,9 @@ import { readEntry } from '../drive/drive-entry.ts'
 import { applyRemoteChanges, type RemoteChange } from '../receive/remote-apply.ts'
 import { keepAsConflictCopy, setExecutable, TEMP_PREFIX } from '../fs/safe-write.ts'
 import { validateRemotePath } from '../fs/paths.ts'
-import { hashFile } from '../fs/hash.ts'
 import type { LocalChange } from '../../../shared/folder.ts'
+import { unchangedSince, execBitChanged } from '../fs/file-identity.ts'
+import { CONFLICT_NAME } from '../fs/conflict-name.ts'
 
 // Receiver drift: what the user changed, added or deleted in a followed folder compared with the
 // published state it is at. The local index says what this device wrote (stat first, hash only
@@ -17,7 +18,6 @@ import type { LocalChange } from '../../../shared/folder.ts'
 // neither size nor mtime, so the exec bit is compared on its own: the only permission a version
 // carries (safe-write.ts writes 0755 or 0644).
 
-const CONFLICT = /\.sync-conflict-\d{8}-\d{6}-/
 
 export interface DriftFolder {
   root: string
@@ -26,15 +26,9 @@ export interface DriftFolder {
   device: string
 }
 
-const isExec = (mode: number): boolean => (mode & 0o111) !== 0
-
 async function drift(abs: string, stat: Stats, known: IndexEntry): Promise<'changed' | 'permissions' | null> {
-  if (known.kind === 'symlink') return !stat.isSymbolicLink() || (await fs.readlink(abs).catch(() => null)) !== known.linkname ? 'changed' : null
-  if (!stat.isFile() || stat.size !== known.size) return 'changed'
-  const sameStats = stat.mtimeMs === known.mtimeMs && stat.ino === known.ino
-  // Unreadable now (changed while read, replaced by a FIFO...): not what we wrote.
-  if (!sameStats && (await hashFile(abs, { expected: stat }).catch(() => null)) !== known.hash) return 'changed'
-  return isExec(stat.mode) !== isExec(known.mode) ? 'permissions' : null
+  if (!(await unchangedSince(abs, stat, known))) return 'changed'
+  return known.kind === 'file' && execBitChanged(stat, known) ? 'permissions' : null
 }
 
 export async function listLocalChanges(f: DriftFolder): Promise<LocalChange[]> {
@@ -51,7 +45,7 @@ export async function listLocalChanges(f: DriftFolder): Promise<LocalChange[]> {
     const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => [])
     for (const d of entries) {
       const drivePath = prefix + '/' + d.name
-      if (d.name.startsWith(TEMP_PREFIX) || CONFLICT.test(d.name)) continue
+      if (d.name.startsWith(TEMP_PREFIX) || CONFLICT_NAME.test(d.name)) continue
       if (f.ignore?.ignores(drivePath, d.isDirectory())) continue
       if (d.isDirectory()) await walk(path.join(dir, d.name), drivePath)
       else if ((d.isFile() || d.isSymbolicLink()) && !f.index.has(drivePath)) out.push({ path: drivePath, kind: 'added' })

@@ -12,11 +12,10 @@
 // - When the journal grows past the snapshot (and at close), both are rewritten: a new snapshot with
 //   a new id, then a fresh journal naming it.
 // Changes are saved by themselves within about a second (persistWithinMs), or at flush().
-import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
-import path from 'node:path'
 import { toShoalError } from '../../../shared/errors.ts'
-import { tempPathFor } from './temp-files.ts'
+import { writeStateFile } from './state-file.ts'
 
 export interface IndexEntry {
   size: number
@@ -318,7 +317,7 @@ export class LocalIndex {
   private async compact(): Promise<void> {
     const id = randomBytes(8).toString('hex')
     const text = serialise(this.map, this.meta, id)
-    await writeAtomic(this.file, text)
+    await writeStateFile(this.file, text)
     // From here the old journal is stale (it names the previous id): a crash before the next
     // line leaves a snapshot with everything and a journal that is ignored.
     this.snapshotId = id
@@ -326,7 +325,7 @@ export class LocalIndex {
     this.journalUsable = false
     await this.journalHandle?.close()
     this.journalHandle = null
-    await writeAtomic(this.journalFile, header(id) + '\n')
+    await writeStateFile(this.journalFile, header(id) + '\n')
     this.journalBytes = this.headerBytes()
     this.journalUsable = true
   }
@@ -395,39 +394,4 @@ function rowToEntry(row: unknown): [string, IndexEntry] | null {
   const entry: IndexEntry = { size, mtimeMs, ino, mode, hash, kind: kind === 'l' ? 'symlink' : 'file' }
   if (typeof linkname === 'string') entry.linkname = linkname
   return [p, entry]
-}
-
-/** temp file + fsync + rename, so readers only ever see a complete file. */
-async function writeAtomic(file: string, data: string): Promise<void> {
-  const dir = path.dirname(file)
-  await mkdir(dir, { recursive: true })
-  const tmp = tempPathFor(file)
-  try {
-    const fh = await open(tmp, 'wx', 0o600)
-    try {
-      await fh.writeFile(data, 'utf8')
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(tmp, file)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw err
-  }
-  await fsyncDir(dir)
-}
-
-// Makes the rename itself durable; not supported on every platform (e.g. Windows), so best effort.
-async function fsyncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r')
-    try {
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-  } catch {
-    // ignore: the data is already safely written, only the rename's durability is weaker
-  }
 }

@@ -14,6 +14,8 @@ import { checkParent, pathInside, TEMP_PREFIX } from './paths.ts'
 import { linkTargetProblem } from './link-target.ts'
 import { withRegularFile } from './file-read.ts'
 import { tempPathFor } from './temp-files.ts'
+import { syncDir } from './state-file.ts'
+import { conflictName } from './conflict-name.ts'
 
 // Defined next to path validation (which must refuse remote names using it); re-exported
 // here because this is the module that creates such files.
@@ -120,22 +122,7 @@ export async function removeEmptyDir(root: string, rel: string): Promise<boolean
 
 /** Makes the renames of a batch durable: one fsync per folder instead of one per file. */
 export async function syncDirs(dirs: Iterable<string>): Promise<void> {
-  for (const dir of dirs) await fsyncDir(dir)
-}
-
-/** Makes a rename durable. Windows cannot open a folder for fsync, and some filesystems refuse it. */
-async function fsyncDir(dir: string): Promise<void> {
-  let fh: FileHandle | undefined
-  try {
-    fh = await open(dir, 'r')
-    await fh.sync()
-  } catch (err) {
-    // The data itself is already fsynced; only the rename's durability is weaker there. A folder
-    // removed since (emptied by a later move in the same batch) has nothing left to sync.
-    if (!['ENOENT', 'ENOTDIR', 'EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'ENOTSUP'].includes(errCode(err) ?? '')) throw toShoalError(err)
-  } finally {
-    await fh?.close()
-  }
+  for (const dir of dirs) await syncDir(dir)
 }
 
 async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
@@ -206,7 +193,7 @@ export async function writeFileAtomic(
     if (late) throw late
     await rename(tmp, target)
     if (opts.batch) opts.batch.dirsToSync.add(path.dirname(target))
-    else await fsyncDir(path.dirname(target))
+    else await syncDir(path.dirname(target))
     return { size: st.size, hash, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode }
   } catch (err) {
     await fh?.close().catch(() => {}) // already failing: the first error is the one to report
@@ -251,40 +238,12 @@ export async function writeSymlinkAtomic(root: string, rel: string, linkname: st
     await unlink(tmp).catch(() => {}) // may never have been created
     throw fsError(err, rel)
   }
-  await fsyncDir(path.dirname(target))
-}
-
-function utcStamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0')
-  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`
-}
-
-function sanitizeDevice(device: string): string {
-  const clean = device.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 16)
-  return clean === '' ? 'device' : clean
-}
-
-const MAX_NAME_BYTES = 255
-
-function buildConflictName(rel: string, device: string, date: Date, n: number): string {
-  const dir = path.posix.dirname(rel)
-  const base = path.posix.basename(rel)
-  const dot = base.lastIndexOf('.')
-  // dot > 0: ".bashrc" is a name, not an extension.
-  let stem = dot > 0 ? base.slice(0, dot) : base
-  const ext = dot > 0 ? base.slice(dot) : ''
-  const suffix = `.sync-conflict-${utcStamp(date)}-${sanitizeDevice(device)}${n > 0 ? `-${n}` : ''}`
-  // Long names would hit NAME_MAX; shorten the stem (by code point) rather than fail.
-  while (stem.length > 0 && Buffer.byteLength(stem + suffix + ext) > MAX_NAME_BYTES) {
-    stem = Array.from(stem).slice(0, -1).join('')
-  }
-  const name = stem + suffix + ext
-  return dir === '.' ? name : `${dir}/${name}`
+  await syncDir(path.dirname(target))
 }
 
 /** Syncthing-style name for a local copy kept aside: `dir/name.sync-conflict-YYYYMMDD-HHMMSS-<device>.ext` (UTC). */
-export function conflictName(rel: string, device: string, date: Date): string {
-  return buildConflictName(rel, device, date, 0)
+export function conflictCopyName(rel: string, device: string, date: Date, n = 0): string {
+  return conflictName(rel, { time: date.getTime(), device, ...(n > 0 ? { extra: String(n) } : {}) })
 }
 
 /**
@@ -299,7 +258,7 @@ export async function keepAsConflictCopy(root: string, rel: string, device: stri
   })
   if (st.isDirectory()) throw refuse(rel, 'it is a folder; only files are kept as conflict copies')
   for (let n = 0; n < 1000; n++) {
-    const candidate = buildConflictName(rel, device, date, n)
+    const candidate = conflictCopyName(rel, device, date, n)
     const dst = pathInside(root, candidate)
     try {
       await lstat(dst)

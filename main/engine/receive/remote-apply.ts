@@ -3,14 +3,14 @@ import path from 'node:path'
 import type { Stats } from 'node:fs'
 
 import type Hyperdrive from 'hyperdrive'
-import type { LocalIndex, IndexEntry } from '../fs/local-index.ts'
+import type { LocalIndex } from '../fs/local-index.ts'
 import { resolveInside } from '../fs/paths.ts'
 import { writeFileAtomic, writeSymlinkAtomic, setExecutable, keepAsConflictCopy, removeFileSafely, moveFileSafely, pruneEmptyParents, syncDirs } from '../fs/safe-write.ts'
 import { readMetadata } from '../drive/drive-metadata.ts'
-import { hashFile } from '../fs/hash.ts'
 import { readContent, isStalled } from '../drive/drive-entry.ts'
 import type { FileAction } from '../../../shared/events.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
+import { adoptIfSame, unchangedSince, execBitChanged } from '../fs/file-identity.ts'
 
 // Writes one diff of a remote drive into a local folder. The rules that keep user data safe:
 // - only files this device wrote from the drive (in the index, unchanged since) are replaced or deleted;
@@ -57,19 +57,8 @@ export interface ApplyTally {
   bytesLeft: number
 }
 
-const sameStat = (stat: Stats, known: IndexEntry) => stat.size === known.size && stat.mtimeMs === known.mtimeMs && stat.ino === known.ino
-
 async function lstatOrNull(abs: string): Promise<Stats | null> {
   return fs.lstat(abs).catch(() => null)
-}
-
-/** Is the local file still what we last wrote there (so replacing or deleting it loses nothing)? */
-async function unchangedSinceWritten(abs: string, stat: Stats, known: IndexEntry | undefined): Promise<boolean> {
-  if (!known) return false
-  if (known.kind === 'symlink') return stat.isSymbolicLink() && (await fs.readlink(abs).catch(() => null)) === known.linkname
-  if (!stat.isFile()) return false
-  if (sameStat(stat, known)) return true
-  return (await hashFile(abs).catch(() => null)) === known.hash
 }
 
 export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteChange[], opts: ApplyOptions, tally: ApplyTally = { filesWritten: 0, bytesLeft: 0 }): Promise<void> {
@@ -173,7 +162,7 @@ async function applyMoves(deletes: RemoteChange[], puts: RemoteChange[], opts: A
       const from = await resolveInside(opts.root, del.rel)
       const stat = await lstatOrNull(from)
       const known = opts.index.get(del.drivePath)!
-      if (!stat || !(await unchangedSinceWritten(from, stat, known))) continue
+      if (!stat || !(await unchangedSince(from, stat, known))) continue
       if (((known.mode & 0o111) !== 0) !== put.entry!.value.executable) continue
       if (!(await moveFileSafely(opts.root, del.rel, put.rel))) continue
       await pruneEmptyParents(opts.root, del.rel)
@@ -197,7 +186,7 @@ async function applyLink(change: RemoteChange, opts: ApplyOptions): Promise<void
   const abs = await resolveInside(root, change.rel)
   const known = index.get(change.drivePath)
   const stat = await lstatOrNull(abs)
-  if (stat && !(await unchangedSinceWritten(abs, stat, known))) {
+  if (stat && !(await unchangedSince(abs, stat, known))) {
     if (stat.isDirectory()) throw new ShoalError('BAD_PATH', `a local folder is in the way of the link ${change.drivePath}`, { path: change.drivePath })
     const kept = await keepAsConflictCopy(root, change.rel, opts.device)
     opts.onEvent(change.drivePath, 'conflict', `local file kept as ${kept}`)
@@ -217,7 +206,7 @@ async function applyDelete(change: RemoteChange, opts: ApplyOptions): Promise<vo
   const stat = await lstatOrNull(abs)
   index.delete(change.drivePath)
   if (!stat) return
-  if (await unchangedSinceWritten(abs, stat, known)) {
+  if (await unchangedSince(abs, stat, known)) {
     await removeFileSafely(root, change.rel)
     opts.onEvent(change.drivePath, 'deleted')
   } else {
@@ -239,7 +228,7 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
   let detail: string | undefined
   if (stat) {
     if (stat.isDirectory()) throw new ShoalError('BAD_PATH', `a local folder is in the way of the file ${change.drivePath}; rename it to receive the file`, { path: change.drivePath })
-    const unchanged = await unchangedSinceWritten(abs, stat, known)
+    const unchanged = await unchangedSince(abs, stat, known)
     if (unchanged && known && meta.hash && known.hash === meta.hash) {
       // Same content already on disk: nothing to download; a publisher's chmod is applied here.
       const executable = !!entry.value.executable
@@ -247,18 +236,18 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
         const mode = await setExecutable(root, change.rel, executable)
         const after = await fs.lstat(abs)
         index.set(change.drivePath, { ...known, mode, mtimeMs: after.mtimeMs, ino: after.ino, size: after.size })
-        opts.onEvent(change.drivePath, 'changed', (stat.mode & 0o111) !== (known.mode & 0o111) ? "permissions changed here were replaced by the publisher's" : 'permissions')
+        opts.onEvent(change.drivePath, 'changed', execBitChanged(stat, known) ? "permissions changed here were replaced by the publisher's" : 'permissions')
       }
       return 0
     }
     // A local chmod is a local change (listed by 'shoal changes'): the bytes are the publisher's
     // anyway, so the new version replaces the file, and says that the permissions went back.
-    if (unchanged && known && (stat.mode & 0o111) !== (known.mode & 0o111)) detail = "permissions changed here were replaced by the publisher's"
+    if (unchanged && known && execBitChanged(stat, known)) detail = "permissions changed here were replaced by the publisher's"
     if (!unchanged) {
-      const localHash = stat.isFile() ? await hashFile(abs).catch(() => null) : null
-      if (localHash && meta.hash && localHash === meta.hash) {
+      const adopted = await adoptIfSame(abs, stat, meta.hash)
+      if (adopted) {
         // A file the user already has with the same content (joining into a populated folder).
-        index.set(change.drivePath, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, mode: stat.mode & 0o777, hash: localHash, kind: 'file' })
+        index.set(change.drivePath, adopted)
         opts.onEvent(change.drivePath, isNew ? 'added' : 'changed', 'already here with the same content')
         return 0
       }

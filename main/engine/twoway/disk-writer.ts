@@ -12,11 +12,11 @@ import type { LocalIndex, IndexEntry } from '../fs/local-index.ts'
 import type { IgnoreRules } from '../fs/ignore-rules.ts'
 import { validateRemotePath, resolveInside } from '../fs/paths.ts'
 import { writeFileAtomic, writeSymlinkAtomic, syncDirs, makeDir, removeEmptyDir, removeFileSafely } from '../fs/safe-write.ts'
-import { hashFile } from '../fs/hash.ts'
 import { toShoalError } from '../../../shared/errors.ts'
 import type { FileAction } from '../../../shared/events.ts'
 import type { BlobStore } from './blobs.ts'
 import { CONFLICT_NAME, identity, type FileEntry } from './ops.ts'
+import { adoptIfSame, unchangedSince } from '../fs/file-identity.ts'
 
 export interface DiskWriterOptions {
   root: string
@@ -40,13 +40,6 @@ export interface DiskWriteResult {
 
 const lstatOrNull = (abs: string): Promise<Stats | null> => fs.lstat(abs).catch(() => null)
 const depth = (p: string) => p.split('/').length
-
-async function unchanged(abs: string, stat: Stats, known: IndexEntry): Promise<boolean> {
-  if (known.kind === 'symlink') return stat.isSymbolicLink() && (await fs.readlink(abs).catch(() => null)) === known.linkname
-  if (!stat.isFile()) return false
-  if (stat.size === known.size && stat.mtimeMs === known.mtimeMs && stat.ino === known.ino) return true
-  return (await hashFile(abs).catch(() => null)) === known.hash
-}
 
 function sameVersion(known: IndexEntry | undefined, e: FileEntry): boolean {
   return !!known && identity(known) === identity(e)
@@ -73,7 +66,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
       const abs = await resolveInside(root, p.slice(1))
       const stat = await lstatOrNull(abs)
       if (!stat) index.delete(p)
-      else if (await unchanged(abs, stat, known)) {
+      else if (await unchangedSince(abs, stat, known)) {
         // Folders are in the view explicitly: unlike remote-apply, leave the (maybe empty) parent.
         if (!stat.isDirectory()) await removeFileSafely(root, p.slice(1), { prune: false })
         index.delete(p)
@@ -143,16 +136,16 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
         }
         if (!known) {
           // Already here with the same content (e.g. both folders had it before pairing): adopt it.
-          const hash = stat.isFile() ? await hashFile(abs).catch(() => null) : null
-          if (e.kind === 'file' && hash === e.hash) {
-            index.set(p, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, mode: stat.mode & 0o777, hash, kind: 'file' })
+          const adopted = e.kind === 'file' ? await adoptIfSame(abs, stat, e.hash) : null
+          if (adopted) {
+            index.set(p, adopted)
             opts.onEvent(p, 'added', 'already here with the same content')
             continue
           }
           result.rescan.push(p)
           continue
         }
-        if (!(await unchanged(abs, stat, known))) {
+        if (!(await unchangedSince(abs, stat, known))) {
           result.rescan.push(p)
           continue
         }

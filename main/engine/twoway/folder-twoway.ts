@@ -19,7 +19,7 @@ import type Corestore from 'corestore'
 import { SyncFolder } from '../folder/folder.ts'
 import { LocalIndex } from '../fs/local-index.ts'
 import { IgnoreRules } from '../fs/ignore-rules.ts'
-import { writeFileAtomic } from '../fs/safe-write.ts'
+import { writeStateFile } from '../fs/state-file.ts'
 import { removeTempFiles } from '../fs/temp-files.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import type { DeviceInfo, FileRow, FolderState, InviteInfo, VersionChange } from '../../../shared/folder.ts'
@@ -304,7 +304,7 @@ export class TwoWayFolder extends SyncFolder {
   // and never cause deletes elsewhere (they are not in the local index).
   async writeIgnoreText(text: string): Promise<void> {
     this.ignore = IgnoreRules.parse(text)
-    await writeFileAtomic(this.ctx.stateDir, 'ignore.txt', Buffer.from(text))
+    await writeStateFile(path.join(this.ctx.stateDir, 'ignore.txt'), text)
     await this.rescan()
   }
 

@@ -2,6 +2,7 @@
 // Ops come from other devices: parseOp() checks every field and returns null for anything
 // malformed, so apply() can skip it deterministically (the same way on every device).
 import { TEMP_PREFIX } from '../fs/paths.ts'
+import { conflictName, conflictPrefix, CONFLICT_NAME } from '../fs/conflict-name.ts'
 
 /** Where a file's bytes live: a range of one device's blobs core (a Hyperblobs id plus the core key). */
 export interface BlobRef {
@@ -138,40 +139,13 @@ export function compareEntries(a: FileEntry, b: FileEntry): number {
   return a.author < b.author ? -1 : a.author > b.author ? 1 : 0
 }
 
-function stamp(ms: number): string {
-  const d = new Date(ms)
-  const p = (n: number) => String(n).padStart(2, '0')
-  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`
-}
-
-function cleanDevice(device: string): string {
-  const clean = device.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 16)
-  return clean === '' ? 'device' : clean
-}
-
 /**
- * `dir/name.sync-conflict-YYYYMMDD-HHMMSS-<device>.ext` for the losing version, derived only from
- * that version (its mtime and device), so every device computes the same name. `n` > 0 adds the
- * start of the hash, for the rare second loser with the same second and device.
+ * The conflict name (fs/conflict-name.ts) of the losing version, derived only from that version
+ * (its mtime and device), so every device computes the same name. `n` > 0 adds the start of the
+ * hash, for the rare second loser with the same second and device.
  */
 export function conflictPath(p: string, loser: Pick<FileEntry, 'mtime' | 'device' | 'hash'>, n = 0): string {
-  const slash = p.lastIndexOf('/')
-  const dir = p.slice(0, slash + 1)
-  const base = p.slice(slash + 1)
-  const dot = base.lastIndexOf('.')
-  let stem = dot > 0 ? base.slice(0, dot) : base
-  const ext = dot > 0 ? base.slice(dot) : ''
-  const suffix = `.sync-conflict-${stamp(loser.mtime)}-${cleanDevice(loser.device)}${n > 0 ? `-${loser.hash.slice(0, 8)}${n > 1 ? `-${n}` : ''}` : ''}`
-  while (stem.length > 0 && Buffer.byteLength(stem + suffix + ext) > 255) stem = Array.from(stem).slice(0, -1).join('')
-  return dir + stem + suffix + ext
+  return conflictName(p, { time: loser.mtime, device: loser.device, ...(n > 0 ? { extra: `${loser.hash.slice(0, 8)}${n > 1 ? `-${n}` : ''}` } : {}) })
 }
 
-/** The common start of every conflict name of `p` (for finding the copies of one path). */
-export function conflictPrefix(p: string): string {
-  const slash = p.lastIndexOf('/')
-  const base = p.slice(slash + 1)
-  const dot = base.lastIndexOf('.')
-  return p.slice(0, slash + 1) + (dot > 0 ? base.slice(0, dot) : base) + '.sync-conflict-'
-}
-
-export const CONFLICT_NAME = /\.sync-conflict-\d{8}-\d{6}-/
+export { conflictPrefix, CONFLICT_NAME }

@@ -1,6 +1,6 @@
 import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
-import { checkIpcSender, handleIpcRequest, type IpcReply } from './ipc-validate.ts'
-import { CHANNELS } from '../preload/index.ts'
+import { checkIpcSender, handleIpcRequest } from './ipc-validate.ts'
+import { CHANNELS, type BridgeReply } from '../../shared/bridge.ts'
 import type { ShoalApi } from '../../shared/api.ts'
 
 // The IPC transport's main-process side: two invoke channels, both answering only our window's main
@@ -10,7 +10,7 @@ export interface IpcOptions {
   api: ShoalApi
   window(): BrowserWindow | null
   /** Sees every answered request (main applies login-item changes after settings.set). */
-  onReply?(method: string, reply: IpcReply): void
+  onReply?(method: string, reply: BridgeReply): void
 }
 
 function fromOurWindow(event: IpcMainInvokeEvent, win: BrowserWindow | null): { url: string | undefined; isMainFrame: boolean } {

@@ -2,12 +2,10 @@ import { isAppUrl } from './security.ts'
 import { validateRequest } from '../../shared/validate.ts'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import type { MethodName, Params, ShoalApi } from '../../shared/api.ts'
+import type { BridgeReply } from '../../shared/bridge.ts'
 
 // The IPC transport's gate: every `shoal:request` from a renderer passes through here before it
-// reaches the engine. Same contract as the WebSocket transport: `{ result }` or `{ error }`, never a
-// thrown exception (an exception would reach the renderer as an opaque "Error invoking remote method").
-
-export type IpcReply = { result: unknown } | { error: { code: string; message: string } }
+// reaches the engine, and is answered with the shared BridgeReply (`{ result }` or `{ error }`).
 
 /**
  * True only for our own UI in the window's main frame: an iframe, or a page that somehow navigated
@@ -17,12 +15,12 @@ export function checkIpcSender(frameUrl: unknown, isMainFrame = true): boolean {
   return isMainFrame === true && isAppUrl(frameUrl)
 }
 
-function errorReply(err: unknown): IpcReply {
+function errorReply(err: unknown): BridgeReply {
   const e = toShoalError(err)
   return { error: { code: e.code, message: e.message } }
 }
 
-export async function handleIpcRequest(api: ShoalApi, senderUrl: unknown, method: unknown, params: unknown, isMainFrame = true): Promise<IpcReply> {
+export async function handleIpcRequest(api: ShoalApi, senderUrl: unknown, method: unknown, params: unknown, isMainFrame = true): Promise<BridgeReply> {
   try {
     if (!checkIpcSender(senderUrl, isMainFrame)) {
       return errorReply(new ShoalError('UNAUTHORIZED', 'Requests are accepted only from the Shoal window'))

@@ -2,15 +2,8 @@
 // never ipcRenderer itself (with it, any script in the page could send anything on any channel).
 // This file does not import `electron` (the layer rule keeps that to main/desktop/); the preload entry
 // main/desktop/preload.ts passes in the few Electron objects it needs and calls exposeInMainWorld.
-
-export const CHANNELS = {
-  request: 'shoal:request',
-  event: 'shoal:event',
-  pickFolder: 'shoal:pick-folder',
-  openLink: 'shoal:open-link'
-} as const
-
-export type BridgeReply = { result: unknown } | { error: { code: string; message: string } }
+// The contract (channels, the bridge's shape, the reply) is shared/bridge.ts.
+import { CHANNELS, type BridgeReply, type ShoalBridge } from '../../shared/bridge.ts'
 
 /** The part of Electron's ipcRenderer the bridge uses. */
 export interface IpcRendererLike {
@@ -21,16 +14,6 @@ export interface IpcRendererLike {
 
 export interface WebUtilsLike {
   getPathForFile(file: never): string
-}
-
-export interface ShoalBridge {
-  request(method: string, params?: unknown): Promise<BridgeReply>
-  onEvent(cb: (event: unknown) => void): () => void
-  pickFolder(): Promise<string | null>
-  pathForFile(file: unknown): string
-  /** shoal:// links opened from the OS (a browser, another app) while Shoal runs. */
-  onOpenLink(cb: (link: string) => void): () => void
-  platform: string
 }
 
 function subscribe<T>(ipc: IpcRendererLike, channel: string, cb: (value: T) => void, what: string): () => void {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { CHANNELS, createBridge } from '../../main/preload/index.ts'
+import { createBridge } from '../../main/preload/index.ts'
+import { CHANNELS } from '../../shared/bridge.ts'
 
 // The preload bridge. The entry main/desktop/preload.ts imports `electron`, so the module is replaced
 // with a fake (vi.mock is hoisted above every import): the real one would try to download the binary.

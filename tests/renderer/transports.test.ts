@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ShoalEvent } from '../../shared/events.ts'
 import { WsTransport } from '../../renderer/src/transport/ws-transport.ts'
 import { IpcTransport } from '../../renderer/src/transport/ipc-transport.ts'
-import type { ShoalBridge } from '../../renderer/src/transport/bridge.ts'
+import type { ShoalBridge } from '../../shared/bridge.ts'
 import { takeToken, socketUrl } from '../../renderer/src/transport/token.ts'
 import { CallError } from '../../renderer/src/transport/types.ts'
 
@@ -125,7 +125,10 @@ describe('IPC transport', () => {
       onEvent: (cb) => {
         push = cb
         return () => (push = () => {})
-      }
+      },
+      pickFolder: async () => null,
+      pathForFile: () => '',
+      onOpenLink: () => () => {}
     }
     return { b, push: (e: unknown) => push(e), answer: (v: unknown) => answer(v) }
   }

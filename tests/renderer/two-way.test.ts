@@ -113,6 +113,15 @@ describe('Sync my devices: join', () => {
     expect(transport.callsTo('folders.syncJoin')).toEqual([])
   })
 
+  it('catches a cut-off or mistyped invite code without asking the engine, in the words the CLI uses', async () => {
+    const { transport } = await openSync()
+    await fillJoin(INVITE_CODE.slice(0, 60))
+    expect(screen.getByTestId('sync-join-error').textContent).toContain('Not a valid invite code: it ends too early (was it cut off?)')
+    await fillJoin(INVITE_CODE.replace('y', 'l'))
+    expect(screen.getByTestId('sync-join-error').textContent).toContain("Not a valid invite code: The invite contains 'l' at position 1")
+    expect(transport.callsTo('folders.syncJoin')).toEqual([])
+  })
+
   it('says "Pairing…" while it waits, then opens the folder', async () => {
     const pairing = deferred<FolderInfo>()
     const { transport, router, store } = await openSync({

@@ -5,9 +5,9 @@ import { addAndWait, type UpToDate } from './folder-wait.ts'
 import { UsageError, expectArgs } from '../args.ts'
 import { folderRef, withApi } from '../api-access.ts'
 import { formatBar, formatBytes, formatSpan, formatTime, parseDuration } from '../format.ts'
-import { readInvite } from '../../engine/twoway/invites.ts'
 import type { ShoalApi } from '../../../shared/api.ts'
 import { ShoalError } from '../../../shared/errors.ts'
+import { checkInvite } from '../../../shared/invite.ts'
 import type { FolderInfo, InviteInfo } from '../../../shared/folder.ts'
 
 // Two-way sync across one person's devices: `shoal sync <folder>` makes a folder every device of
@@ -109,7 +109,7 @@ async function joinFolder(ctx: CommandContext, code: string): Promise<void> {
     if (ctx.values[only] !== undefined) throw new UsageError(`sync: --${only} does not apply with --invite (see shoal sync --help)`, 'sync')
   }
   // Checked before anything opens, so a mistyped or expired code fails fast and changes nothing.
-  readInvite(code)
+  checkInvite(code)
   const timeoutMs = durationOption(ctx, 'timeout', MAX_JOIN_TIMEOUT_MS)
   const abs = path.resolve(ctx.args[0])
   const wait = ctx.values['no-wait'] !== true

@@ -8,7 +8,7 @@
 import BlindPairing, { type MemberRequest } from 'blind-pairing'
 import type Hyperbee from 'hyperbee'
 import type Hyperswarm from 'hyperswarm'
-import { z32Decode, z32Encode } from '../../../shared/link.ts'
+import { checkInvite, formatInvite } from '../../../shared/invite.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import { beeTx, inviteKey, memberKey, type InviteRecord, type MemberRecord } from './view.ts'
 import type { Op } from './ops.ts'
@@ -41,25 +41,19 @@ export function makeInvite(baseKey: Buffer, expiresInMs = DEFAULT_INVITE_MS, now
   const expires = now + expiresInMs
   const inv = BlindPairing.createInvite(baseKey, { expires })
   return {
-    code: z32Encode(inv.invite),
+    code: formatInvite(inv.invite),
     op: { type: 'invite', id: inv.id.toString('hex'), publicKey: inv.publicKey.toString('hex'), expires, time: now }
   }
 }
 
-/** Decodes an invite string; throws BAD_LINK when it is malformed or has expired. */
+/**
+ * Decodes an invite string; throws BAD_LINK when it is malformed or has expired (the format and its
+ * messages are shared/invite.ts). The id needs blind-pairing's crypto, so it is derived here.
+ */
 export function readInvite(code: string, now = Date.now()): { invite: Buffer; id: string; expires: number } {
-  let invite: Buffer
-  let decoded: { id: Buffer; expires: number }
-  try {
-    invite = Buffer.from(z32Decode(code.trim(), 'invite'))
-    decoded = BlindPairing.decodeInvite(invite)
-  } catch (err) {
-    throw new ShoalError('BAD_LINK', `Not a valid invite code: ${(err as Error).message}`)
-  }
-  if (decoded.expires && now > decoded.expires) {
-    throw new ShoalError('BAD_LINK', `This invite expired on ${new Date(decoded.expires).toISOString()}; ask for a new one ('shoal invite <folder>', or Devices → Invite a device, on a device that has the folder)`)
-  }
-  return { invite, id: decoded.id.toString('hex'), expires: decoded.expires }
+  const { bytes, expires } = checkInvite(code, now)
+  const invite = Buffer.from(bytes)
+  return { invite, id: BlindPairing.decodeInvite(invite).id.toString('hex'), expires }
 }
 
 /** Whether a member should accept a request for this invite right now. */

@@ -1,6 +1,6 @@
 import type { MethodName, Params, Result } from '../../../shared/api.ts'
 import type { ShoalEvent } from '../../../shared/events.ts'
-import type { ShoalBridge } from './bridge.ts'
+import type { BridgeReply, ShoalBridge } from '../../../shared/bridge.ts'
 import { EventGate } from './event-gate.ts'
 import { CallError, type DesktopCapabilities, type EventListener, type Transport } from './types.ts'
 
@@ -16,7 +16,7 @@ export class IpcTransport implements Transport {
   }
 
   async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
-    let reply: Awaited<ReturnType<ShoalBridge['request']>>
+    let reply: BridgeReply
     try {
       reply = await this.#bridge.request(method, params)
     } catch (err) {
@@ -64,9 +64,9 @@ export class IpcTransport implements Transport {
     const b = this.#bridge
     return {
       platform: b.platform,
-      ...(b.pickFolder ? { pickFolder: () => b.pickFolder!() } : {}),
-      ...(b.pathForFile ? { pathForFile: (file: File) => b.pathForFile!(file) } : {}),
-      ...(b.onOpenLink ? { onOpenLink: (cb: (link: string) => void) => b.onOpenLink!(cb) } : {})
+      pickFolder: () => b.pickFolder(),
+      pathForFile: (file) => b.pathForFile(file),
+      onOpenLink: (cb) => b.onOpenLink(cb)
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { MethodName, Params, Result } from '../../../shared/api.ts'
 import type { ShoalEvent } from '../../../shared/events.ts'
+import type { ShoalBridge } from '../../../shared/bridge.ts'
 
 // How the UI talks to the engine, whatever carries it (WebSocket to the daemon, IPC in Electron).
 // The UI sees only this; tests give it a scripted fake.
@@ -37,11 +38,9 @@ export function toCallError(err: unknown): CallError {
   return new CallError('INTERNAL', e && typeof e.message === 'string' ? e.message : String(err))
 }
 
-/** Extras only the desktop app has (a native folder picker, real paths for dropped files). */
-export interface DesktopCapabilities {
-  platform: string
-  pickFolder?(): Promise<string | null>
-  pathForFile?(file: File): string
-  /** A shoal:// link opened from another app (a browser, a chat) while Shoal runs. */
-  onOpenLink?(cb: (link: string) => void): () => void
-}
+/**
+ * Extras only the desktop app has (a native folder picker, real paths for dropped files, shoal://
+ * links from the OS), as the preload bridge offers them; each is optional so views and tests can
+ * offer just the ones they need.
+ */
+export type DesktopCapabilities = Pick<ShoalBridge, 'platform'> & Partial<Pick<ShoalBridge, 'pickFolder' | 'pathForFile' | 'onOpenLink'>>

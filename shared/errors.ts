@@ -58,7 +58,7 @@ export function toShoalError(err: unknown): ShoalError {
   const at = where(e)
   // The store (RocksDB) reports a full disk in words, in the error or in its cause.
   if (e?.code !== 'ENOSPC' && /no space left on device/i.test(`${msg} ${String((err as { cause?: { message?: string } })?.cause?.message ?? '')}`)) {
-    return new ShoalError('DISK_FULL', 'The disk holding Shoal\'s data directory is full: free some space.')
+    return new ShoalError('DISK_FULL', 'The disk holding Shoal\'s data directory is full: free some space.', { store: true })
   }
   switch (e?.code) {
     case 'ENOSPC':

@@ -1,6 +1,7 @@
 // Share links: `shoal://<drive key in z-base-32>`, optionally `?read=<key>` for an encrypted drive.
 // A link without `read` for an encrypted drive is a *seed link*: enough to replicate and serve, not to read.
 // Pure code (no Buffer) so the renderer can parse links too.
+import { ShoalError } from './errors.ts'
 
 const ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769'
 const KEY_BYTES = 32
@@ -114,6 +115,16 @@ export function parseLink(input: string): ShareLink {
   }
   if (link.readKey && link.seedOnly) throw new LinkError('A link cannot carry both a read key and the seed marker')
   return link
+}
+
+/** parseLink() for requests: a link that cannot be read is the user's input error (BAD_LINK). */
+export function readLink(input: string): ShareLink {
+  try {
+    return parseLink(input)
+  } catch (err) {
+    if (err instanceof LinkError) throw new ShoalError('BAD_LINK', `Not a valid share link: ${err.message}`)
+    throw err
+  }
 }
 
 export function formatLink(link: ShareLink): string {

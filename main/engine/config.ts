@@ -22,6 +22,8 @@ export interface FolderConfig {
   pinned?: number
   /** Receivers: shell command run after each version applied (see follow-policy.ts). */
   hook?: string
+  /** Two-way: joining with an invite, not yet added by a device of the folder. */
+  joining?: boolean
 }
 
 export interface EngineConfig {

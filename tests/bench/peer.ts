@@ -74,8 +74,9 @@ function waitSynced(args: { folder: string; files: number; bytes: number; timeou
     const check = () => {
       const f = e.folders.get(args.folder)
       if (!f) return done(new Error(`no folder ${args.folder}`))
-      if (f.state === 'error') return done(new Error(`folder error: ${f.error}`))
-      if (f.state === 'idle' && f.files === args.files && f.bytes === args.bytes && f.version >= f.remoteVersion) done(null, { at: Date.now() })
+      const s = f.status
+      if (s.state === 'error') return done(new Error(`folder error: ${s.error}`))
+      if (s.state === 'idle' && s.files === args.files && s.bytes === args.bytes && s.version >= (f.kind.info?.().remoteVersion ?? s.version)) done(null, { at: Date.now() })
     }
     const poll = setInterval(check, 10)
     const timer = setTimeout(() => {

@@ -1,3 +1,4 @@
+import { publishedDrive } from '../helpers/network.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
@@ -77,7 +78,7 @@ describe('names from peers reach the terminal escaped', { timeout: 180_000 }, ()
     const src = path.join(root, 'photos')
     await writeFiles(src, { 'ok.txt': 'fine' })
     const shared = await hostile.call('folders.share', { path: src })
-    const drive = hostile.folders.get(shared.id)!.drive
+    const drive = publishedDrive(hostile, shared.id)
     const blob = (await drive.entry('/ok.txt'))!.value.blob
     for (const key of [ESC_NAME, NEWLINE_NAME, C1_NAME, BIDI_NAME]) {
       await drive.db.put('files\u0000' + key, { executable: false, linkname: null, blob, metadata: null })

@@ -2,7 +2,10 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import createTestnet from 'hyperdht/testnet'
+import type Hyperdrive from 'hyperdrive'
 import { Engine, type EngineOptions } from '../../main/engine/engine.ts'
+import type { Publish } from '../../main/engine/publish/publish.ts'
+import type { TwoWay } from '../../main/engine/twoway/twoway.ts'
 
 // A loopback DHT plus engines bound to 127.0.0.1: real Hyperswarm peers that never leave this machine.
 export interface TestNetwork {
@@ -38,4 +41,14 @@ export async function createTestNetwork(): Promise<TestNetwork> {
       await fs.rm(tmp, { recursive: true, force: true })
     }
   }
+}
+
+/** The drive a shared folder publishes (tests that write raw entries into it, as a hostile publisher would). */
+export function publishedDrive(engine: Engine, folderId: string): Hyperdrive {
+  return (engine.folders.get(folderId)!.kind as Publish).drive
+}
+
+/** The two-way kind of a folder (tests that look at its Autobase, index or guard). */
+export function twoWayOf(engine: Engine, folderId: string): TwoWay | undefined {
+  return engine.folders.get(folderId)?.kind as TwoWay | undefined
 }

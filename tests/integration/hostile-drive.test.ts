@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { createTestNetwork, type TestNetwork, publishedDrive } from '../helpers/network.ts'
 import { treeHashes, waitFor, writeFiles, exists } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
@@ -26,7 +26,7 @@ describe('a hostile drive', () => {
     const a = await net.engine('a')
     const b = await net.engine('b')
     const shared = await a.call('folders.share', { path: src })
-    const drive = a.folders.get(shared.id)!.drive
+    const drive = publishedDrive(a, shared.id)
 
     await drive.put('/payload-source', Buffer.from('pwned'))
     const payload = (await drive.entry('/payload-source'))!.value.blob

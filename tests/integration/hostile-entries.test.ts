@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { createHash } from 'node:crypto'
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { createTestNetwork, type TestNetwork, publishedDrive } from '../helpers/network.ts'
 import { treeHashes, waitFor, writeFiles } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 import type Hyperdrive from 'hyperdrive'
@@ -44,7 +44,7 @@ describe('bad entries from a publisher', () => {
     const b = await net.engine('b')
     const c = await net.engine('c')
     const shared = await a.call('folders.share', { path: src })
-    const drive: Hyperdrive = a.folders.get(shared.id)!.drive
+    const drive: Hyperdrive = publishedDrive(a, shared.id)
     await drive.put('/stored', Buffer.from('real content'), { metadata: { size: 12, mtime: Date.now(), mode: 0o644, hash: sha('real content') } })
     const real = (await drive.entry('/stored'))!.value.blob!
     const contentLength = drive.blobs!.core.length

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { createHash } from 'node:crypto'
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { createTestNetwork, type TestNetwork, publishedDrive } from '../helpers/network.ts'
 import { waitFor, writeFiles } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 import type Hyperdrive from 'hyperdrive'
@@ -125,7 +125,7 @@ describe('hostile versions of links, moves, deletes and swaps', () => {
       const before = await snapshot(run, mine)
 
       const shared = await a.call('folders.share', { path: src })
-      const drive: Hyperdrive = a.folders.get(shared.id)!.drive
+      const drive: Hyperdrive = publishedDrive(a, shared.id)
       // With the metadata Shoal publishers write, so receivers recognise moves by content hash.
       const hash = createHash('sha256').update('pwned').digest('hex')
       await drive.put('/payload', Buffer.from('pwned'), { metadata: { size: 5, mtime: Date.now(), mode: 0o644, hash } })

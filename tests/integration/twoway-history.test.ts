@@ -1,10 +1,9 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { createTestNetwork, type TestNetwork, twoWayOf } from '../helpers/network.ts'
 import { writeFiles, waitFor, exists, waitForSameTree } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
-import { TwoWayFolder } from '../../main/engine/twoway/folder-twoway.ts'
 
 // Two-way folders: history and restore, the file list, removed devices refused at the network
 // level, status figures and pause/resume. Real Hyperswarm on a loopback DHT.
@@ -46,7 +45,7 @@ async function createGroup(names: string[], files: Record<string, string> = {}):
 
 const read = (d: Device, rel: string) => fs.readFile(path.join(d.dir, rel), 'utf8').catch(() => null)
 const info = async (d: Device) => (await d.engine.call('folders.list', {})).find((f) => f.id === d.id)!
-const folderOf = (d: Device) => d.engine.folders.get(d.id) as TwoWayFolder
+const folderOf = (d: Device) => twoWayOf(d.engine, d.id)!
 
 describe('two-way history, file list, removal and status', { timeout: 180_000 }, () => {
   it('versions.log lists remote overwrites and deletes; restoring the first version brings the original bytes back everywhere', async () => {

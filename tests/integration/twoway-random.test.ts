@@ -4,10 +4,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { createHash } from 'node:crypto'
 import { describe, it, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { createTestNetwork, type TestNetwork, twoWayOf } from '../helpers/network.ts'
 import { waitFor } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
-import type { TwoWayFolder } from '../../main/engine/twoway/folder-twoway.ts'
 
 // Randomized convergence of a two-way folder on 3 devices over a loopback DHT: a few hundred random
 // create / modify / chmod / delete / rename / mkdir / rmdir operations on real files, in rounds,
@@ -289,13 +288,14 @@ describe('two-way sync, randomized', () => {
 
       /** What a device's folder knows, for a failure message: state, peers, view and writer lengths. */
       const describe = (d: Device): string => {
-        const f = d.engine.folders.get(d.id) as TwoWayFolder | undefined
+        const f = twoWayOf(d.engine, d.id)
         const base = f?.base
         if (!f || !base) return `${d.name}: no folder`
         // Autobase internals, only for the message: each writer as key:applied/available.
         const active = (base as unknown as { activeWriters?: Iterable<{ length: number; core: { key: Buffer; length: number } }> }).activeWriters ?? []
         const writers = [...active].map((w) => `${w.core.key.toString('hex').slice(0, 6)}:${w.length}/${w.core.length}`).join(',')
-        return `${d.name}: ${f.state}${f.error ? ` (${f.error})` : ''}, peers ${f.peers}, connections ${d.engine.swarm?.peerCount ?? '?'}, view ${base.view.core.length}, local ${base.local.key!.toString('hex').slice(0, 6)}:${base.local.length}, writable ${base.writable}, writers ${writers}`
+        const s = d.engine.folders.get(d.id)!.status
+        return `${d.name}: ${s.state}${s.error ? ` (${s.error})` : ''}, peers ${f.peerKeys().length}, connections ${d.engine.swarm?.peerCount ?? '?'}, view ${base.view.core.length}, local ${base.local.key!.toString('hex').slice(0, 6)}:${base.local.length}, writable ${base.writable}, writers ${writers}`
       }
 
       /** Waits until every online device holds the same tree (stable over two polls) and returns it. */
@@ -323,7 +323,7 @@ describe('two-way sync, randomized', () => {
         await waitFor(what, same, timeoutMs, 300).catch(async (err) => {
           // Which device knows what (its local index), then whether a full rescan fixes it (then
           // a change was missed by the watcher or a skipped scan, not by replication).
-          const known = online.map((d) => `${d.name} knows ${paths.filter((p) => (d.engine.folders.get(d.id) as TwoWayFolder | undefined)?.index.get('/' + p)).join(',') || 'none'}`).join('; ')
+          const known = online.map((d) => `${d.name} knows ${paths.filter((p) => twoWayOf(d.engine, d.id)?.index.get('/' + p)).join(',') || 'none'}`).join('; ')
           const message = `${(err as Error).message}; differences: ${last}; devices: ${online.map(describe).join(' | ')}; local index: ${known}`
           for (const d of online) await d.engine.call('folders.rescan', { folder: d.id }).catch(() => {})
           const fixed = await waitFor('a rescan', same, 15_000, 300).then(() => 'converged', () => 'still different')

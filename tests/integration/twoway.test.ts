@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { createTestNetwork, type TestNetwork, twoWayOf } from '../helpers/network.ts'
 import { treeHashes, writeFiles, waitFor, exists } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
@@ -166,8 +166,8 @@ describe('two-way sync', { timeout: 180_000 }, () => {
     const after = await a.engine.call('devices.remove', { folder: a.id, device: 'phone' })
     expect(after.find((d) => d.name === 'phone')!.removed).toBe(true)
     await waitFor('the phone learns it was removed', async () => {
-      const folder = [...c.engine.folders.values()][0] as unknown as { base: { writable: boolean } }
-      return !folder.base.writable
+      const folder = [...c.engine.folders.values()][0]
+      return !twoWayOf(c.engine, folder.id)!.base.writable
     })
     await writeFiles(c.dir, { 'doc.txt': 'edit from a removed device', 'new-from-phone.txt': 'x' })
     await writeFiles(b.dir, { 'marker.txt': 'b still syncs' })

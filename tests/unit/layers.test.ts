@@ -57,7 +57,7 @@ describe('layer rules (DESIGN.md)', () => {
   })
 
   it('the scan sees imports (guards against a regex that matches nothing)', () => {
-    expect(importsOfFile(path.join(root, 'main/engine/engine.ts'))).toContain('../../shared/errors.ts')
+    expect(importsOfFile(path.join(root, 'main/engine/device.ts'))).toContain('../../shared/errors.ts')
   })
 })
 

@@ -5,7 +5,7 @@ import { addAndWait } from './folder-wait.ts'
 import { UsageError, expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { formatBytes } from '../format.ts'
-import { parseLinkOrThrow } from '../../engine/api/handlers.ts'
+import { readLink } from '../../../shared/link.ts'
 import { printable } from '../printable.ts'
 import { ShoalError, isShoalError } from '../../../shared/errors.ts'
 
@@ -35,7 +35,7 @@ export const join: Command = {
     expectArgs(ctx.args, ['link', 'folder'], 'join')
     const [link, folder] = ctx.args
     // Checked before anything opens, so a typo fails fast and changes nothing.
-    parseLinkOrThrow(link)
+    readLink(link)
     const abs = path.resolve(folder)
     const atomic = ctx.values.atomic === true
     const merge = ctx.values.merge === true

@@ -4,7 +4,7 @@ import { addAndWait } from './folder-wait.ts'
 import { expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { formatBytes } from '../format.ts'
-import { parseLinkOrThrow } from '../../engine/api/handlers.ts'
+import { readLink } from '../../../shared/link.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 
 /** "holds 1,234/1,234 blocks (12 MB)", plus the file count when this seeder can read the folder. */
@@ -31,7 +31,7 @@ export const seed: Command = {
   async run(ctx) {
     expectArgs(ctx.args, ['link'], 'seed')
     const [link] = ctx.args
-    const parsed = parseLinkOrThrow(link) // a typo fails fast and changes nothing
+    const parsed = readLink(link) // a typo fails fast and changes nothing
     return withApi(ctx.global, async (session) => {
       const add = () => session.api.call('folders.seed', { link })
       if (!session.daemon) {

@@ -1,25 +1,21 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import type { Engine } from '../engine.ts'
-import { PublishFolder } from '../publish/publish-folder.ts'
-import { FollowFolder } from '../follow/follow-folder.ts'
-import { prepareAtomicPath } from '../follow/atomic-versions.ts'
-import { TwoWayFolder, PENDING_PREFIX } from '../twoway/folder-twoway.ts'
-import { readInvite } from '../twoway/invites.ts'
 import { randomBytes } from 'node:crypto'
-import { readVersionLog } from '../drive/history.ts'
-import type { SeedConfig } from '../seed/seed-folder.ts'
+import type { Device } from '../device.ts'
+import type { FolderRunner } from '../folder/runner.ts'
+import { prepareAtomicPath } from '../follow/atomic-versions.ts'
+import type { SeedConfig } from '../seed/seed.ts'
 import { explainReadError } from '../drive/read-errors.ts'
 import { previewLink } from './preview.ts'
 import { parseBootstrap } from '../network/bootstrap.ts'
-import { listFileRows } from '../drive/file-tree.ts'
 import { DEFAULT_PATTERNS } from '../fs/ignore-rules.ts'
 import { checkEmptyOrMerge, checkFileDestination, checkFolderTarget, type TargetCheck, type TargetUse } from '../fs/folder-target.ts'
-import { parseLink, LinkError } from '../../../shared/link.ts'
+import { readLink } from '../../../shared/link.ts'
+import { checkInvite } from '../../../shared/invite.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import type { MethodName, Params, Result } from '../../../shared/api.ts'
 
-function settingsOf(engine: Engine) {
+function settingsOf(engine: Device) {
   const { deviceName, bootstrap, bind, startAtLogin } = engine.config
   return { deviceName, bootstrap, bind, startAtLogin, active: { bootstrap: engine.bootstrap, bind: engine.bind } }
 }
@@ -30,22 +26,13 @@ function normaliseDir(dir: string): string {
   return '/' + parts.join('/')
 }
 
-type Handlers = { [M in MethodName]: (engine: Engine, params: Params<M>) => Promise<Result<M>> }
-
-export function parseLinkOrThrow(link: string) {
-  try {
-    return parseLink(link)
-  } catch (err) {
-    if (err instanceof LinkError) throw new ShoalError('BAD_LINK', `Not a valid share link: ${err.message}`)
-    throw err
-  }
-}
+type Handlers = { [M in MethodName]: (engine: Device, params: Params<M>) => Promise<Result<M>> }
 
 /**
  * Checks a folder the user chose (folder-target.ts: no data directory, system folder or special
  * filesystem) and, for kinds that receive files, creates it. Nothing is created when it is refused.
  */
-async function prepareFolder(engine: Engine, p: string, use: TargetUse): Promise<{ path: string; existed: boolean }> {
+async function prepareFolder(engine: Device, p: string, use: TargetUse): Promise<{ path: string; existed: boolean }> {
   const target = await checkFolderTarget(p, use, { dataDir: engine.opts.dataDir })
   if (use !== 'share') await createFolder(target)
   return { path: target.path, existed: target.exists }
@@ -71,7 +58,7 @@ async function createFolder(target: TargetCheck): Promise<{ undo(): Promise<void
  * Where `restore --to` writes: an absolute path (the daemon's working directory is not the
  * user's), outside the data directory; an existing folder means "into it, under the file's name".
  */
-async function restoreDestination(engine: Engine, to: string, drivePath: string): Promise<string> {
+async function restoreDestination(engine: Device, to: string, drivePath: string): Promise<string> {
   if (!path.isAbsolute(to)) throw new ShoalError('BAD_PATH', `The file to restore to must be an absolute path, not '${to}' (it would be taken relative to Shoal's own working directory)`)
   let dest = path.resolve(to)
   if ((await fs.stat(dest).catch(() => null))?.isDirectory()) dest = path.join(dest, path.posix.basename(drivePath))
@@ -80,24 +67,11 @@ async function restoreDestination(engine: Engine, to: string, drivePath: string)
   return dest
 }
 
-function twoWay(engine: Engine, ref: string): TwoWayFolder {
-  const f = engine.findFolder(ref)
-  if (!(f instanceof TwoWayFolder)) throw new ShoalError('BAD_REQUEST', `${f.config.path} is not a two-way folder (devices and invites belong to 'shoal sync' folders)`)
-  return f
-}
-
-/** Pinning, hooks and local changes belong to receivers ('shoal join' folders). */
-function follower(engine: Engine, ref: string): FollowFolder {
-  const f = engine.findFolder(ref)
-  if (!(f instanceof FollowFolder)) throw new ShoalError('BAD_REQUEST', `${f.config.path} is not a joined (receive-only) folder`)
-  return f
-}
-
-/** Published and followed folders keep history in a drive; two-way folders in their view. */
-function historyOf(engine: Engine, ref: string): PublishFolder | FollowFolder | TwoWayFolder {
-  const f = engine.findFolder(ref)
-  if (f instanceof PublishFolder || f instanceof FollowFolder || f instanceof TwoWayFolder) return f
-  throw new ShoalError('BAD_REQUEST', `${f.config.path} has no history`)
+/** A folder that was just added and did not come up: say why, and keep nothing half-configured. */
+async function refuseBroken(engine: Device, folder: FolderRunner, what: string): Promise<never> {
+  const message = folder.status.error ?? 'the folder could not be opened'
+  await engine.removeFolder(folder.id).catch(() => {}) // the error below is the one the user needs
+  throw new ShoalError('INTERNAL', `Could not ${what} ${folder.config.path}: ${message}`)
 }
 
 // One function per method of shared/api.ts; params arrive already validated.
@@ -109,20 +83,16 @@ export const handlers: Handlers = {
     // Encrypted share: a random read key, kept in the folder's config and carried by its link (?read=).
     const readKey = encrypt ? { readKey: randomBytes(32).toString('hex') } : {}
     const folder = await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'publish', key: '', ...readKey })
-    const publisher = folder as PublishFolder
-    if (engine.opts.network === false) await publisher.publishOnce()
-    else await publisher.firstScan
-    if (publisher.state === 'error') {
-      // Sharing failed (unreadable folder, full disk...): say why and keep nothing half-configured.
-      const message = publisher.error ?? 'the first scan failed'
-      await engine.removeFolder(publisher.id).catch(() => {})
-      throw new ShoalError('INTERNAL', `Could not share ${abs}: ${message}`)
-    }
+    // Without a daemon the first scan runs here and now; with one, the folder's loop runs it.
+    if (engine.opts.network === false) await folder.scanOnce().catch((err: unknown) => folder.status.fail(err))
+    else await folder.firstScan
+    // Sharing failed (unreadable folder, full disk...): say why and keep nothing half-configured.
+    if (folder.status.state === 'error') await refuseBroken(engine, folder, 'share')
     return folder.info()
   },
 
   'folders.join': async (engine, { link, path: p, atomic, merge }) => {
-    const parsed = parseLinkOrThrow(link)
+    const parsed = readLink(link)
     if (parsed.seedOnly) throw new ShoalError('BAD_LINK', 'This is a seed link: it lets a server keep and serve the folder, not read it. Ask for the share link with the read key.')
     const target = await checkFolderTarget(p, 'join', { dataDir: engine.opts.dataDir })
     // Atomic folders must be new or empty whatever `merge` says (prepareAtomicPath refuses the rest).
@@ -148,7 +118,7 @@ export const handlers: Handlers = {
   },
 
   'folders.seed': async (engine, { link }) => {
-    const parsed = parseLinkOrThrow(link)
+    const parsed = readLink(link)
     const name = `seed ${parsed.key.slice(0, 8)}`
     const config: Omit<SeedConfig, 'id' | 'createdAt' | 'paused'> = { name, path: '', kind: 'seed', key: parsed.key }
     if (parsed.readKey) config.readKey = parsed.readKey
@@ -159,26 +129,21 @@ export const handlers: Handlers = {
 
   'folders.sync': async (engine, { path: p, name, expiresInMs }) => {
     const { path: abs } = await prepareFolder(engine, p, 'sync')
-    const folder = (await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'two-way', key: '' })) as TwoWayFolder
+    const folder = await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'two-way', key: '' })
     await folder.firstScan
-    if (folder.state === 'error' || !folder.base) {
-      const message = folder.error ?? 'the folder could not be opened'
-      await engine.removeFolder(folder.id).catch(() => {})
-      throw new ShoalError('INTERNAL', `Could not sync ${abs}: ${message}`)
-    }
-    await engine.saveConfig()
-    const invite = await folder.createInvite(expiresInMs)
+    if (folder.status.state === 'error' || !folder.config.key) await refuseBroken(engine, folder, 'sync')
+    const invite = await folder.capability('devices').createInvite(expiresInMs)
     return { folder: folder.info(), invite }
   },
 
   'folders.syncJoin': async (engine, { invite, path: p, timeoutMs }) => {
-    readInvite(invite) // a malformed or expired invite changes nothing
+    checkInvite(invite) // a malformed or expired invite changes nothing
     if (engine.opts.network === false) throw new ShoalError('BAD_REQUEST', 'Joining needs the network: start Shoal (shoal run) and try again')
     // Joining a two-way folder merges with files already there by design (README); the place is checked.
     const { path: abs, existed } = await prepareFolder(engine, p, 'sync')
-    const folder = (await engine.addFolder({ name: path.basename(abs), path: abs, kind: 'two-way', key: PENDING_PREFIX + randomBytes(8).toString('hex') })) as TwoWayFolder
+    const folder = await engine.addFolder({ name: path.basename(abs), path: abs, kind: 'two-way', key: '', joining: true })
     try {
-      await folder.join(invite, timeoutMs ?? 120_000)
+      await folder.capability('pairing').join(invite, timeoutMs ?? 120_000)
     } catch (err) {
       const e = toShoalError(err)
       // Say why in the log too: a CLI that stopped waiting never sees this answer.
@@ -188,20 +153,19 @@ export const handlers: Handlers = {
       if (!existed) await fs.rmdir(abs).catch(() => {})
       throw e
     }
-    await engine.saveConfig()
     return folder.info()
   },
 
-  'devices.list': async (engine, { folder }) => twoWay(engine, folder).devices(),
+  'devices.list': async (engine, { folder }) => engine.findFolder(folder).capability('devices').list(),
 
-  'devices.remove': async (engine, { folder, device }) => twoWay(engine, folder).removeDevice(device),
+  'devices.remove': async (engine, { folder, device }) => engine.findFolder(folder).capability('devices').remove(device),
 
-  'invites.create': async (engine, { folder, expiresInMs }) => twoWay(engine, folder).createInvite(expiresInMs),
+  'invites.create': async (engine, { folder, expiresInMs }) => engine.findFolder(folder).capability('devices').createInvite(expiresInMs),
 
-  'invites.revoke': async (engine, { folder, invite }) => ({ revoked: await twoWay(engine, folder).revokeInvite(invite) }),
+  'invites.revoke': async (engine, { folder, invite }) => ({ revoked: await engine.findFolder(folder).capability('devices').revokeInvite(invite) }),
 
   'folders.preview': async (engine, { link, timeoutMs }) =>
-    previewLink(engine, parseLinkOrThrow(link), timeoutMs ?? 15_000).catch((err) => {
+    previewLink(engine, readLink(link), timeoutMs ?? 15_000).catch((err) => {
       throw explainReadError(err) // an encrypted folder, and the link has no (or a wrong) read key
     }),
 
@@ -210,14 +174,12 @@ export const handlers: Handlers = {
   'folders.pause': async (engine, { folder }) => {
     const f = engine.findFolder(folder)
     await f.pause()
-    await engine.saveConfig()
     return f.info()
   },
 
   'folders.resume': async (engine, { folder }) => {
     const f = engine.findFolder(folder)
     await f.resume()
-    await engine.saveConfig()
     return f.info()
   },
 
@@ -228,29 +190,26 @@ export const handlers: Handlers = {
   },
 
   'folders.pin': async (engine, { folder, version }) => {
-    const f = follower(engine, folder)
-    await f.pin(version)
-    await engine.saveConfig()
+    const f = engine.findFolder(folder)
+    await f.capability('pin').pin(version)
     return f.info()
   },
 
   'folders.unpin': async (engine, { folder }) => {
-    const f = follower(engine, folder)
-    await f.pin(undefined)
-    await engine.saveConfig()
+    const f = engine.findFolder(folder)
+    await f.capability('pin').pin(undefined)
     return f.info()
   },
 
   'folders.hook': async (engine, { folder, command }) => {
-    const f = follower(engine, folder)
-    f.setHook(command)
-    await engine.saveConfig()
+    const f = engine.findFolder(folder)
+    await f.capability('hook').set(command)
     return f.info()
   },
 
-  'folders.localChanges': async (engine, { folder }) => follower(engine, folder).localChanges(),
+  'folders.localChanges': async (engine, { folder }) => engine.findFolder(folder).capability('localChanges').list(),
 
-  'folders.revert': async (engine, { folder }) => follower(engine, folder).revert(),
+  'folders.revert': async (engine, { folder }) => engine.findFolder(folder).capability('localChanges').revert(),
 
   status: async (engine) => ({
     device: engine.deviceKey.toString('hex'),
@@ -260,17 +219,17 @@ export const handlers: Handlers = {
     lastSeq: engine.events.lastSeq
   }),
 
-  'versions.log': async (engine, { folder, limit, path: filter }) => {
-    const f = historyOf(engine, folder)
-    const opts = { limit: limit ?? 100, ...(filter ? { path: filter } : {}) }
-    return f instanceof TwoWayFolder ? f.versionLog(opts) : readVersionLog(f.drive, opts)
-  },
+  'versions.log': async (engine, { folder, limit, path: filter }) =>
+    engine
+      .findFolder(folder)
+      .capability('history')
+      .log({ limit: limit ?? 100, ...(filter ? { path: filter } : {}) }),
 
   'versions.restore': async (engine, { folder, path: p, version, to }) => {
-    const f = historyOf(engine, folder)
+    const history = engine.findFolder(folder).capability('history')
     const drivePath = '/' + p.replace(/\\/g, '/').replace(/^\/+/, '')
     const dest = to === undefined ? undefined : await restoreDestination(engine, to, drivePath)
-    const restored = await f.restore(drivePath, version, dest)
+    const restored = await history.restore(drivePath, version, dest)
     return { path: restored.path, version, bytes: restored.bytes }
   },
 
@@ -288,17 +247,16 @@ export const handlers: Handlers = {
   },
 
   'folders.files': async (engine, { folder, dir }) => {
-    const f = historyOf(engine, folder)
     const d = normaliseDir(dir ?? '/')
-    return { dir: d, rows: f instanceof TwoWayFolder ? await f.fileRows(d) : await listFileRows(f, d) }
+    return { dir: d, rows: await engine.findFolder(folder).capability('files').rows(d) }
   },
 
-  'folders.ignore.get': async (engine, { folder }) => ({ text: await engine.findFolder(folder).readIgnoreText(), defaults: [...DEFAULT_PATTERNS] }),
+  'folders.ignore.get': async (engine, { folder }) => ({ text: await engine.findFolder(folder).capability('ignore').read(), defaults: [...DEFAULT_PATTERNS] }),
 
   'folders.ignore.set': async (engine, { folder, text }) => {
-    const f = engine.findFolder(folder)
-    await f.writeIgnoreText(text)
-    return { text: await f.readIgnoreText(), defaults: [...DEFAULT_PATTERNS] }
+    const ignore = engine.findFolder(folder).capability('ignore')
+    await ignore.write(text)
+    return { text: await ignore.read(), defaults: [...DEFAULT_PATTERNS] }
   },
 
   'events.since': async (engine, { since }) => engine.events.since(since ?? 0)

@@ -1,5 +1,5 @@
 import Hyperdrive from 'hyperdrive'
-import type { Engine } from '../engine.ts'
+import type { Device } from '../device.ts'
 import type { ShareLink } from '../../../shared/link.ts'
 import { hexToBytes } from '../../../shared/link.ts'
 import { ShoalError } from '../../../shared/errors.ts'
@@ -8,7 +8,7 @@ import { decodeEntry } from '../drive/drive-entry.ts'
 
 // Looks at a link's drive before anything is written: how many files, how many bytes, which version.
 // Only the index is read (sparse), never file content.
-export async function previewLink(engine: Engine, link: ShareLink, timeoutMs: number) {
+export async function previewLink(engine: Device, link: ShareLink, timeoutMs: number) {
   const key = Buffer.from(hexToBytes(link.key))
   const drive = new Hyperdrive(engine.store.session(), key, link.readKey ? { encryptionKey: Buffer.from(hexToBytes(link.readKey)) } : {})
   await drive.ready().catch(async (err) => {

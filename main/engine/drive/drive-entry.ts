@@ -4,6 +4,7 @@
 // never stops the rest of a version.
 import type Hyperdrive from 'hyperdrive'
 import type Hypercore from 'hypercore'
+import { ShoalError } from '../../../shared/errors.ts'
 
 export type EntryCheck = { ok: true; entry: Hyperdrive.Entry } | { ok: false; reason: string }
 
@@ -85,7 +86,7 @@ export function contentProblem(blob: Hyperdrive.Blob | null, content: Pick<Hyper
 }
 
 interface BlobReader {
-  createReadStream(blob: Hyperdrive.Blob, opts: { wait: boolean; timeout: number }): AsyncIterable<Uint8Array>
+  createReadStream(blob: Hyperdrive.Blob, opts: { wait: boolean; timeout: number }): AsyncIterable<Uint8Array> & { destroy(err?: Error): void }
 }
 
 /**
@@ -93,9 +94,16 @@ interface BlobReader {
  * entry up again). Each block waits at most `stallMs` for a peer to send it, then the read fails
  * with Hypercore's REQUEST_TIMEOUT (see isStalled).
  */
-export async function readContent(snapshot: Hyperdrive, blob: Hyperdrive.Blob, stallMs: number): Promise<AsyncIterable<Uint8Array>> {
+export async function readContent(snapshot: Hyperdrive, blob: Hyperdrive.Blob, stallMs: number, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
   const blobs = (await snapshot.getBlobs()) as unknown as BlobReader
-  return blobs.createReadStream(blob, { wait: true, timeout: stallMs })
+  const stream = blobs.createReadStream(blob, { wait: true, timeout: stallMs })
+  // Pausing or closing the folder ends a read that waits for a block, instead of waiting it out.
+  if (signal) {
+    const stop = () => stream.destroy(new ShoalError('TIMEOUT', 'Stopped: the folder was paused or closed'))
+    if (signal.aborted) stop()
+    else signal.addEventListener('abort', stop, { once: true })
+  }
+  return stream
 }
 
 /** True for the error of a read that no peer answered in time (readContent's stall timeout, as Hypercore or toShoalError names it). */

@@ -1,6 +1,8 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import type { SyncFolder } from '../folder/folder.ts'
+import type Hyperdrive from 'hyperdrive'
+import type { LocalIndex } from '../fs/local-index.ts'
+import type { IgnoreRules } from '../fs/ignore-rules.ts'
 import { readMetadata } from './drive-metadata.ts'
 import { readEntry } from './drive-entry.ts'
 import { validateRemotePath } from '../fs/paths.ts'
@@ -11,10 +13,21 @@ import { CONFLICT_NAME } from '../fs/conflict-name.ts'
 // state of each file (synced, waiting, downloading, changed here, conflict copy, refused, ignored).
 
 
-export async function listFileRows(folder: SyncFolder, dir: string): Promise<FileRow[]> {
+/** What the file list needs to know of a folder whose files come from a drive. */
+export interface DriveFolderView {
+  drive: Hyperdrive
+  index: LocalIndex
+  root: string
+  status: { refusedPaths: Map<string, string>; downloading: Map<string, number> }
+  ignore: IgnoreRules | null
+  /** This device publishes the drive (its files are its own, never 'local changes'). */
+  publishing: boolean
+}
+
+export async function listFileRows(folder: DriveFolderView, dir: string): Promise<FileRow[]> {
   const rows = new Map<string, FileRow>()
   const prefix = dir === '/' ? '/' : dir + '/'
-  const publishing = folder.config.kind === 'publish'
+  const { publishing } = folder
 
   // Values are read raw and decoded here: a publisher's malformed entry is one refused row.
   for await (const name of folder.drive.readdir(dir, { valueEncoding: 'binary' })) {
@@ -34,10 +47,10 @@ export async function listFileRows(folder: SyncFolder, dir: string): Promise<Fil
     const size = entry.value.blob?.byteLength ?? 0
     let state: FileState = known && (entry.value.linkname || known.hash === meta.hash) ? 'synced' : 'pending'
     let detail: string | undefined
-    if (folder.refusedPaths.has(drivePath)) {
+    if (folder.status.refusedPaths.has(drivePath)) {
       state = 'refused'
-      detail = folder.refusedPaths.get(drivePath)
-    } else if (folder.downloading.has(drivePath)) {
+      detail = folder.status.refusedPaths.get(drivePath)
+    } else if (folder.status.downloading.has(drivePath)) {
       state = 'downloading'
     } else if (!publishing && folder.ignore?.ignores(drivePath, false)) {
       state = 'ignored'
@@ -55,7 +68,7 @@ export async function listFileRows(folder: SyncFolder, dir: string): Promise<Fil
 
   // Files on disk: local edits, conflict copies, files only this device has.
   const rel = validateRemotePath(dir === '/' ? '/x' : dir + '/x')
-  const abs = rel.ok ? path.join(folder.config.path, path.dirname(rel.rel)) : null
+  const abs = rel.ok ? path.join(folder.root, path.dirname(rel.rel)) : null
   const local = abs ? await fs.readdir(abs, { withFileTypes: true }).catch(() => []) : []
   for (const d of local) {
     const drivePath = prefix + d.name

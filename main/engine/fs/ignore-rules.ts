@@ -46,15 +46,19 @@ export class IgnoreRules {
 
   /** Rules from `<root>/.shoalignore` (a missing file means defaults only). */
   static async load(root: string): Promise<IgnoreRules> {
-    let text = ''
+    return IgnoreRules.parse(await IgnoreRules.readFile(root))
+  }
+
+  /** The text of `<root>/.shoalignore`, '' when there is none. */
+  static async readFile(root: string): Promise<string> {
     try {
       // Through file-read.ts: a FIFO named .shoalignore must not stall the folder.
-      text = (await withRegularFile(path.join(root, IGNORE_FILE), {}, (f) => f.readAll())).toString('utf8')
+      return (await withRegularFile(path.join(root, IGNORE_FILE), {}, (f) => f.readAll())).toString('utf8')
     } catch (err) {
       // An unreadable ignore file must not silently publish what it meant to hide.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toShoalError(err)
+      return ''
     }
-    return IgnoreRules.parse(text)
   }
 
   /** Rules from the text of a `.shoalignore` file. */

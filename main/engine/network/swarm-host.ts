@@ -111,7 +111,8 @@ export class SwarmHost extends Resource {
 
   async leave(topic: Buffer): Promise<void> {
     this.#topics.delete(topic.toString('hex'))
-    if (this.swarm) await this.swarm.leave(topic)
+    // After the engine closed the network (it does so before its folders) there is nothing to leave.
+    if (this.swarm && !this.closing) await this.swarm.leave(topic)
   }
 
   get peerCount(): number {

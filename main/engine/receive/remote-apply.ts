@@ -47,6 +47,8 @@ export interface ApplyOptions {
   onEvent(drivePath: string, action: FileAction, detail?: string): void
   /** How long a read of content waits for a peer to send a block (drive-entry.ts readContent). */
   stallMs: number
+  /** Aborted when the folder pauses or closes: reads waiting for blocks end at once. */
+  signal?: AbortSignal
   /** No peer sent the content of this file in time: it is owed, and retried by the caller later. */
   onMissing(drivePath: string): void
 }
@@ -257,7 +259,7 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
   }
 
   const blob = entry.value.blob
-  const source = blob && blob.byteLength > 0 ? await readContent(snapshot, blob, opts.stallMs) : new Uint8Array(0)
+  const source = blob && blob.byteLength > 0 ? await readContent(snapshot, blob, opts.stallMs, opts.signal) : new Uint8Array(0)
   const written = await writeFileAtomic(root, change.rel, source, {
     executable: entry.value.executable,
     batch: opts.batch,

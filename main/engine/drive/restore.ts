@@ -1,0 +1,40 @@
+// An old version of a file from a drive's history: read it, or write it where the user says.
+import fs from 'node:fs/promises'
+import nodePath from 'node:path'
+import type Hyperdrive from 'hyperdrive'
+import { writeFileAtomic } from '../fs/safe-write.ts'
+import { checkPinVersion } from '../follow/follow-policy.ts'
+import { ShoalError, toShoalError } from '../../../shared/errors.ts'
+
+/** Content of `path` as it was at `version`; throws FILE_NOT_FOUND / VERSION_NOT_FOUND. */
+export async function readAt(drive: Hyperdrive, path: string, version: number): Promise<{ data: Buffer; entry: Hyperdrive.Entry }> {
+  if (version > drive.version) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} does not exist yet (latest is ${drive.version})`)
+  // A position inside a publisher's batch is no snapshot: reading it fails deep in Hyperbee.
+  // (Version 1 is the empty drive: the file is simply not there, said below.)
+  if (version > 1) await checkPinVersion(drive, version)
+  const snapshot = drive.checkout(version)
+  try {
+    const entry = await snapshot.entry(path, { timeout: 15_000 }).catch((err) => {
+      const e = toShoalError(err)
+      if (e.code !== 'INTERNAL') throw e // not here and no peer sent it: said in words
+      throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} cannot be read (${e.message}); use a version listed by 'shoal log'`)
+    })
+    if (!entry || !entry.value.blob) throw new ShoalError('FILE_NOT_FOUND', `${path} does not exist at version ${version}`)
+    const data = await snapshot.get(path, { timeout: 30_000 }).catch((err) => {
+      throw toShoalError(err)
+    })
+    if (!data) throw new ShoalError('FILE_NOT_FOUND', `${path} has no content at version ${version}`)
+    return { data, entry }
+  } finally {
+    await snapshot.close().catch(() => {}) // closing a checkout only releases its session
+  }
+}
+
+/** Writes `path` as it was at `version` to a file of the user's choice (never into the folder). */
+export async function restoreTo(drive: Hyperdrive, drivePath: string, version: number, to: string): Promise<{ path: string; bytes: number }> {
+  const { data, entry } = await readAt(drive, drivePath, version)
+  const target = nodePath.resolve(to)
+  await fs.mkdir(nodePath.dirname(target), { recursive: true })
+  await writeFileAtomic(nodePath.dirname(target), nodePath.basename(target), data, { executable: entry.value.executable })
+  return { path: target, bytes: data.length }
+}

@@ -1,0 +1,460 @@
+// The one folder runner (Syncthing's folder.Serve): what every folder kind shares. It opens and
+// closes the folder (ready-resource style), watches it and rescans it now and then, runs all of
+// its work one piece at a time in one loop (the user's requests, scans, then whatever the remote
+// side needs), wakes up when something changes, pauses and resumes, reports through its status,
+// recovers from failures (a full disk, a folder that went missing) instead of stopping, and tells
+// the engine when the folder's settings change. The kind (kind.ts) decides what the work is.
+import fs from 'node:fs/promises'
+import type Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import { Resource } from '../resource.ts'
+import { Wakeup } from './wakeup.ts'
+import { FolderStatus } from './status.ts'
+import { missingCapability, type Capabilities, type CapabilityName, type FolderKind } from './kind.ts'
+import type { EventLog } from '../event-log.ts'
+import type { SwarmHost } from '../network/swarm-host.ts'
+import type { FolderConfig } from '../config.ts'
+import type { StoreSpace } from '../fs/store-space.ts'
+import { FolderWatcher } from '../fs/watcher.ts'
+import { IgnoreRules } from '../fs/ignore-rules.ts'
+import { ScanCancelled } from '../fs/scanner.ts'
+import { diskFullMessage, freeSpace, isNoSpace, nudgeReplication, waitForSpace } from '../fs/disk-space.ts'
+import type { TempSweep } from '../fs/temp-files.ts'
+import { explainReadError } from '../drive/read-errors.ts'
+import type { FolderInfo } from '../../../shared/folder.ts'
+import { ShoalError, toShoalError } from '../../../shared/errors.ts'
+
+export interface FolderContext {
+  store: Corestore
+  swarm: SwarmHost
+  events: EventLog
+  /** Folder's own state directory (local index) inside the data directory. */
+  stateDir: string
+  deviceName: string
+  rescanIntervalMs: number
+  /** Where the store's full disk is waited out, once for every folder (store-space.ts). */
+  storeSpace: StoreSpace
+  /** How long a receiver waits for a peer to send a block of a file before it says no peer has it. */
+  contentStallMs: number
+  /** False for one-shot commands that only change configuration: folders do not go online. */
+  network: boolean
+  /** True when the folder is opened from the stored settings at start, false when just added. */
+  restored: boolean
+  /** The folder's settings changed: the engine stores them (soon, once for a burst); resolves when stored. */
+  settingsChanged(): Promise<void>
+}
+
+export type KindFactory = (runner: FolderRunner) => FolderKind
+
+const IDLE_POLL_MS = 5_000
+const OWED_FIRST_MS = 250
+const OWED_MAX_MS = 60_000
+const MAX_BACKOFF_MS = 60_000
+
+export class FolderRunner extends Resource {
+  readonly config: FolderConfig
+  readonly ctx: FolderContext
+  readonly kind: FolderKind
+  readonly status: FolderStatus
+  /** The patterns the folder's scans and writes honour (kinds decide where they come from). */
+  ignore: IgnoreRules = IgnoreRules.parse('')
+  /** Resolves when the first full scan since the folder started has ended (scanning kinds). */
+  firstScan: Promise<void> = Promise.resolve()
+  #wakeup = new Wakeup()
+  #loop: Promise<void> | null = null
+  #running = false
+  #stop = new AbortController()
+  #watcher: FolderWatcher | null = null
+  #rescanTimer: NodeJS.Timeout | null = null
+  #updateTimer: NodeJS.Timeout | null = null
+  /** A scan owed: 'full', or the paths the watcher reported. */
+  #scan: 'full' | Set<string> | null = null
+  #firstScanDone: (() => void) | null = null
+  #jobs: Array<() => Promise<void>> = []
+  /** Callers waiting for the next full scan to end (rescan()). */
+  #fullScanWaiters: Array<() => void> = []
+  /** Set while scanOnce() runs without the loop (a command with no daemon running). */
+  #oneShot = false
+  #failures = 0
+  /** A full scan is owed (a scan could not record everything): asked again after this pause. */
+  #owedTimer: NodeJS.Timeout | null = null
+  #owedDelay = OWED_FIRST_MS
+  #storeFull: Promise<void> | null = null
+
+  constructor(config: FolderConfig, ctx: FolderContext, kind: KindFactory) {
+    super()
+    this.config = config
+    this.ctx = ctx
+    this.status = new FolderStatus(config.id, ctx.events, () => this.peers, () => this.notify())
+    this.kind = kind(this)
+  }
+
+  get id(): string {
+    return this.config.id
+  }
+
+  get peers(): number {
+    return this.kind.peerKeys().length
+  }
+
+  get paused(): boolean {
+    return this.config.paused
+  }
+
+  /** True from pause or close until the folder runs again: long work checks it and stops. */
+  get stopped(): boolean {
+    return this.closing || this.config.paused || (!this.#running && !this.#oneShot)
+  }
+
+  /** Aborted when the folder pauses or closes: reads and waits listen to it. */
+  get stopSignal(): AbortSignal {
+    return this.#stop.signal
+  }
+
+  capability<N extends CapabilityName>(name: N): NonNullable<Capabilities[N]> {
+    const c = this.kind.capabilities[name]
+    if (!c) throw missingCapability(this.config.path || this.config.name, name)
+    return c as NonNullable<Capabilities[N]>
+  }
+
+  /** Changes the folder's settings; resolves once the engine stored them (debounced). */
+  updateConfig(patch: Partial<FolderConfig>): Promise<void> {
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) delete (this.config as unknown as Record<string, unknown>)[k]
+      else (this.config as unknown as Record<string, unknown>)[k] = v
+    }
+    this.notify()
+    return this.ctx.settingsChanged()
+  }
+
+  // --- lifecycle ---
+
+  protected async _open(): Promise<void> {
+    await this.kind.open()
+    if (this.config.paused) this.status.setState('paused')
+    else if (!this.ctx.network) this.status.setState('stopped') // a one-shot command: nothing goes online
+    else this.#start()
+  }
+
+  protected async _close(): Promise<void> {
+    await this.#halt()
+    await this.kind.close()
+    if (this.#updateTimer) clearTimeout(this.#updateTimer)
+  }
+
+  async pause(): Promise<void> {
+    if (this.config.paused) return
+    const saved = this.updateConfig({ paused: true })
+    await this.#halt()
+    await saved
+    this.status.setState('paused')
+  }
+
+  async resume(): Promise<void> {
+    if (!this.config.paused) return
+    const saved = this.updateConfig({ paused: false })
+    if (this.ctx.network) this.#start()
+    else this.status.setState('stopped')
+    await saved
+  }
+
+  /** A full rescan now (scanning kinds); receivers look for work again at once. */
+  async rescan(): Promise<void> {
+    if (this.config.paused) return
+    if (this.kind.scan && this.#running) {
+      const done = new Promise<void>((resolve) => this.#fullScanWaiters.push(resolve))
+      this.requestScan(null)
+      await done
+    } else this.wake()
+  }
+
+  /**
+   * One full scan, here and now, without the loop or the network: a command run while no daemon
+   * is running (share). Failures are thrown to the caller.
+   */
+  async scanOnce(): Promise<void> {
+    if (!this.kind.scan) return
+    this.#oneShot = true
+    try {
+      await this.checkFolder()
+      await this.reloadIgnore()
+      await this.kind.scan(null)
+    } finally {
+      this.#oneShot = false
+    }
+  }
+
+  #start(): void {
+    this.#running = true
+    this.#stop = new AbortController()
+    this.status.setState(this.kind.scan ? 'scanning' : 'waiting')
+    for (const topic of this.kind.topics()) {
+      this.ctx.swarm.join(topic, this.id, { server: true, client: true }).catch((err: unknown) => this.status.fail(err))
+    }
+    if (this.kind.scan) {
+      this.firstScan = new Promise((resolve) => (this.#firstScanDone = resolve))
+      this.#scan = 'full'
+    }
+    this.#loop = this.#serve()
+    this.kind.started?.()
+  }
+
+  /** Joins the kind's discovery topics (again) while the folder runs: a two-way folder just joined has its first. */
+  announce(): void {
+    if (!this.#running) return
+    for (const topic of this.kind.topics()) {
+      this.ctx.swarm.join(topic, this.id, { server: true, client: true }).catch((err: unknown) => this.status.fail(err))
+    }
+  }
+
+  /** Stops the loop, the watcher and the timers, and leaves the network; the kind stays open. */
+  async #halt(): Promise<void> {
+    const wasRunning = this.#running
+    this.#running = false
+    this.#stop.abort()
+    this.kind.interrupt?.()
+    this.#wakeup.wake()
+    if (this.#rescanTimer) clearInterval(this.#rescanTimer)
+    this.#rescanTimer = null
+    if (this.#owedTimer) clearTimeout(this.#owedTimer)
+    this.#owedTimer = null
+    const watcher = this.#watcher
+    this.#watcher = null
+    await watcher?.close()
+    if (wasRunning) for (const topic of this.kind.topics()) await this.ctx.swarm.leave(topic)
+    await this.#loop
+    this.#loop = null
+    this.#firstScanDone?.()
+    for (const resolve of this.#fullScanWaiters.splice(0)) resolve()
+    // Requests still queued get an answer rather than waiting forever.
+    for (const job of this.#jobs.splice(0)) await job().catch(() => {}) // each reports to its own caller
+  }
+
+  // --- the loop ---
+
+  /** Something changed on the other side (a new version, a peer): look for work. */
+  wake(): void {
+    this.#wakeup.wake()
+  }
+
+  /** Scans the folder (null: all of it) in the loop, soon. */
+  requestScan(paths: string[] | null): void {
+    if (paths === null || this.#scan === 'full') this.#scan = 'full'
+    else {
+      this.#scan ??= new Set()
+      for (const p of paths) this.#scan.add(p)
+    }
+    this.#wakeup.wake()
+  }
+
+  /**
+   * Runs `fn` in the folder's loop, between other work, so it never overlaps a scan or a pass
+   * (a restore, a revert, new ignore patterns). A folder that is not running runs it at once.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.#running) return fn()
+    return new Promise<T>((resolve, reject) => {
+      this.#jobs.push(() => fn().then(resolve, reject))
+      this.#wakeup.wake()
+    })
+  }
+
+  async #serve(): Promise<void> {
+    while (this.#running && !this.closing) {
+      const job = this.#jobs.shift()
+      if (job) {
+        await job()
+        continue
+      }
+      if (this.#scan !== null) {
+        const scan = this.#scan
+        this.#scan = null
+        await this.#run(() => this.#doScan(scan), () => this.requestScan(null), 'scan')
+        continue
+      }
+      const work = this.kind.nextWork ? await this.#run(() => this.kind.nextWork!(), null, 'work') : null
+      if (work) {
+        await this.#run(work, null, 'work')
+        continue
+      }
+      if (!this.#running) break
+      this.kind.settled?.()
+      await this.#wakeup.wait(IDLE_POLL_MS)
+    }
+  }
+
+  async #doScan(scan: 'full' | Set<string>): Promise<void> {
+    const full = scan === 'full'
+    try {
+      if (full || scan.has('/.shoalignore')) await this.reloadIgnore()
+      if (full && !this.#watcher) await this.#watch()
+      const done = await this.kind.scan!(full ? null : [...scan])
+      this.#failures = 0
+      if (done === 'incomplete') this.#oweFullScan()
+      else this.#owedDelay = OWED_FIRST_MS
+    } finally {
+      if (full) {
+        this.#firstScanDone?.()
+        this.#firstScanDone = null
+        for (const resolve of this.#fullScanWaiters.splice(0)) resolve()
+      }
+    }
+  }
+
+  /**
+   * A scan could not record everything it found (a two-way device not yet a writer, ops still
+   * queued, a file that changed while read): a full scan is owed, after a pause that doubles while
+   * scans stay incomplete.
+   */
+  #oweFullScan(): void {
+    if (this.#owedTimer || !this.#running) return
+    const delay = this.#owedDelay
+    this.#owedDelay = Math.min(this.#owedDelay * 2, OWED_MAX_MS)
+    this.#owedTimer = setTimeout(() => {
+      this.#owedTimer = null
+      this.requestScan(null)
+    }, delay)
+    this.#owedTimer.unref()
+  }
+
+  /** The folder's ignore patterns, read again (the kind says where they live). */
+  async reloadIgnore(): Promise<void> {
+    const text = this.kind.capabilities.ignore ? await this.kind.capabilities.ignore.read() : ''
+    this.ignore = IgnoreRules.parse(text)
+    this.#watcher?.setIgnore(this.ignore)
+  }
+
+  /**
+   * Watches the folder before its first scan completes: chokidar reports nothing that happens
+   * during its own initial crawl, so an edit made while Shoal starts would otherwise wait for the
+   * next periodic rescan. Events queue as scans of their paths.
+   */
+  async #watch(): Promise<void> {
+    await this.checkFolder()
+    const watcher = new FolderWatcher({
+      root: this.config.path,
+      ignore: this.ignore,
+      onChanges: (paths) => this.requestScan(paths),
+      onError: (err) => this.status.fail(err)
+    })
+    this.#watcher = watcher
+    await watcher.ready()
+    if (!this.#running) {
+      this.#watcher = null
+      await watcher.close()
+      return
+    }
+    this.#rescanTimer ??= setInterval(() => this.requestScan(null), this.ctx.rescanIntervalMs)
+    this.#rescanTimer.unref()
+  }
+
+  /** Throws FOLDER_MISSING unless the folder is there (an unplugged disk is never "everything deleted"). */
+  async checkFolder(): Promise<void> {
+    const stat = await fs.stat(this.config.path).catch(() => null)
+    if (!stat?.isDirectory()) {
+      throw new ShoalError('FOLDER_MISSING', `Folder ${this.config.path} is missing or not a folder; nothing is synced until it is back (reconnect the disk, or remove the folder from Shoal).`)
+    }
+  }
+
+  /** Runs one piece of work; a failure is reported and waited out, and owed work is asked again. */
+  async #run<T>(fn: () => Promise<T>, owed: (() => void) | null, what: 'scan' | 'work'): Promise<T | null> {
+    try {
+      const result = await fn()
+      this.#failures = 0
+      return result
+    } catch (err) {
+      if (!this.#running || err instanceof ScanCancelled) return null
+      await this.#recover(err, what)
+      owed?.()
+      return null
+    }
+  }
+
+  async #recover(err: unknown, what: 'scan' | 'work'): Promise<void> {
+    const e = toShoalError(explainReadError(err)) // no or a wrong read key: said in words
+
+    this.#failures++
+    // A scan's batch is atomic: on a full store nothing of it was published.
+    if (e.code === 'DISK_FULL' && e.details?.store) return this.#waitOutFullStore([], what === 'scan' ? 'nothing of the last change was published' : '')
+    if (e.code === 'DISK_FULL') {
+      const free = await freeSpace(this.config.path)
+      const tally = this.kind.tally?.()
+      const written = tally ? `; ${tally.filesWritten} ${tally.filesWritten === 1 ? 'file was' : 'files were'} written` : ''
+      this.status.fail(new ShoalError('DISK_FULL', diskFullMessage(`${this.config.path} is full${written}`, free, tally?.bytesLeft ?? this.status.bytesLeft)))
+      await waitForSpace(this.config.path, free, { signal: this.stopSignal })
+      return
+    }
+    // No peer sent what was needed in time: waiting, not broken.
+    if (e.code === 'TIMEOUT') this.status.setState('waiting', e.message)
+    else this.status.fail(e)
+    await this.#wakeup.wait(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.#failures - 1, 6)))
+  }
+
+  /**
+   * A receiving core that cannot store a block (the data directory is full) fails quietly inside
+   * Hypercore and never asks again. Watch for that: report it, wait for space (once for the whole
+   * engine, store-space.ts), then nudge the cores so they request what is missing.
+   */
+  watchStoreSpace(cores: Hypercore[]): void {
+    for (const core of cores) {
+      core.on('verification-error', (err: unknown) => {
+        if (!isNoSpace(err) || this.#storeFull || this.closing) return
+        this.#storeFull = this.#waitOutFullStore(cores).finally(() => {
+          this.#storeFull = null
+        })
+      })
+    }
+  }
+
+  async #waitOutFullStore(cores: Hypercore[], detail = ''): Promise<void> {
+    const space = this.ctx.storeSpace
+    const where = `the data directory (${space.dataDir}) is full${detail ? `; ${detail}` : ''}`
+    this.status.fail(new ShoalError('DISK_FULL', diskFullMessage(where, await space.free(), detail ? 0 : this.status.bytesLeft)))
+    await space.full()
+    if (this.closing) return
+    for (const c of cores) nudgeReplication(c)
+    if (this.status.state === 'error') this.status.setState('syncing')
+    this.wake()
+  }
+
+  /** Reports the temp files an earlier crash left that could not be removed (temp-files.ts). */
+  async leftoverTempFilesRemoved(sweep: Promise<TempSweep>): Promise<void> {
+    const { failed } = await sweep
+    for (const f of failed) this.status.warn(`Could not remove ${f.path}, a temp file left by an interrupted write (${f.reason})`)
+  }
+
+  // --- what the user sees ---
+
+  info(): FolderInfo {
+    const s = this.status
+    return {
+      id: this.config.id,
+      name: this.config.name,
+      path: this.config.path,
+      kind: this.config.kind,
+      key: this.config.key,
+      link: '',
+      version: s.version,
+      remoteVersion: s.version,
+      state: s.state,
+      ...(s.error ? { error: s.error } : {}),
+      paused: this.config.paused,
+      progress: { ...s.progress, rate: s.meter.rate(), peers: this.peers },
+      files: s.files,
+      bytes: s.bytes,
+      conflicts: s.conflicts,
+      refused: s.refused,
+      ...(s.lastChange ? { lastChange: s.lastChange } : {}),
+      ...this.kind.info?.()
+    }
+  }
+
+  /** Sends the whole folder row to clients, at most every 250 ms (the UI renders from it). */
+  notify(): void {
+    if (this.#updateTimer || this.closed) return
+    this.#updateTimer = setTimeout(() => {
+      this.#updateTimer = null
+      if (!this.closed) this.ctx.events.emitEvent({ type: 'folder-updated', folder: this.id, info: this.info() })
+    }, 250)
+  }
+}

@@ -1,0 +1,112 @@
+// What a folder tells the user: its state, figures, progress and events. Every kind reports
+// through one of these (the runner owns it), so state lines, progress throttling and events are
+// the same for all of them.
+import { RateMeter } from './rate-meter.ts'
+import type { EventLog } from '../event-log.ts'
+import type { FolderState, Progress } from '../../../shared/folder.ts'
+import type { FileAction } from '../../../shared/events.ts'
+import { toShoalError } from '../../../shared/errors.ts'
+import { ScanCancelled } from '../fs/scanner.ts'
+import type { LocalIndex } from '../fs/local-index.ts'
+
+export class FolderStatus {
+  readonly #id: string
+  readonly #events: EventLog
+  /** Peers connected for this folder now (asked when progress is reported). */
+  readonly #peers: () => number
+  /** Sends the whole folder row (throttled by the runner). */
+  readonly #notify: () => void
+  state: FolderState = 'starting'
+  error: string | undefined
+  /** Version published (publisher) or applied to disk (receiver). */
+  version = 0
+  files = 0
+  bytes = 0
+  conflicts = 0
+  refused = 0
+  lastChange: number | undefined
+  /** Remote paths refused for safety, with the reason (shown in the file tree). */
+  readonly refusedPaths = new Map<string, string>()
+  /** Files being written right now, with their size. */
+  readonly downloading = new Map<string, number>()
+  readonly meter = new RateMeter()
+  progress: Omit<Progress, 'rate' | 'peers'> = { filesNeeded: 0, filesDone: 0, bytesNeeded: 0, bytesDone: 0 }
+  #lastProgressEmit = 0
+
+  constructor(id: string, events: EventLog, peers: () => number, notify: () => void) {
+    this.#id = id
+    this.#events = events
+    this.#peers = peers
+    this.#notify = notify
+  }
+
+  setState(state: FolderState, error?: string): void {
+    if (state === this.state && error === this.error) return
+    this.state = state
+    this.error = error
+    this.#events.emitEvent({ type: 'folder-state', folder: this.#id, state, version: this.version, ...(error ? { error } : {}) })
+    this.#notify()
+  }
+
+  fail(err: unknown): void {
+    if (err instanceof ScanCancelled) return // stopped on purpose (pause, close): not a failure
+    const e = toShoalError(err)
+    this.setState('error', e.message)
+    this.#events.emitEvent({ type: 'error', folder: this.#id, code: e.code, message: e.message })
+  }
+
+  fileEvent(path: string, action: FileAction, direction: 'in' | 'out' | 'local', detail?: string): void {
+    this.lastChange = Date.now()
+    if (action === 'conflict' && direction === 'in') this.conflicts++
+    this.#events.emitEvent({ type: 'file-changed', folder: this.#id, path, action, direction, version: this.version, ...(detail ? { detail } : {}) })
+  }
+
+  /** A remote path not written here, and why (counted, shown in the file list, logged). */
+  refuse(path: string, reason: string): void {
+    this.refused++
+    this.refusedPaths.set(path, reason)
+    this.fileEvent(path, 'refused', 'in', reason)
+  }
+
+  warn(message: string, path?: string): void {
+    this.#events.emitEvent({ type: 'warning', folder: this.#id, message, ...(path ? { path } : {}) })
+  }
+
+  /** Files and bytes this device holds, from its local index (shown in status and the UI). */
+  countIndexTotals(index: LocalIndex): void {
+    let files = 0
+    let bytes = 0
+    for (const [, entry] of index.entries()) {
+      files++
+      bytes += entry.size
+    }
+    this.files = files
+    this.bytes = bytes
+  }
+
+  resetProgress(filesNeeded: number, bytesNeeded: number): void {
+    this.progress = { filesNeeded, filesDone: 0, bytesNeeded, bytesDone: 0 }
+    this.emitProgress(true)
+  }
+
+  addProgress(files: number, bytes: number): void {
+    this.progress.filesDone += files
+    this.progress.bytesDone += bytes
+    this.meter.add(bytes)
+    this.emitProgress(false)
+  }
+
+  // Progress events are throttled: a 5,000-file sync must not send 5,000 events to every client.
+  emitProgress(force: boolean): void {
+    const now = Date.now()
+    if (!force && now - this.#lastProgressEmit < 250 && this.progress.filesDone < this.progress.filesNeeded) return
+    this.#lastProgressEmit = now
+    this.#events.emitEvent({ type: 'progress', folder: this.#id, progress: { ...this.progress, rate: this.meter.rate(), peers: this.#peers() } })
+    this.#notify()
+  }
+
+  /** Bytes still to write in the current pass (for a full-disk message). */
+  get bytesLeft(): number {
+    return Math.max(0, this.progress.bytesNeeded - this.progress.bytesDone)
+  }
+}

@@ -1,0 +1,144 @@
+// Share (Syncthing's folder_sendonly): this device owns the drive and publishes every local change
+// as a new version. The runner scans; this kind turns what the scan found into one drive batch.
+// Nothing is ever written into the folder except an explicit restore.
+import path from 'node:path'
+import Hyperdrive from 'hyperdrive'
+import type { FolderRunner } from '../folder/runner.ts'
+import type { Capabilities, FolderKind } from '../folder/kind.ts'
+import { LocalIndex } from '../fs/local-index.ts'
+import { IgnoreRules, IGNORE_FILE } from '../fs/ignore-rules.ts'
+import { scanFolder, scanPaths, applyToIndex, type Change } from '../fs/scanner.ts'
+import { writeFileAtomic } from '../fs/safe-write.ts'
+import { removeTempFiles } from '../fs/temp-files.ts'
+import { commitChanges } from '../drive/drive-import.ts'
+import { readVersionLog } from '../drive/history.ts'
+import { readAt, restoreTo } from '../drive/restore.ts'
+import { listFileRows } from '../drive/file-tree.ts'
+import { formatLink } from '../../../shared/link.ts'
+import type { FolderInfo } from '../../../shared/folder.ts'
+import { ShoalError } from '../../../shared/errors.ts'
+
+export class Publish implements FolderKind {
+  readonly hasFolder = true
+  readonly #f: FolderRunner
+  drive!: Hyperdrive
+  index!: LocalIndex
+  readonly capabilities: Capabilities
+
+  static namespace(id: string): string {
+    return `publish/${id}`
+  }
+
+  constructor(f: FolderRunner) {
+    this.#f = f
+    this.capabilities = {
+      history: {
+        log: (opts) => readVersionLog(this.drive, opts),
+        restore: (p, version, to) => this.#restore(p, version, to)
+      },
+      files: {
+        rows: (dir) => listFileRows({ drive: this.drive, index: this.index, root: f.config.path, status: f.status, ignore: f.ignore, publishing: true }, dir)
+      },
+      ignore: {
+        read: () => IgnoreRules.readFile(f.config.path),
+        // Patterns live in the folder as .shoalignore, so they are published (and versioned) with it.
+        write: async (text) => {
+          IgnoreRules.parse(text)
+          await f.exclusive(() => writeFileAtomic(f.config.path, IGNORE_FILE, Buffer.from(text)))
+          await f.rescan()
+        }
+      }
+    }
+  }
+
+  async open(): Promise<void> {
+    const f = this.#f
+    // Encrypted shares (share --encrypt): the key lives in the config, Hypercore does not persist it.
+    const encryptionKey = f.config.readKey ? Buffer.from(f.config.readKey, 'hex') : null
+    this.drive = new Hyperdrive(f.ctx.store.namespace(Publish.namespace(f.id)), null, { encryptionKey })
+    await this.drive.ready()
+    const key = this.drive.key.toString('hex')
+    if (f.config.key && key !== f.config.key) {
+      throw new ShoalError('INTERNAL', `The drive of ${f.config.path} does not match its key; the data directory may be from another device`)
+    }
+    if (!f.config.key) f.updateConfig({ key })
+    f.status.version = this.drive.version
+    this.index = new LocalIndex(path.join(f.ctx.stateDir, 'index.json'))
+    await this.index.ready()
+    f.status.countIndexTotals(this.index)
+    await f.leftoverTempFilesRemoved(removeTempFiles(f.config.path))
+  }
+
+  topics(): Buffer[] {
+    return [this.drive.discoveryKey]
+  }
+
+  peerKeys(): string[] {
+    return this.drive.core.peers.map((p) => p.remotePublicKey.toString('hex'))
+  }
+
+  info(): Partial<FolderInfo> {
+    const c = this.#f.config
+    return {
+      link: formatLink({ key: c.key, ...(c.readKey ? { readKey: c.readKey } : {}) }),
+      ...(c.readKey ? { seedLink: formatLink({ key: c.key, seedOnly: true }) } : {}),
+      remoteVersion: this.#f.status.version
+    }
+  }
+
+  async scan(paths: string[] | null): Promise<void> {
+    const f = this.#f
+    const isCancelled = () => f.stopped
+    if (!paths) f.status.setState('scanning')
+    const result = paths ? await scanPaths(f.config.path, paths, this.index, f.ignore, { isCancelled }) : await scanFolder(f.config.path, this.index, f.ignore, { isCancelled })
+    for (const w of result.warnings) f.status.warn(`${w.path}: ${w.reason}`, w.path)
+    await this.#commit(result.changes)
+    f.status.setState('idle')
+  }
+
+  async #commit(changes: Change[]): Promise<void> {
+    if (changes.length === 0) return
+    const s = this.#f.status
+    const real = changes.filter((c) => c.type !== 'touch')
+    const bytes = real.reduce((sum, c) => sum + (c.type === 'delete' ? 0 : c.entry.size), 0)
+    if (real.length) s.resetProgress(real.length, bytes)
+    const committed = await commitChanges(this.drive, this.#f.config.path, changes, () => this.#f.stopped)
+    const applied: Change[] = []
+    for (const { change, entry, skipped } of committed) {
+      if (skipped) continue
+      applied.push(entry && change.type !== 'delete' ? ({ ...change, entry } as Change) : change)
+    }
+    applyToIndex(this.index, applied)
+    await this.index.flush()
+    s.version = this.drive.version
+    s.countIndexTotals(this.index)
+    this.#f.notify()
+    for (const change of applied) {
+      if (change.type === 'touch') continue
+      const action = change.type === 'add' ? 'added' : change.type === 'change' ? 'changed' : change.type === 'delete' ? 'deleted' : 'renamed'
+      s.fileEvent(change.path, action, 'out', change.type === 'rename' ? change.from : undefined)
+      s.addProgress(1, change.type === 'delete' ? 0 : change.entry.size)
+    }
+    s.emitProgress(true)
+  }
+
+  /** Puts the content of `drivePath` at `version` back into the folder and publishes it. */
+  async #restore(drivePath: string, version: number, to?: string): Promise<{ path: string; bytes: number }> {
+    if (to) return restoreTo(this.drive, drivePath, version, to)
+    const f = this.#f
+    const { data, entry } = await readAt(this.drive, drivePath, version)
+    const rel = drivePath.replace(/^\/+/, '')
+    await f.exclusive(async () => {
+      await writeFileAtomic(f.config.path, rel, data, { executable: entry.value.executable })
+      f.status.fileEvent(drivePath, 'restored', 'local', `version ${version}`)
+      // Published as a new version right away (the watcher would, a bit later).
+      if (!f.stopped) await this.scan([drivePath])
+    })
+    return { path: path.join(f.config.path, rel), bytes: data.length }
+  }
+
+  async close(): Promise<void> {
+    await this.index?.close()
+    await this.drive?.close()
+  }
+}

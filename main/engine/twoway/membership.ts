@@ -1,0 +1,120 @@
+// Who belongs to a two-way folder: the devices (added through invites, removed by a member), the
+// replication guard that refuses removed devices, the invites, and answering other devices' join
+// requests. A lifecycle object of its own (open with a base, close), like autopass's pairer.
+import type Autobase from 'autobase'
+import type Hyperbee from 'hyperbee'
+import type Corestore from 'corestore'
+import type { MemberRequest } from 'blind-pairing'
+import type { FolderRunner } from '../folder/runner.ts'
+import type { Devices } from '../folder/kind.ts'
+import { ReplicationGuard, guardMembers } from './guard.ts'
+import { coalesce } from './progress.ts'
+import { readInvites, readMembers } from './view.ts'
+import { acquirePairing, releasePairing, makeInvite, readInvite, answerJoinRequest } from './invites.ts'
+import { toDeviceInfo, findMember } from './members.ts'
+import type { BlobStore } from './blobs.ts'
+import type { Op } from './ops.ts'
+import type { DeviceInfo, InviteInfo } from '../../../shared/folder.ts'
+import { ShoalError } from '../../../shared/errors.ts'
+
+export class Membership implements Devices {
+  readonly #f: FolderRunner
+  readonly #base: Autobase<Hyperbee>
+  readonly #blobs: BlobStore
+  readonly #guard: ReplicationGuard
+  #member: { close(): Promise<void> } | null = null
+  #pairing = false
+  #onConnection = (conn: unknown) => this.#base.wakeupProtocol.addStream(conn)
+  /** Network keys (hex) of the other devices still in the folder (peers count). */
+  #memberDevices = new Set<string>()
+  #closed = false
+  // Right away on every view update (a removed device must be refused before the next change is
+  // served), one read at a time.
+  readonly changed = coalesce(
+    () => this.#refresh(),
+    (err) => this.#f.status.warn(`could not read the devices: ${(err as Error).message}`)
+  )
+
+  constructor(f: FolderRunner, base: Autobase<Hyperbee>, ns: Corestore, blobs: BlobStore) {
+    this.#f = f
+    this.#base = base
+    this.#blobs = blobs
+    this.#guard = new ReplicationGuard(ns)
+  }
+
+  /** Starts serving: wake-up streams on every connection, and answers to join requests. */
+  open(): void {
+    this.changed()
+    const hs = this.#f.ctx.swarm.swarm
+    if (!this.#f.ctx.network || !hs) return
+    hs.on('connection', this.#onConnection)
+    for (const conn of hs.connections) this.#onConnection(conn)
+    this.#member = acquirePairing(hs).addMember({ discoveryKey: this.#base.discoveryKey, onadd: (req) => this.#onJoinRequest(req) })
+    this.#pairing = true
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    await this.#guard.close()
+    const hs = this.#f.ctx.swarm.swarm
+    hs?.off('connection', this.#onConnection)
+    await this.#member?.close().catch(() => {}) // the pairing swarm may already be gone with the network
+    if (this.#pairing && hs) await releasePairing(hs)
+  }
+
+  /** Network keys of the folder's other devices connected now. */
+  connected(): string[] {
+    if (this.#memberDevices.size === 0) return []
+    return this.#f.ctx.swarm
+      .peers(() => [])
+      .map((p) => p.id)
+      .filter((id) => this.#memberDevices.has(id))
+  }
+
+  /** Replication channels refused to removed devices so far. */
+  get refusedChannels(): number {
+    return this.#guard.refused
+  }
+
+  async #onJoinRequest(req: MemberRequest): Promise<void> {
+    if (!this.#base.writable || this.#closed) return
+    const refused = await answerJoinRequest(this.#base, req)
+    if (refused) this.#f.status.warn(refused)
+  }
+
+  /** Keeps the replication guard and the peers count in line with the folder's devices. */
+  async #refresh(): Promise<void> {
+    if (this.#closed) return
+    const members = await readMembers(this.#base.view)
+    this.#memberDevices = guardMembers(this.#guard, this.#base, members, this.#blobs.key, this.#f.ctx.swarm.publicKey.toString('hex'))
+  }
+
+  async createInvite(expiresInMs?: number): Promise<InviteInfo> {
+    const { code, op } = makeInvite(this.#base.key, expiresInMs)
+    await this.#base.append(op satisfies Op)
+    return { invite: code, id: op.id, expires: op.expires }
+  }
+
+  async revokeInvite(ref: string): Promise<string> {
+    let id = /^[0-9a-f]{64}$/.test(ref) ? ref : null
+    if (!id) id = readInvite(ref, 0).id
+    const all = await readInvites(this.#base.view)
+    if (!all.some((i) => i.id === id)) throw new ShoalError('BAD_REQUEST', `No invite ${id.slice(0, 12)}… in this folder`)
+    await this.#base.append({ type: 'revoke-invite', id, time: Date.now() } satisfies Op)
+    return id
+  }
+
+  async list(): Promise<DeviceInfo[]> {
+    const connected = new Set(this.#f.ctx.swarm.peers(() => []).map((p) => p.id))
+    const live = { self: this.#base.local.key!.toString('hex'), connected, blobs: this.#blobs.lengths(), now: Date.now() }
+    return (await readMembers(this.#base.view)).map((m) => toDeviceInfo(m, live))
+  }
+
+  async remove(ref: string): Promise<DeviceInfo[]> {
+    const m = findMember(await readMembers(this.#base.view), ref)
+    if (!m) throw new ShoalError('BAD_REQUEST', `No device '${ref}' in this folder (see 'shoal devices ${this.#f.config.path}')`)
+    if (m.key === this.#base.local.key!.toString('hex')) throw new ShoalError('BAD_REQUEST', 'This device cannot remove itself; remove the folder instead')
+    await this.#base.append({ type: 'remove-writer', key: m.key, time: Date.now() } satisfies Op)
+    return this.list()
+  }
+}

@@ -1,6 +1,6 @@
 // Turns file-system events under a shared folder into batches of drive-style paths, so a
 // save triggers a scan of just those paths instead of the whole tree.
-import { realpath, stat } from 'node:fs/promises'
+import { lstat, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { Stats } from 'node:fs'
@@ -107,10 +107,24 @@ export class FolderWatcher {
     if (this.closing || !EVENTS.has(event)) return
     const p = this.toDrive(abs)
     if (p === null || this.isIgnored(abs) || (event.endsWith('Dir') && this.rules.ignores(p, true))) return
+    if (event === 'change') void this.watchIfFolder(abs)
     this.pending.add(p)
     if (this.quietTimer) clearTimeout(this.quietTimer)
     this.quietTimer = setTimeout(() => this.deliver(), this.debounceMs)
     this.maxTimer ??= setTimeout(() => this.deliver(), this.maxWaitMs)
+  }
+
+  /**
+   * chokidar 5 sometimes reports a file replaced by a folder as a 'change' of the file and then
+   * never watches inside the folder (about half the time when the file had been seen for a while):
+   * everything later created in it went unreported. The path itself is reported (so a scan walks
+   * the folder); watching it again makes chokidar see it as a folder.
+   */
+  private async watchIfFolder(abs: string): Promise<void> {
+    const st = await lstat(abs).catch(() => null) // gone again: nothing to watch
+    if (!st?.isDirectory() || this.closing || !this.watcher) return
+    this.watcher.unwatch(abs)
+    this.watcher.add(abs)
   }
 
   private deliver(): void {

@@ -1,6 +1,12 @@
 // The work queue of one two-way folder: scans (local changes -> ops) and disk writes (view ->
 // folder) run one at a time, in order, so the local index always says what is on disk and what
 // this device last saw, and a local edit is scanned before the disk writer could touch the file.
+//
+// THE RULE for local changes: a change found on disk is recorded in the local index only once its
+// op is in this device's writer core. A scan that could not record everything it found (not a
+// writer yet, an append refused, a file that changed or vanished while it was read, an error) owes
+// a full scan, retried until one records everything. Nothing found on disk is dropped: what is not
+// in the index is found again by the next scan.
 import fs from 'node:fs/promises'
 import type Autobase from 'autobase'
 import type Hyperbee from 'hyperbee'
@@ -27,10 +33,12 @@ export class LocalSync {
   #syncQueued = false
   #stopped = true
   #lastRescan = ''
-  /** Polls for write access while a full scan is owed (see #owe). */
+  /** A full scan is owed: some scan did not record everything it found (see THE RULE). */
+  #owed = false
+  /** Runs the owed full scan once this device can write (see #owe). */
   #owedTimer: NodeJS.Timeout | null = null
-  /** Grows while owed full scans keep failing (a missing folder), so errors are not repeated every moment. */
-  #owedDelay = OWED_FIRST_MS
+  /** Scans in a row that did not record everything: the owed scan waits longer each time. */
+  #incomplete = 0
 
   constructor(folder: TwoWayFolder, base: Autobase<Hyperbee>) {
     this.#folder = folder
@@ -63,7 +71,8 @@ export class LocalSync {
       this.#watcher = watcher
       await watcher.ready()
       if (this.#stopped) return false
-      await this.#fullScan().catch((err) => this.#folder.emit.fail(err)) // and retried, see #fullScan
+      // A failure is reported here and the scan stays owed (#scan), so start goes on.
+      await this.#fullScan().catch((err) => this.#folder.emit.fail(err))
       return true
     }).catch(() => false)
     if (!started) return
@@ -77,7 +86,7 @@ export class LocalSync {
     this.#stopped = true
     if (this.#timer) clearInterval(this.#timer)
     if (this.#retry) clearTimeout(this.#retry)
-    if (this.#owedTimer) clearInterval(this.#owedTimer)
+    if (this.#owedTimer) clearTimeout(this.#owedTimer)
     this.#timer = this.#retry = this.#owedTimer = null
     const w = this.#watcher
     this.#watcher = null
@@ -98,22 +107,21 @@ export class LocalSync {
   /** This device was just added as a writer: say hello and send what it has. */
   writable(): void {
     if (this.#stopped) return
-    if (this.#owedTimer) clearInterval(this.#owedTimer)
+    if (this.#owedTimer) clearTimeout(this.#owedTimer)
     this.#owedTimer = null
-    this.#enqueue(() => this.#fullScan()).catch(() => {})
+    this.#enqueue(() => this.#fullScan()).catch(() => {}) // reported by #enqueue, owed by #scan
   }
 
-  /** Says hello and scans everything. If that fails, a full scan stays owed and is retried. */
+  /** Says hello and scans everything; a failure leaves the full scan owed (see #scan). */
   async #fullScan(): Promise<void> {
+    if (!this.#base.writable) return this.#owe('not writable')
     try {
       await this.#hello()
-      await this.#scan(null)
-      this.#owedDelay = OWED_FIRST_MS
     } catch (err) {
-      this.#owedDelay = Math.min(this.#owedDelay * 2, OWED_MAX_MS)
-      this.#owe()
+      this.#owe('incomplete')
       throw err
     }
+    await this.#scan(null)
   }
 
   rescan(): Promise<void> {
@@ -137,22 +145,36 @@ export class LocalSync {
   }
 
   /**
-   * A scan found this device not writable, so what it saw stays unrecorded: scan everything once it
-   * is. Polled, not only on 'writable': Autobase gives write access back after a restart outside
-   * its update loop (_updateLocalWriter after the drain), and then emits no 'writable' at all, so
-   * changes made while Shoal was not running would wait for the periodic rescan. A full scan
-   * that failed (e.g. an append refused while Autobase catches up) is owed the same way.
+   * A scan did not record everything it found: a full scan is owed. After an incomplete scan it
+   * waits a pause that doubles with each incomplete scan in a row (a file rewritten all the time,
+   * a missing folder), and it runs only once this device can write. Write access is polled, not
+   * only awaited as 'writable': Autobase gives it back after a restart outside its update loop
+   * (_updateLocalWriter after the drain) and then emits no 'writable' at all.
    */
-  #owe(): void {
+  #owe(why: 'not writable' | 'incomplete'): void {
+    this.#owed = true
+    if (why === 'incomplete') this.#incomplete++
     if (this.#owedTimer || this.#stopped) return
-    this.#owedTimer = setInterval(() => {
-      if (this.#base.writable) this.writable()
-    }, this.#owedDelay)
-    this.#owedTimer.unref()
+    const delay = why === 'incomplete' ? Math.min(OWED_FIRST_MS * 2 ** (this.#incomplete - 1), OWED_MAX_MS) : OWED_FIRST_MS
+    const check = (ms: number) => {
+      this.#owedTimer = setTimeout(() => {
+        this.#owedTimer = null
+        if (this.#stopped || !this.#owed) return
+        if (this.#base.writable) this.writable()
+        else check(OWED_FIRST_MS)
+      }, ms)
+      this.#owedTimer.unref()
+    }
+    check(delay)
   }
 
-  async #append(ops: Op[]): Promise<void> {
-    if (ops.length) await this.#base.append(ops)
+  /** Appends ops; true once they are in this device's writer core (and so in the view). */
+  async #append(ops: Op[]): Promise<boolean> {
+    if (!ops.length) return true
+    const length = await this.#base.append(ops)
+    // Autobase's append can return with the ops still queued (it stops bumping after 16 rounds),
+    // and a queue is lost if Shoal stops: such ops are not yet appended.
+    return this.#base.local.length >= length
   }
 
   async #hello(): Promise<void> {
@@ -162,13 +184,27 @@ export class LocalSync {
     const { deviceName } = this.#folder.ctx
     const device = this.#folder.ctx.swarm.publicKey.toString('hex')
     if (m && m.name === deviceName && m.blobs === this.#folder.blobs.key && m.device === device) return
+    // Not owed if still queued: a queued hello goes out with the next append, or is said again at the next start.
     await this.#append([{ type: 'hello', name: deviceName, blobs: this.#folder.blobs.key, device, time: Date.now() }])
   }
 
-  /** Scans the folder (or some paths) and appends the changes as ops; null = everything. */
+  /** Scans the folder (or some paths) and appends the changes as ops; null = everything. Keeps THE RULE. */
   async #scan(paths: string[] | null): Promise<void> {
-    // Not a writer (yet): changes stay unrecorded in the index, so the owed full scan finds them.
-    if (!this.#base.writable) return this.#owe()
+    if (!this.#base.writable) return this.#owe('not writable')
+    let complete = false
+    try {
+      complete = await this.#scanAndAppend(paths)
+    } finally {
+      if (!complete) this.#owe('incomplete')
+      else if (!paths) {
+        this.#owed = false
+        this.#incomplete = 0
+      }
+    }
+  }
+
+  /** One scan; false when something it found could not be recorded (it stays out of the index). */
+  async #scanAndAppend(paths: string[] | null): Promise<boolean> {
     const f = this.#folder
     const ignore = f.ignore!
     if (!paths) f.emit.state('scanning')
@@ -182,6 +218,7 @@ export class LocalSync {
     const a = await changesToOps(first, ctx)
     const b = await changesToOps(rest, ctx)
     const applied: Change[] = [...a.applied, ...b.applied]
+    const skipped = a.skipped.length + b.skipped.length
     // A folder is only reported gone once no file we know is left under it (a partial scan may
     // see the folder gone before the deletes of its files); otherwise it is kept for a later scan.
     const onDisk = await listDirs(this.#root, ignore)
@@ -193,7 +230,7 @@ export class LocalSync {
     const holdsFiles = (d: string) => [...remaining].some((p) => p.startsWith(d + '/'))
     const dirs = dirOps(onDisk, this.#dirs, f.ctx.deviceName, now, holdsFiles)
     const ops = [...a.ops, ...dirs.removed, ...dirs.added, ...b.ops]
-    await this.#append(ops)
+    if (!(await this.#append(ops))) return false
     applyToIndex(f.index, applied)
     this.#dirs = new Set([...onDisk, ...dirs.kept])
     f.index.setMeta('dirs', [...this.#dirs])
@@ -205,6 +242,7 @@ export class LocalSync {
       f.emit.file(c.path, action, 'out', c.type === 'rename' ? c.from : undefined)
     }
     if (!paths) f.emit.state('idle')
+    return skipped === 0
   }
 
   async #syncToDisk(): Promise<void> {

@@ -32,10 +32,13 @@ import { acquirePairing, releasePairing, makeInvite, readInvite, requestToJoin, 
 import { toDeviceInfo, findMember } from './members.ts'
 import { LocalSync } from './local-sync.ts'
 import { ReplicationGuard, guardMembers } from './guard.ts'
+import { StallWatch } from './stall-watch.ts'
 import { readTwoWayLog, restoreVersion } from './history.ts'
 import { listTwoWayRows } from './file-rows.ts'
 
 export const PENDING_PREFIX = 'pending:'
+/** How often the folder's cores are checked for a replication stall (see stall-watch.ts). */
+const STALL_CHECK_MS = 2000
 
 export class TwoWayFolder extends SyncFolder {
   base: Autobase<Hyperbee> | null = null
@@ -47,6 +50,8 @@ export class TwoWayFolder extends SyncFolder {
   #onConnection = (conn: unknown) => this.base?.wakeupProtocol.addStream(conn)
   #invites = new Map<string, InviteInfo>()
   #guard: ReplicationGuard | null = null
+  readonly #stalls = new StallWatch()
+  #stallTimer: NodeJS.Timeout | null = null
   /** Network keys (hex) of the other devices still in the folder (peers count). */
   #memberDevices = new Set<string>()
   // Right away on every view update (a removed device must be refused before the next change is
@@ -109,6 +114,11 @@ export class TwoWayFolder extends SyncFolder {
     this.version = base.view.core.length
     this.#guard = new ReplicationGuard(this.#ns)
     this.#membersChanged()
+    const guard = this.#guard
+    this.#stallTimer = setInterval(() => {
+      for (const core of guard.cores()) this.#stalls.check(core)
+    }, STALL_CHECK_MS)
+    this.#stallTimer.unref()
     if (this.ctx.network) {
       const hs = this.ctx.swarm.swarm
       if (hs) {
@@ -126,6 +136,7 @@ export class TwoWayFolder extends SyncFolder {
 
   protected async _close(): Promise<void> {
     this.stopNotify()
+    if (this.#stallTimer) clearInterval(this.#stallTimer)
     await this.#local?.stop()
     await this.#guard?.close()
     const hs = this.ctx.swarm.swarm
@@ -229,6 +240,11 @@ export class TwoWayFolder extends SyncFolder {
   /** Replication channels refused to removed devices so far. */
   get refusedChannels(): number {
     return this.#guard?.refused ?? 0
+  }
+
+  /** Stalled replication syncs sent again so far (see stall-watch.ts). */
+  get stallsResent(): number {
+    return this.#stalls.resent
   }
 
   // --- history, restore, file list ---

@@ -33,6 +33,7 @@ import { toDeviceInfo, findMember } from './members.ts'
 import { LocalSync } from './local-sync.ts'
 import { ReplicationGuard, guardMembers } from './guard.ts'
 import { StallWatch } from './stall-watch.ts'
+import { WriterMirror } from './writer-mirror.ts'
 import { readTwoWayLog, restoreVersion } from './history.ts'
 import { listTwoWayRows } from './file-rows.ts'
 
@@ -52,6 +53,7 @@ export class TwoWayFolder extends SyncFolder {
   #guard: ReplicationGuard | null = null
   readonly #stalls = new StallWatch()
   #stallTimer: NodeJS.Timeout | null = null
+  #writers: WriterMirror | null = null
   /** Network keys (hex) of the other devices still in the folder (peers count). */
   #memberDevices = new Set<string>()
   // Right away on every view update (a removed device must be refused before the next change is
@@ -113,6 +115,7 @@ export class TwoWayFolder extends SyncFolder {
     base.on('writable', () => local.writable())
     this.version = base.view.core.length
     this.#guard = new ReplicationGuard(this.#ns)
+    this.#writers = new WriterMirror(this.#ns)
     this.#membersChanged()
     const guard = this.#guard
     this.#stallTimer = setInterval(() => {
@@ -139,6 +142,7 @@ export class TwoWayFolder extends SyncFolder {
     if (this.#stallTimer) clearInterval(this.#stallTimer)
     await this.#local?.stop()
     await this.#guard?.close()
+    await this.#writers?.close()
     const hs = this.ctx.swarm.swarm
     hs?.off('connection', this.#onConnection)
     await this.#member?.close().catch(() => {})
@@ -235,6 +239,8 @@ export class TwoWayFolder extends SyncFolder {
     if (!base || !this.#guard || this.closing) return
     const members = await readMembers(base.view)
     this.#memberDevices = guardMembers(this.#guard, base, members, this.blobs.key, this.ctx.swarm.publicKey.toString('hex'))
+    const self = base.local.key!.toString('hex')
+    for (const m of members) if (!m.removed && m.key !== self) this.#writers?.track(Buffer.from(m.key, 'hex'))
   }
 
   /** Replication channels refused to removed devices so far. */

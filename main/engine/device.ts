@@ -28,6 +28,8 @@ export interface EngineOptions {
   contentStallMs?: number
   /** Start the network (false for one-shot CLI commands that only change configuration). */
   network?: boolean
+  /** Refuses connections with a peer when it returns true (Hyperswarm's firewall); tests cut links with it. */
+  firewall?: (remotePublicKey: Buffer) => boolean
 }
 
 /** How long closing waits for one folder before leaving it behind (a read stuck on a dead disk). */
@@ -91,7 +93,7 @@ export class Device extends Resource {
     this.storeSpace = new StoreSpace(this.opts.dataDir, this.store)
     const keyPair = await this.store.createKeyPair('hyperswarm')
     this.deviceKey = keyPair.publicKey
-    this.swarm = new SwarmHost({ store: this.store, keyPair, bootstrap: this.bootstrap, bind: this.bind, events: this.events })
+    this.swarm = new SwarmHost({ store: this.store, keyPair, bootstrap: this.bootstrap, bind: this.bind, events: this.events, firewall: this.opts.firewall })
     if (this.opts.network !== false) await this.swarm.ready()
     for (const config of this.config.folders) await this.#openFolder(config)
     // Peer transfer totals change continuously; clients get them as an event, not by polling.

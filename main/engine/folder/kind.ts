@@ -15,10 +15,12 @@ export interface FolderKind {
   /** Network keys (hex) of the devices this folder replicates with now (peers.list, peer count). */
   peerKeys(): string[]
   /**
-   * Publishes what changed on disk (publish, two-way); null = the whole folder. 'incomplete' means
-   * some of what it found could not be recorded yet: the runner owes a full scan and retries.
+   * Publishes what changed on disk (publish, two-way); null = the whole folder. 'incomplete': some
+   * of what it found could not be recorded (it changed while read): a full scan is owed, after a
+   * pause that grows while scans stay incomplete. 'not-ready': nothing can be recorded yet (a
+   * two-way device that is not a writer yet): a full scan is owed and asked again shortly.
    */
-  scan?(paths: string[] | null): Promise<void | 'incomplete' | 'complete'>
+  scan?(paths: string[] | null): Promise<void | 'complete' | 'incomplete' | 'not-ready'>
   /** The folder started running (network up, loop going). */
   started?(): void
   /** The next piece of work that brings the folder to the other side's state, or null. */

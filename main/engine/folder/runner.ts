@@ -290,7 +290,7 @@ export class FolderRunner extends Resource {
       if (full && !this.#watcher) await this.#watch()
       const done = await this.kind.scan!(full ? null : [...scan])
       this.#failures = 0
-      if (done === 'incomplete') this.#oweFullScan()
+      if (done === 'incomplete' || done === 'not-ready') this.#oweFullScan(done === 'incomplete')
       else this.#owedDelay = OWED_FIRST_MS
     } finally {
       if (full) {
@@ -306,10 +306,11 @@ export class FolderRunner extends Resource {
    * queued, a file that changed while read): a full scan is owed, after a pause that doubles while
    * scans stay incomplete.
    */
-  #oweFullScan(): void {
+  #oweFullScan(grow: boolean): void {
     if (this.#owedTimer || !this.#running) return
-    const delay = this.#owedDelay
-    this.#owedDelay = Math.min(this.#owedDelay * 2, OWED_MAX_MS)
+    // Waiting for write access polls at the first pace: Autobase may give it back without an event.
+    const delay = grow ? this.#owedDelay : OWED_FIRST_MS
+    if (grow) this.#owedDelay = Math.min(this.#owedDelay * 2, OWED_MAX_MS)
     this.#owedTimer = setTimeout(() => {
       this.#owedTimer = null
       this.requestScan(null)

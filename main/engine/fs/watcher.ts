@@ -1,6 +1,6 @@
 // Turns file-system events under a shared folder into batches of drive-style paths, so a
 // save triggers a scan of just those paths instead of the whole tree.
-import { realpath, stat } from 'node:fs/promises'
+import { lstat, readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { Stats } from 'node:fs'
@@ -24,6 +24,8 @@ export interface FolderWatcherOptions {
 // Our own temp files: reacting to them would make every download trigger a rescan.
 const TEMP_PREFIX = '.~shoal-'
 const EVENTS = new Set(['add', 'change', 'unlink', 'addDir', 'unlinkDir'])
+// How long chokidar gets to read a new folder before we check what it saw (see auditFolder).
+const AUDIT_DELAY_MS = 250
 
 export class FolderWatcher {
   private rootAbs: string
@@ -130,10 +132,50 @@ export class FolderWatcher {
     if (this.closing || !EVENTS.has(event)) return
     const p = this.toDrive(abs)
     if (p === null || this.isIgnored(abs) || (event.endsWith('Dir') && this.rules.ignores(p, true))) return
+    if (event === 'change') void this.watchIfFolder(abs)
+    if (event === 'addDir') setTimeout(() => void this.auditFolder(abs), AUDIT_DELAY_MS)
+    this.report(p)
+  }
+
+  private report(p: string): void {
     this.pending.add(p)
     if (this.quietTimer) clearTimeout(this.quietTimer)
     this.quietTimer = setTimeout(() => this.deliver(), this.debounceMs)
     this.maxTimer ??= setTimeout(() => this.deliver(), this.maxWaitMs)
+  }
+
+  /**
+   * chokidar 5 sometimes reports a file replaced by a folder as a 'change' of the file and then
+   * never watches inside the folder (about half the time when the file had been seen for a while):
+   * everything later created in it went unreported. The path itself is reported (so a scan walks
+   * the folder); watching it again makes chokidar see it as a folder.
+   */
+  private async watchIfFolder(abs: string): Promise<void> {
+    const st = await lstat(abs).catch(() => null) // gone again: nothing to watch
+    if (!st?.isDirectory() || this.closing || !this.watcher) return
+    this.watcher.unwatch(abs)
+    this.watcher.add(abs)
+  }
+
+  /**
+   * chokidar 5 sometimes misses what a new folder holds when a folder of that name was deleted
+   * moments before (seen with one re-created 150-200 ms after its removal with a subfolder inside:
+   * 'addDir' for the folder, nothing for the subfolder, and nothing under it ever after). A moment
+   * after each new folder, what chokidar lists in it is compared with the disk: what it missed is
+   * reported (a scan walks it), and a missed subfolder is watched.
+   */
+  private async auditFolder(abs: string): Promise<void> {
+    if (this.closing || !this.watcher) return
+    const entries = await readdir(abs, { withFileTypes: true }).catch(() => null) // gone again: nothing to audit
+    if (!entries || this.closing || !this.watcher) return
+    const known = new Set(this.watcher.getWatched()[abs] ?? [])
+    for (const e of entries) {
+      const child = path.join(abs, e.name)
+      if (known.has(e.name) || this.isIgnored(child)) continue
+      const p = this.toDrive(child)
+      if (p) this.report(p)
+      if (e.isDirectory()) this.watcher.add(child)
+    }
   }
 
   private deliver(): void {

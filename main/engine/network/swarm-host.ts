@@ -16,6 +16,8 @@ export interface SwarmHostOptions {
   events: EventLog
   /** A connection that received nothing this long after opening is dropped so Hyperswarm redials. */
   stallTimeoutMs?: number
+  /** Refuses (and Hyperswarm then bans) a peer when it returns true. */
+  firewall?: (remotePublicKey: Buffer) => boolean
 }
 
 interface PeerRecord {
@@ -54,7 +56,7 @@ export class SwarmHost extends Resource {
       // On loopback nobody is behind a NAT; saying so avoids a slow holepunch dance.
       ...(loopback ? { firewalled: false } : {})
     })
-    this.swarm = new Hyperswarm({ keyPair: this.opts.keyPair, dht })
+    this.swarm = new Hyperswarm({ keyPair: this.opts.keyPair, dht, ...(this.opts.firewall ? { firewall: this.opts.firewall } : {}) })
     this.swarm.on('connection', (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo) => this.#onConnection(conn, info))
     this.swarm.on('error', () => {})
     this.#stallTimer = setInterval(() => this.#dropStalled(), 1000)

@@ -45,6 +45,11 @@ export class ReplicationGuard {
     }
   }
 
+  /** The folder's cores watched so far (opened sessions; they see each core's peers). */
+  cores(): Hypercore[] {
+    return this.#closed ? [] : [...this.#sessions.values()].filter((s) => s.opened && !s.closed)
+  }
+
   #sweep(session: Hypercore): void {
     for (const peer of [...(session.peers ?? [])]) this.#check(peer)
   }

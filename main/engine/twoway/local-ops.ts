@@ -23,6 +23,8 @@ export interface LocalOpsContext {
 
 const seen = (known: IndexEntry | undefined): string | null => (known ? identity(known) : null)
 const isExec = (mode: number) => (mode & 0o111) !== 0
+// The file was deleted, or replaced by a folder, after the scanner hashed it.
+const GONE = new Set(['ENOENT', 'ENOTDIR', 'EISDIR'])
 
 async function entryFor(p: string, e: IndexEntry, ctx: LocalOpsContext): Promise<EntryData | null> {
   const base = { size: e.size, executable: isExec(e.mode), mtime: Math.max(0, Math.floor(e.mtimeMs)), device: ctx.device }
@@ -30,16 +32,27 @@ async function entryFor(p: string, e: IndexEntry, ctx: LocalOpsContext): Promise
   // Same content already in the view at this path (e.g. both folders had it before pairing): reuse it.
   const inView = await ctx.view.get<FileEntry>(fileKey(p))
   if (inView?.kind === 'file' && inView.hash === e.hash) return { ...base, kind: 'file', hash: e.hash, blob: inView.blob }
-  const up = await ctx.blobs.uploadFile(path.join(ctx.root, ...p.slice(1).split('/')))
-  // Changed again while we read it: the watcher will report it, and the next scan uploads it.
+  let up
+  try {
+    up = await ctx.blobs.uploadFile(path.join(ctx.root, ...p.slice(1).split('/')))
+  } catch (err) {
+    if (GONE.has((err as NodeJS.ErrnoException).code ?? '')) return null
+    throw err
+  }
+  // Changed again while we read it: not what the scanner saw, so not recorded (see changesToOps).
   if (up.hash !== e.hash || up.size !== e.size) return null
   return { ...base, kind: 'file', hash: e.hash, blob: up.blob }
 }
 
-/** Ops for a batch of scanner changes, and the changes to record in the index once appended. */
-export async function changesToOps(changes: Change[], ctx: LocalOpsContext): Promise<{ ops: Op[]; applied: Change[] }> {
+/**
+ * Ops for a batch of scanner changes, the changes to record in the index once those ops are
+ * appended, and the paths skipped because they changed or vanished while being read. A skipped
+ * path stays unrecorded (so a later scan finds it again) and does not hold back the others.
+ */
+export async function changesToOps(changes: Change[], ctx: LocalOpsContext): Promise<{ ops: Op[]; applied: Change[]; skipped: string[] }> {
   const ops: Op[] = []
   const applied: Change[] = []
+  const skipped: string[] = []
   const time = ctx.now
   for (const c of changes) {
     if (c.type === 'touch') {
@@ -53,18 +66,24 @@ export async function changesToOps(changes: Change[], ctx: LocalOpsContext): Pro
         moved && moved.kind === c.entry.kind && moved.hash === c.entry.hash
           ? { ...moved, mtime: Math.max(0, Math.floor(c.entry.mtimeMs)), executable: isExec(c.entry.mode), device: ctx.device }
           : await entryFor(c.path, c.entry, ctx)
-      if (!entry) continue
+      if (!entry) {
+        skipped.push(c.path)
+        continue
+      }
       ops.push({ type: 'del', path: c.from, parent: seen(ctx.index.get(c.from)), kind: c.entry.kind, time })
       ops.push({ type: 'put', path: c.path, parent: seen(ctx.index.get(c.path)), entry: stripAuthor(entry), time })
       applied.push(c)
     } else {
       const entry = await entryFor(c.path, c.entry, ctx)
-      if (!entry) continue
+      if (!entry) {
+        skipped.push(c.path)
+        continue
+      }
       ops.push({ type: 'put', path: c.path, parent: seen(ctx.index.get(c.path)), entry, time })
       applied.push(c)
     }
   }
-  return { ops, applied }
+  return { ops, applied, skipped }
 }
 
 function stripAuthor(e: EntryData & { author?: string }): EntryData {

@@ -45,8 +45,8 @@ export async function hello(d: TwoWayDisk): Promise<void> {
 }
 
 /** Scans the folder (or some paths) and appends what changed as ops; null = everything. */
-export async function scanToOps(d: TwoWayDisk, paths: string[] | null): Promise<'incomplete' | 'complete'> {
-  if (!d.base.writable) return 'incomplete' // not a writer (yet): the owed scan finds it all
+export async function scanToOps(d: TwoWayDisk, paths: string[] | null): Promise<'complete' | 'incomplete' | 'not-ready'> {
+  if (!d.base.writable) return 'not-ready' // not a writer (yet): the owed scan finds it all
   const { f, index } = d
   const root = f.config.path
   if (!paths) {
@@ -85,6 +85,6 @@ export async function scanToOps(d: TwoWayDisk, paths: string[] | null): Promise<
     const action = c.type === 'add' ? 'added' : c.type === 'change' ? 'changed' : c.type === 'delete' ? 'deleted' : 'renamed'
     f.status.fileEvent(c.path, action, 'out', c.type === 'rename' ? c.from : undefined)
   }
-  // A file that changed again while it was read was left out: it is owed.
-  return applied.length < result.changes.length ? 'incomplete' : 'complete'
+  // A file that changed or vanished while it was read was left out: it is owed.
+  return a.skipped.length + b.skipped.length > 0 ? 'incomplete' : 'complete'
 }

@@ -8,6 +8,8 @@ import type { MemberRequest } from 'blind-pairing'
 import type { FolderRunner } from '../folder/runner.ts'
 import type { Devices } from '../folder/kind.ts'
 import { ReplicationGuard, guardMembers } from './guard.ts'
+import { StallWatch } from './stall-watch.ts'
+import { WriterMirror } from './writer-mirror.ts'
 import { coalesce } from './progress.ts'
 import { readInvites, readMembers } from './view.ts'
 import { acquirePairing, releasePairing, makeInvite, readInvite, answerJoinRequest } from './invites.ts'
@@ -17,11 +19,18 @@ import type { Op } from './ops.ts'
 import type { DeviceInfo, InviteInfo } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 
+/** How often the folder's cores are checked for a replication stall (see stall-watch.ts). */
+const STALL_CHECK_MS = 2000
+
 export class Membership implements Devices {
   readonly #f: FolderRunner
   readonly #base: Autobase<Hyperbee>
   readonly #blobs: BlobStore
   readonly #guard: ReplicationGuard
+  readonly #stalls = new StallWatch()
+  #stallTimer: NodeJS.Timeout | null = null
+  /** Every other member's writer core, kept whole so this device can relay ops (writer-mirror.ts). */
+  readonly #writers: WriterMirror
   #member: { close(): Promise<void> } | null = null
   #pairing = false
   #onConnection = (conn: unknown) => this.#base.wakeupProtocol.addStream(conn)
@@ -40,11 +49,16 @@ export class Membership implements Devices {
     this.#base = base
     this.#blobs = blobs
     this.#guard = new ReplicationGuard(ns)
+    this.#writers = new WriterMirror(ns)
   }
 
   /** Starts serving: wake-up streams on every connection, and answers to join requests. */
   open(): void {
     this.changed()
+    this.#stallTimer = setInterval(() => {
+      for (const core of this.#guard.cores()) this.#stalls.check(core)
+    }, STALL_CHECK_MS)
+    this.#stallTimer.unref()
     const hs = this.#f.ctx.swarm.swarm
     if (!this.#f.ctx.network || !hs) return
     hs.on('connection', this.#onConnection)
@@ -55,7 +69,9 @@ export class Membership implements Devices {
 
   async close(): Promise<void> {
     this.#closed = true
+    if (this.#stallTimer) clearInterval(this.#stallTimer)
     await this.#guard.close()
+    await this.#writers.close()
     const hs = this.#f.ctx.swarm.swarm
     hs?.off('connection', this.#onConnection)
     await this.#member?.close().catch(() => {}) // the pairing swarm may already be gone with the network
@@ -76,6 +92,11 @@ export class Membership implements Devices {
     return this.#guard.refused
   }
 
+  /** Stalled replication syncs sent again so far (see stall-watch.ts). */
+  get stallsResent(): number {
+    return this.#stalls.resent
+  }
+
   async #onJoinRequest(req: MemberRequest): Promise<void> {
     if (!this.#base.writable || this.#closed) return
     const refused = await answerJoinRequest(this.#base, req)
@@ -87,6 +108,8 @@ export class Membership implements Devices {
     if (this.#closed) return
     const members = await readMembers(this.#base.view)
     this.#memberDevices = guardMembers(this.#guard, this.#base, members, this.#blobs.key, this.#f.ctx.swarm.publicKey.toString('hex'))
+    const self = this.#base.local.key!.toString('hex')
+    for (const m of members) if (!m.removed && m.key !== self) this.#writers.track(Buffer.from(m.key, 'hex'))
   }
 
   async createInvite(expiresInMs?: number): Promise<InviteInfo> {

@@ -173,7 +173,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     return { link: '', remoteVersion: this.#ready() ? this.base.view.core.length : 0 }
   }
 
-  async scan(paths: string[] | null): Promise<'incomplete' | 'complete'> {
+  async scan(paths: string[] | null): Promise<'complete' | 'incomplete' | 'not-ready'> {
     // Not a member yet: the join asks for the first scan once this device can write.
     if (!this.#ready()) return 'complete'
     const done = await scanToOps(this, paths)
@@ -253,6 +253,11 @@ export class TwoWay implements FolderKind, TwoWayDisk {
   /** Replication channels refused to removed devices so far (tests). */
   get refusedChannels(): number {
     return this.membership?.refusedChannels ?? 0
+  }
+
+  /** Stalled replication syncs sent again so far (tests). */
+  get stallsResent(): number {
+    return this.membership?.stallsResent ?? 0
   }
 
   async close(): Promise<void> {

@@ -186,7 +186,10 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     if (!this.#ready() || !this.#viewChanged) return null
     this.#viewChanged = false
     return async () => {
-      const result = await this.#disk.run(this)
+      const result = await this.#disk.run(this).catch((err: unknown) => {
+        this.#viewChanged = true // still owed: the runner waits the failure out (a full disk) and asks again
+        throw err
+      })
       this.#waiting = result.waiting
       if (result.waiting > 0 && !this.f.stopped) {
         if (this.#retry) clearTimeout(this.#retry)

@@ -85,6 +85,13 @@ export const methods = {
   'folders.unpin': { params: z.object({ folder: folderRef }), result: FolderInfo },
   /** Receivers: set (or clear, with null) the command run after each version applied. */
   'folders.hook': { params: z.object({ folder: folderRef, command: commandSchema(8192).nullable() }), result: FolderInfo },
+  /** Deletes held by the mass-delete guard: apply them, or (keep) keep the files. */
+  'folders.release': { params: z.object({ folder: folderRef, keep: z.boolean().optional() }), result: FolderInfo },
+  /** The mass-delete guard of a folder: on or off, and its limits. */
+  'folders.deleteGuard': {
+    params: z.object({ folder: folderRef, enabled: z.boolean().optional(), percent: z.number().int().min(1).max(100).optional(), minFiles: z.number().int().nonnegative().optional() }),
+    result: FolderInfo
+  },
   /** Receivers: files changed, added or deleted here compared with the published state. */
   'folders.localChanges': { params: z.object({ folder: folderRef }), result: z.array(LocalChange) },
   /** Receivers: restores the published state; local edits and added files are kept as conflict copies. */

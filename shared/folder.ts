@@ -7,7 +7,9 @@ import { z } from 'zod'
 export const FolderKind = z.enum(['publish', 'follow', 'two-way', 'seed'])
 export type FolderKind = z.infer<typeof FolderKind>
 
-export const FolderState = z.enum(['starting', 'scanning', 'syncing', 'idle', 'waiting', 'paused', 'error', 'stopped'])
+// held: a version (or this device's own scan) would delete most of the folder; the deletes wait for
+// the user (shoal release), everything else goes on.
+export const FolderState = z.enum(['starting', 'scanning', 'syncing', 'idle', 'waiting', 'paused', 'error', 'stopped', 'held'])
 export type FolderState = z.infer<typeof FolderState>
 
 export const Progress = z.object({
@@ -20,6 +22,27 @@ export const Progress = z.object({
   peers: z.number().int().nonnegative()
 })
 export type Progress = z.infer<typeof Progress>
+
+/** The mass-delete guard of a folder: one change deleting more than `percent` % and more than `minFiles` files is held. */
+export const DeleteGuard = z.object({
+  enabled: z.boolean(),
+  percent: z.number().int().min(1).max(100),
+  minFiles: z.number().int().nonnegative()
+})
+export type DeleteGuard = z.infer<typeof DeleteGuard>
+
+/** Deletes held by the guard, waiting for the user (Apply deletes / Keep files). */
+export const HeldDeletes = z.object({
+  /** Files the held change deletes, and how many files the folder had. */
+  deletes: z.number().int().nonnegative(),
+  of: z.number().int().nonnegative(),
+  /** Who deleted them: a device's name, 'the publisher', or 'this device'. */
+  from: z.string(),
+  /** True when this device's own scan found them deleted (nothing was published yet). */
+  local: z.boolean(),
+  since: z.number()
+})
+export type HeldDeletes = z.infer<typeof HeldDeletes>
 
 export const FolderInfo = z.object({
   id: z.string(),
@@ -48,7 +71,11 @@ export const FolderInfo = z.object({
   /** Receivers: command run after each version applied ('shoal hook'). */
   hook: z.string().optional(),
   /** Receivers: files changed, added or deleted here, as of the last check ('shoal changes'). */
-  localChanges: z.number().int().nonnegative().optional()
+  localChanges: z.number().int().nonnegative().optional(),
+  /** The mass-delete guard's settings (folders with files on disk). */
+  deleteGuard: DeleteGuard.optional(),
+  /** Deletes the guard holds (state 'held'). */
+  held: HeldDeletes.optional()
 })
 export type FolderInfo = z.infer<typeof FolderInfo>
 

@@ -1,6 +1,6 @@
 import os from 'node:os'
 import { readJson, writeJsonState } from './fs/state-file.ts'
-import type { FolderKind } from '../../shared/folder.ts'
+import type { DeleteGuard, FolderKind } from '../../shared/folder.ts'
 
 // What the engine remembers between runs: settings and the list of folders. Drive content and
 // history live in the Corestore; each folder's local index lives in its own state folder.
@@ -22,6 +22,8 @@ export interface FolderConfig {
   pinned?: number
   /** Receivers: shell command run after each version applied (see follow-policy.ts). */
   hook?: string
+  /** The mass-delete guard's settings, when not the defaults (folder/delete-guard.ts). */
+  deleteGuard?: Partial<DeleteGuard>
   /** Two-way: joining with an invite, not yet added by a device of the folder. */
   joining?: boolean
 }

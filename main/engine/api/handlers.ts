@@ -207,6 +207,18 @@ export const handlers: Handlers = {
     return f.info()
   },
 
+  'folders.release': async (engine, { folder, keep }) => {
+    const f = engine.findFolder(folder)
+    await f.capability('deletes').release(keep === true)
+    return f.info()
+  },
+
+  'folders.deleteGuard': async (engine, { folder, enabled, percent, minFiles }) => {
+    const f = engine.findFolder(folder)
+    await f.setGuard({ ...(enabled !== undefined ? { enabled } : {}), ...(percent !== undefined ? { percent } : {}), ...(minFiles !== undefined ? { minFiles } : {}) })
+    return f.info()
+  },
+
   'folders.localChanges': async (engine, { folder }) => engine.findFolder(folder).capability('localChanges').list(),
 
   'folders.revert': async (engine, { folder }) => engine.findFolder(folder).capability('localChanges').revert(),

@@ -3,6 +3,9 @@ import fs from 'node:fs/promises'
 import nodePath from 'node:path'
 import type Hyperdrive from 'hyperdrive'
 import { writeFileAtomic } from '../fs/safe-write.ts'
+import { validateRemotePath } from '../fs/paths.ts'
+import { readEntry, readContent } from './drive-entry.ts'
+import { readMetadata } from './drive-metadata.ts'
 import { checkPinVersion } from '../follow/follow-policy.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 
@@ -37,4 +40,20 @@ export async function restoreTo(drive: Hyperdrive, drivePath: string, version: n
   await fs.mkdir(nodePath.dirname(target), { recursive: true })
   await writeFileAtomic(nodePath.dirname(target), nodePath.basename(target), data, { executable: entry.value.executable })
   return { path: target, bytes: data.length }
+}
+
+/**
+ * Writes `drivePath` as the drive has it now back into the folder at `root` (files kept after a
+ * held mass delete), streamed and checked like any received file. False if the drive has no such
+ * file (any more).
+ */
+export async function writeBack(drive: Hyperdrive, root: string, drivePath: string, stallMs: number): Promise<boolean> {
+  const check = validateRemotePath(drivePath)
+  const found = check.ok ? await readEntry(drive, drivePath) : null
+  if (!check.ok || !found?.ok || found.entry.value.linkname) return false
+  const { blob, executable } = found.entry.value
+  const meta = readMetadata(found.entry)
+  const source = blob && blob.byteLength > 0 ? await readContent(drive, blob, stallMs) : new Uint8Array(0)
+  await writeFileAtomic(root, check.rel, source, { executable, expectedSize: blob?.byteLength ?? 0, ...(meta.mtime ? { mtimeMs: meta.mtime } : {}), ...(meta.hash ? { expectedHash: meta.hash } : {}) })
+  return true
 }

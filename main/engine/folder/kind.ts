@@ -78,6 +78,12 @@ export interface Pairing {
   join(invite: string, timeoutMs: number): Promise<void>
 }
 
+/** Deletes held by the mass-delete guard (folder/delete-guard.ts). */
+export interface HeldDeletesControl {
+  /** Applies the held deletes, or (keep) keeps the files: on a receiver as local files, on a publishing or two-way device as files of the folder again. */
+  release(keep: boolean): Promise<void>
+}
+
 export interface Capabilities {
   history?: History
   files?: FileList
@@ -87,6 +93,7 @@ export interface Capabilities {
   localChanges?: LocalChanges
   devices?: Devices
   pairing?: Pairing
+  deletes?: HeldDeletesControl
 }
 
 export type CapabilityName = keyof Capabilities
@@ -100,7 +107,8 @@ const MISSING: Record<CapabilityName, string> = {
   hook: "is not a joined (receive-only) folder: after-update hooks belong to 'shoal join' folders",
   localChanges: "is not a joined (receive-only) folder: local changes and revert belong to 'shoal join' folders",
   devices: "is not a two-way folder (devices and invites belong to 'shoal sync' folders)",
-  pairing: 'is not a two-way folder: only those are joined with an invite'
+  pairing: 'is not a two-way folder: only those are joined with an invite',
+  deletes: 'has no files of its own on this device, so nothing is ever held'
 }
 
 export function missingCapability(folder: string, name: CapabilityName): ShoalError {

@@ -20,6 +20,8 @@ import { IgnoreRules } from '../fs/ignore-rules.ts'
 import { ScanCancelled } from '../fs/scanner.ts'
 import { diskFullMessage, freeSpace, isNoSpace, nudgeReplication, waitForSpace } from '../fs/disk-space.ts'
 import type { TempSweep } from '../fs/temp-files.ts'
+import { guardOf } from './delete-guard.ts'
+import type { DeleteGuard } from '../../../shared/folder.ts'
 import { explainReadError } from '../drive/read-errors.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
@@ -115,6 +117,17 @@ export class FolderRunner extends Resource {
     const c = this.kind.capabilities[name]
     if (!c) throw missingCapability(this.config.path || this.config.name, name)
     return c as NonNullable<Capabilities[N]>
+  }
+
+  /** The mass-delete guard's settings of this folder. */
+  get guard(): DeleteGuard {
+    return guardOf(this.config)
+  }
+
+  /** Changes the mass-delete guard (on, off, limits); a folder with held deletes keeps them until released. */
+  setGuard(change: Partial<DeleteGuard>): Promise<void> {
+    if (!this.kind.hasFolder) throw missingCapability(this.config.path || this.config.name, 'deletes')
+    return this.updateConfig({ deleteGuard: { ...this.config.deleteGuard, ...change } })
   }
 
   /** Changes the folder's settings; resolves once the engine stored them (debounced). */
@@ -446,6 +459,8 @@ export class FolderRunner extends Resource {
       conflicts: s.conflicts,
       refused: s.refused,
       ...(s.lastChange ? { lastChange: s.lastChange } : {}),
+      ...(this.kind.hasFolder ? { deleteGuard: guardOf(this.config) } : {}),
+      ...(s.held ? { held: s.held } : {}),
       ...this.kind.info?.()
     }
   }

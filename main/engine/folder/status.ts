@@ -3,11 +3,12 @@
 // the same for all of them.
 import { RateMeter } from './rate-meter.ts'
 import type { EventLog } from '../event-log.ts'
-import type { FolderState, Progress } from '../../../shared/folder.ts'
+import type { FolderState, HeldDeletes, Progress } from '../../../shared/folder.ts'
 import type { FileAction } from '../../../shared/events.ts'
 import { toShoalError } from '../../../shared/errors.ts'
 import { ScanCancelled } from '../fs/scanner.ts'
 import type { LocalIndex } from '../fs/local-index.ts'
+import { heldMessage } from './delete-guard.ts'
 
 export class FolderStatus {
   readonly #id: string
@@ -18,6 +19,10 @@ export class FolderStatus {
   readonly #notify: () => void
   state: FolderState = 'starting'
   error: string | undefined
+  /** Deletes the mass-delete guard holds: the folder shows 'held' whatever else it does. */
+  held: HeldDeletes | null = null
+  /** The state the folder's work last set, shown again once nothing is held. */
+  #wanted: { state: FolderState; error: string | undefined } = { state: 'starting', error: undefined }
   /** Version published (publisher) or applied to disk (receiver). */
   version = 0
   files = 0
@@ -40,11 +45,23 @@ export class FolderStatus {
     this.#notify = notify
   }
 
-  setState(state: FolderState, error?: string): void {
+  setState(wanted: FolderState, wantedError?: string): void {
+    this.#wanted = { state: wanted, error: wantedError }
+    // Held deletes stay in sight while the folder goes on; errors and pauses still show.
+    const showHeld = this.held !== null && !['error', 'paused', 'stopped', 'starting'].includes(wanted)
+    const state = showHeld ? 'held' : wanted
+    const error = showHeld ? heldMessage(this.held!) : wantedError
     if (state === this.state && error === this.error) return
     this.state = state
     this.error = error
     this.#events.emitEvent({ type: 'folder-state', folder: this.#id, state, version: this.version, ...(error ? { error } : {}) })
+    this.#notify()
+  }
+
+  /** Deletes held (or released, with null): the state says so at once. */
+  setHeld(held: HeldDeletes | null): void {
+    this.held = held
+    this.setState(this.#wanted.state, this.#wanted.error)
     this.#notify()
   }
 

@@ -14,6 +14,9 @@ import { IgnoreRules } from '../fs/ignore-rules.ts'
 import { readStateFile, writeStateFile } from '../fs/state-file.ts'
 import { collectVersionChanges } from '../receive/remote-diff.ts'
 import { MissingFiles } from '../receive/missing-files.ts'
+import type { RemoteChange } from '../receive/remote-apply.ts'
+import { validateRemotePath } from '../fs/paths.ts'
+import { heldInfo, heldMessage, isMassDelete, loadHeld, saveHeld, type HeldRecord } from '../folder/delete-guard.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { restoreTo } from '../drive/restore.ts'
 import { listFileRows } from '../drive/file-tree.ts'
@@ -41,6 +44,10 @@ export class Follow implements FolderKind {
   /** Lets pause() stop waiting for a running hook (which finishes, and reports, on its own). */
   #releaseHook: (() => void) | null = null
   #foundPeers: (() => void) | null = null
+  /** Deletes of a version that the mass-delete guard holds (still on disk and in the index). */
+  #held: HeldRecord | null = null
+  /** The user released the held deletes: the next pass applies them. */
+  #applyHeld = false
 
   constructor(f: FolderRunner, atomic: boolean) {
     this.#f = f
@@ -78,7 +85,8 @@ export class Follow implements FolderKind {
       localChanges: {
         list: () => this.#listLocalChanges(),
         revert: () => this.#revert(atomic)
-      }
+      },
+      deletes: { release: (keep) => this.#release(keep) }
     }
   }
 
@@ -102,6 +110,8 @@ export class Follow implements FolderKind {
     this.#missing.set(this.#writer.owed)
     f.status.version = this.#writer.applied
     f.status.countIndexTotals(this.#writer.index)
+    this.#held = await loadHeld(f.ctx.stateDir)
+    if (this.#held) f.status.setHeld(heldInfo(this.#held))
     const done = this.drive.findingPeers()
     const timer = setTimeout(() => this.#peersFound(), FINDING_PEERS_MS)
     this.#foundPeers = () => {
@@ -158,7 +168,7 @@ export class Follow implements FolderKind {
     // A pinned folder aims at its pinned version, which may be behind (a rollback).
     const target = targetVersion(this.#f.config, this.drive.core.length)
     if (target === null || target <= 0) return null
-    if (target === this.#writer.applied && this.#writer.diffFrom() === this.#writer.applied && !this.#missing.due()) return null
+    if (target === this.#writer.applied && this.#writer.diffFrom() === this.#writer.applied && !this.#missing.due() && !this.#applyHeld) return null
     return () => this.#pass(target)
   }
 
@@ -196,8 +206,10 @@ export class Follow implements FolderKind {
         throw new ShoalError('TIMEOUT', `No peer has said how much content ${found.waiting[0]} has yet; ${f.config.path} stays at version ${this.#writer.applied}`)
       }
       const owed = new Set(found.waiting)
-      await this.#writer.apply(snapshot, target, found.changes, owed)
+      const { changes, held } = this.#guard(found.changes, target)
+      await this.#writer.apply(snapshot, target, changes, owed)
       if (f.stopped) return
+      await this.#setHeld(held)
       this.#missing.set(this.#writer.owed)
       s.version = this.#writer.applied
       s.countIndexTotals(this.#writer.index)
@@ -212,6 +224,62 @@ export class Follow implements FolderKind {
     const hook = runAfterUpdateHook({ id: f.id, config: f.config, events: f.ctx.events }, before, target, { signal: this.#hookAbort.signal })
     await Promise.race([hook, new Promise<void>((resolve) => (this.#releaseHook = resolve))])
     this.#releaseHook = null
+  }
+
+  /**
+   * The mass-delete guard on a version: deletes of most of the folder's files are held (kept on
+   * disk, in the index), the rest is applied. Held deletes the user released are added to the
+   * pass; a held file that the publisher puts back is no longer held.
+   */
+  #guard(changes: RemoteChange[], target: number): { changes: RemoteChange[]; held: HeldRecord | null } {
+    const index = this.#writer.index
+    let held = this.#held
+    if (held) {
+      const back = new Set(changes.filter((c) => c.entry !== null).map((c) => c.drivePath))
+      held = { ...held, paths: held.paths.filter((p) => !back.has(p) && index.has(p)) }
+    }
+    if (held && this.#applyHeld) {
+      this.#applyHeld = false
+      const listed = new Set(changes.map((c) => c.drivePath))
+      const deletes: RemoteChange[] = []
+      for (const p of held.paths) {
+        const check = validateRemotePath(p)
+        if (check.ok && !listed.has(p)) deletes.push({ drivePath: p, rel: check.rel, entry: null })
+      }
+      return { changes: [...changes, ...deletes], held: null }
+    }
+    this.#applyHeld = false
+    const deletes = changes.filter((c) => c.entry === null && index.has(c.drivePath))
+    if (!isMassDelete(deletes.length, index.size, this.#f.guard)) return { changes, held: held && held.paths.length ? held : null }
+    const paths = [...new Set([...(held?.paths ?? []), ...deletes.map((c) => c.drivePath)])]
+    const record: HeldRecord = { paths, deletes: paths.length, of: index.size, from: 'the publisher', local: false, since: held?.since ?? Date.now() }
+    this.#f.status.warn(`Version ${target}: ${heldMessage(record)}`)
+    return { changes: changes.filter((c) => !(c.entry === null && index.has(c.drivePath))), held: record }
+  }
+
+  async #setHeld(held: HeldRecord | null): Promise<void> {
+    if (!held && !this.#held) return
+    this.#held = held
+    await saveHeld(this.#f.ctx.stateDir, held)
+    this.#f.status.setHeld(held ? heldInfo(held) : null)
+  }
+
+  /** Applies the held deletes (in the next pass), or (keep) lets the files become the user's own. */
+  async #release(keep: boolean): Promise<void> {
+    const f = this.#f
+    if (!this.#held) return
+    if (!keep) {
+      this.#applyHeld = true
+      f.wake()
+      return
+    }
+    await f.exclusive(async () => {
+      // Forgotten by the index: files this device did not write, so never deleted or replaced by it.
+      for (const p of this.#held?.paths ?? []) this.#writer.index.delete(p)
+      await this.#writer.index.flush()
+      f.status.countIndexTotals(this.#writer.index)
+      await this.#setHeld(null)
+    })
   }
 
   /** Holds the folder at `version` (rolling back if it is older); undefined follows the latest again. */

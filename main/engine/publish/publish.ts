@@ -12,7 +12,8 @@ import { writeFileAtomic } from '../fs/safe-write.ts'
 import { removeTempFiles } from '../fs/temp-files.ts'
 import { commitChanges } from '../drive/drive-import.ts'
 import { readVersionLog } from '../drive/history.ts'
-import { readAt, restoreTo } from '../drive/restore.ts'
+import { readAt, restoreTo, writeBack } from '../drive/restore.ts'
+import { heldInfo, heldMessage, isMassDelete, loadHeld, saveHeld, type HeldRecord } from '../folder/delete-guard.ts'
 import { listFileRows } from '../drive/file-tree.ts'
 import { formatLink } from '../../../shared/link.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
@@ -24,6 +25,10 @@ export class Publish implements FolderKind {
   drive!: Hyperdrive
   index!: LocalIndex
   readonly capabilities: Capabilities
+  /** Deletes this device's scans found that the mass-delete guard holds (not published). */
+  #held: HeldRecord | null = null
+  /** Set for the scan that publishes held deletes the user released. */
+  #releasing = false
 
   static namespace(id: string): string {
     return `publish/${id}`
@@ -39,6 +44,7 @@ export class Publish implements FolderKind {
       files: {
         rows: (dir) => listFileRows({ drive: this.drive, index: this.index, root: f.config.path, status: f.status, ignore: f.ignore, publishing: true }, dir)
       },
+      deletes: { release: (keep) => this.#release(keep) },
       ignore: {
         read: () => IgnoreRules.readFile(f.config.path),
         // Patterns live in the folder as .shoalignore, so they are published (and versioned) with it.
@@ -67,6 +73,8 @@ export class Publish implements FolderKind {
     await this.index.ready()
     f.status.countIndexTotals(this.index)
     await f.leftoverTempFilesRemoved(removeTempFiles(f.config.path))
+    this.#held = await loadHeld(f.ctx.stateDir)
+    if (this.#held) f.status.setHeld(heldInfo(this.#held))
   }
 
   topics(): Buffer[] {
@@ -92,8 +100,53 @@ export class Publish implements FolderKind {
     if (!paths) f.status.setState('scanning')
     const result = paths ? await scanPaths(f.config.path, paths, this.index, f.ignore, { isCancelled }) : await scanFolder(f.config.path, this.index, f.ignore, { isCancelled })
     for (const w of result.warnings) f.status.warn(`${w.path}: ${w.reason}`, w.path)
-    await this.#commit(result.changes)
+    await this.#commit(await this.#guard(result.changes, paths === null))
     f.status.setState('idle')
+  }
+
+  /**
+   * The mass-delete guard on this device's own changes: deletes of most of the folder are not
+   * published (everything else is) until the user releases them. A full scan judges again what
+   * is still deleted, so files put back shrink what is held, and a small remainder is published.
+   */
+  async #guard(changes: Change[], full: boolean): Promise<Change[]> {
+    const f = this.#f
+    const deletes = changes.filter((c) => c.type === 'delete')
+    const releasing = this.#releasing && full
+    if (releasing) this.#releasing = false
+    let held: HeldRecord | null = null
+    if (!releasing && isMassDelete(deletes.length, this.index.size, f.guard)) {
+      held = { paths: deletes.map((c) => c.path), deletes: deletes.length, of: this.index.size, from: 'this device', local: true, since: this.#held?.since ?? Date.now() }
+    } else if (!full && this.#held) {
+      // A partial scan sees part of the folder: what is held stays held until a full scan.
+      const heldPaths = new Set(this.#held.paths)
+      return changes.filter((c) => c.type !== 'delete' || !heldPaths.has(c.path))
+    }
+    if (held || full || releasing) await this.#setHeld(held)
+    if (held) f.status.warn(heldMessage(held))
+    return held ? changes.filter((c) => c.type !== 'delete') : changes
+  }
+
+  async #setHeld(held: HeldRecord | null): Promise<void> {
+    if (!held && !this.#held) return
+    this.#held = held
+    await saveHeld(this.#f.ctx.stateDir, held)
+    this.#f.status.setHeld(held ? heldInfo(held) : null)
+  }
+
+  /** Publishes the held deletes, or (keep) puts the files back from the drive. */
+  async #release(keep: boolean): Promise<void> {
+    const f = this.#f
+    const held = this.#held
+    if (!held) return
+    if (keep) {
+      await f.exclusive(async () => {
+        for (const p of held.paths) await writeBack(this.drive, f.config.path, p, f.ctx.contentStallMs)
+        await this.#setHeld(null)
+      })
+    } else this.#releasing = true
+    await f.rescan()
+    if (!keep && !f.stopped) this.#releasing = false
   }
 
   async #commit(changes: Change[]): Promise<void> {

@@ -8,9 +8,7 @@ export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`
 }
 
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US')
-}
+export { formatCount } from '../../../shared/format-count.ts'
 
 /** "45 s", "3 min", "1 h 5 min", "2 d 4 h": two units at most, rounded up so it never says "0 s". */
 export function formatDuration(seconds: number): string {

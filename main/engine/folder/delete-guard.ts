@@ -1,0 +1,60 @@
+// The mass-delete guard. An accidental `rm -rf` on one machine, or a disk that mounts empty, must
+// not wipe every copy: when one change (a version from the other side, or this device's own scan)
+// would delete more than `percent` % of a folder's files and more than `minFiles` files, the
+// deletes are held and everything else goes on. The user applies them (shoal release) or keeps
+// the files (shoal release --keep). Settings are per folder (shoal guard), on by default.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import type { FolderConfig } from '../config.ts'
+import { readJson, writeJsonState } from '../fs/state-file.ts'
+import type { DeleteGuard, HeldDeletes } from '../../../shared/folder.ts'
+import { formatCount } from '../../../shared/format-count.ts'
+
+export const DEFAULT_GUARD: DeleteGuard = { enabled: true, percent: 50, minFiles: 100 }
+
+export function guardOf(config: Pick<FolderConfig, 'deleteGuard'>): DeleteGuard {
+  return { ...DEFAULT_GUARD, ...config.deleteGuard }
+}
+
+/** Whether deleting `deletes` of a folder's `files` files in one change is a mass delete to hold. */
+export function isMassDelete(deletes: number, files: number, guard: DeleteGuard): boolean {
+  return guard.enabled && deletes > guard.minFiles && deletes * 100 > guard.percent * files
+}
+
+/** What the folder says while deletes are held. */
+export function heldMessage(held: HeldDeletes): string {
+  const what = `${formatCount(held.deletes)} of ${formatCount(held.of)} files`
+  const who = held.local ? 'were deleted here' : `are deleted by ${held.from}`
+  const todo = held.local ? 'Nothing of it was published' : 'Everything else is synced'
+  return `Deletes held: ${what} ${who}. ${todo}; apply the deletes or keep the files (shoal release).`
+}
+
+/** Held delete paths, as kept in a folder's local index meta (they survive a restart). */
+export interface HeldRecord extends HeldDeletes {
+  paths: string[]
+}
+
+const HELD_FILE = 'held-deletes.json'
+
+/** The deletes a folder holds, from its state directory (null: none). */
+export async function loadHeld(stateDir: string): Promise<HeldRecord | null> {
+  return parseHeld(await readJson<unknown>(path.join(stateDir, HELD_FILE)).catch(() => null)) // unreadable: nothing held, the next change is judged again
+}
+
+/** Remembers held deletes across restarts (null: none held any more). */
+export async function saveHeld(stateDir: string, held: HeldRecord | null): Promise<void> {
+  if (held) await writeJsonState(path.join(stateDir, HELD_FILE), held)
+  else await fs.rm(path.join(stateDir, HELD_FILE), { force: true })
+}
+
+/** The part of a held record the folder row shows. */
+export function heldInfo(held: HeldRecord): HeldDeletes {
+  const { paths: _paths, ...info } = held
+  return info
+}
+
+function parseHeld(meta: unknown): HeldRecord | null {
+  const h = meta as Partial<HeldRecord> | undefined
+  if (!h || !Array.isArray(h.paths) || typeof h.from !== 'string') return null
+  return { paths: h.paths.filter((p): p is string => typeof p === 'string'), deletes: Number(h.deletes) || h.paths.length, of: Number(h.of) || 0, from: h.from, local: h.local === true, since: Number(h.since) || Date.now() }
+}

@@ -15,6 +15,9 @@ const KINDS: Record<FolderKind, (config: FolderConfig) => KindFactory> = {
   seed: () => (f) => new Seed(f)
 }
 
+/** Every kind's name (tests check that each one is covered). */
+export const KIND_NAMES = Object.keys(KINDS) as FolderKind[]
+
 export function kindOf(config: FolderConfig): KindFactory {
   return KINDS[config.kind](config)
 }

@@ -160,6 +160,16 @@ describe('two-way sync', { timeout: 180_000 }, () => {
     expect(list.find((d) => d.self)!.name).toBe('laptop')
   })
 
+  it('peers list the two-way folders they sync with each other', async () => {
+    const [a, b] = await createGroup(['laptop', 'desktop'], { laptop: { 'doc.txt': 'v1' } })
+    await converge([a, b])
+    await waitFor('each device lists the other with the folder', async () => {
+      const [pa, pb] = await Promise.all([a.engine.call('peers.list', {}), b.engine.call('peers.list', {})])
+      return pa.some((p) => p.id === b.engine.deviceKey.toString('hex') && p.folders.includes(a.id)) && pb.some((p) => p.id === a.engine.deviceKey.toString('hex') && p.folders.includes(b.id))
+    })
+    expect((await a.engine.call('folders.list', {}))[0].progress.peers).toBe(1)
+  })
+
   it('a removed device: its later edits are ignored everywhere', async () => {
     const [a, b, c] = await createGroup(['laptop', 'desktop', 'phone'], { laptop: { 'doc.txt': 'v1' } })
     await converge([a, b, c])

@@ -58,3 +58,27 @@ function parseHeld(meta: unknown): HeldRecord | null {
   if (!h || !Array.isArray(h.paths) || typeof h.from !== 'string') return null
   return { paths: h.paths.filter((p): p is string => typeof p === 'string'), deletes: Number(h.deletes) || h.paths.length, of: Number(h.of) || 0, from: h.from, local: h.local === true, since: Number(h.since) || Date.now() }
 }
+
+/** A folder's held deletes: kept in its state directory and shown in its status. */
+export class HeldState {
+  record: HeldRecord | null = null
+  readonly #stateDir: string
+  readonly #show: (held: HeldDeletes | null) => void
+
+  constructor(stateDir: string, show: (held: HeldDeletes | null) => void) {
+    this.#stateDir = stateDir
+    this.#show = show
+  }
+
+  async load(): Promise<void> {
+    this.record = await loadHeld(this.#stateDir)
+    if (this.record) this.#show(heldInfo(this.record))
+  }
+
+  async set(held: HeldRecord | null): Promise<void> {
+    if (!held && !this.record) return
+    this.record = held
+    await saveHeld(this.#stateDir, held)
+    this.#show(held ? heldInfo(held) : null)
+  }
+}

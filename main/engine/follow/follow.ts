@@ -16,14 +16,15 @@ import { collectVersionChanges } from '../receive/remote-diff.ts'
 import { MissingFiles } from '../receive/missing-files.ts'
 import type { RemoteChange } from '../receive/remote-apply.ts'
 import { validateRemotePath } from '../fs/paths.ts'
-import { heldInfo, heldMessage, isMassDelete, loadHeld, saveHeld, type HeldRecord } from '../folder/delete-guard.ts'
+import { HeldState, heldMessage, isMassDelete, type HeldRecord } from '../folder/delete-guard.ts'
+import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { restoreTo } from '../drive/restore.ts'
 import { listFileRows } from '../drive/file-tree.ts'
 import { closeFailedDrive, explainReadError } from '../drive/read-errors.ts'
 import { checkPinVersion, runAfterUpdateHook, targetVersion } from './follow-policy.ts'
 import { listLocalChanges, revertLocalChanges, type DriftFolder } from './local-changes.ts'
-import { formatLink, hexToBytes } from '../../../shared/link.ts'
+import { hexToBytes } from '../../../shared/link.ts'
 import type { FolderInfo, LocalChange } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 
@@ -45,13 +46,14 @@ export class Follow implements FolderKind {
   #releaseHook: (() => void) | null = null
   #foundPeers: (() => void) | null = null
   /** Deletes of a version that the mass-delete guard holds (still on disk and in the index). */
-  #held: HeldRecord | null = null
+  readonly #held: HeldState
   /** The user released the held deletes: the next pass applies them. */
   #applyHeld = false
 
   constructor(f: FolderRunner, atomic: boolean) {
     this.#f = f
     this.#writer = atomic ? new AtomicWriter(f) : new LiveWriter(f)
+    this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
     this.capabilities = {
       history: {
         log: (opts) => readVersionLog(this.drive, opts),
@@ -110,8 +112,7 @@ export class Follow implements FolderKind {
     this.#missing.set(this.#writer.owed)
     f.status.version = this.#writer.applied
     f.status.countIndexTotals(this.#writer.index)
-    this.#held = await loadHeld(f.ctx.stateDir)
-    if (this.#held) f.status.setHeld(heldInfo(this.#held))
+    await this.#held.load()
     const done = this.drive.findingPeers()
     const timer = setTimeout(() => this.#peersFound(), FINDING_PEERS_MS)
     this.#foundPeers = () => {
@@ -139,17 +140,17 @@ export class Follow implements FolderKind {
   }
 
   topics(): Buffer[] {
-    return [this.drive.discoveryKey]
+    return driveTopics(this.drive)
   }
 
   peerKeys(): string[] {
-    return this.drive.core.peers.map((p) => p.remotePublicKey.toString('hex'))
+    return drivePeerKeys(this.drive)
   }
 
   info(): Partial<FolderInfo> {
     const c = this.#f.config
     return {
-      link: formatLink({ key: c.key, ...(c.readKey ? { readKey: c.readKey } : {}) }),
+      link: shareLink(c),
       remoteVersion: Math.max(this.#f.status.version, this.drive?.core?.length ?? 0),
       ...(c.pinned !== undefined ? { pinned: c.pinned } : {}),
       ...(c.hook ? { hook: c.hook } : {}),
@@ -209,7 +210,7 @@ export class Follow implements FolderKind {
       const { changes, held } = this.#guard(found.changes, target)
       await this.#writer.apply(snapshot, target, changes, owed)
       if (f.stopped) return
-      await this.#setHeld(held)
+      await this.#held.set(held)
       this.#missing.set(this.#writer.owed)
       s.version = this.#writer.applied
       s.countIndexTotals(this.#writer.index)
@@ -233,7 +234,7 @@ export class Follow implements FolderKind {
    */
   #guard(changes: RemoteChange[], target: number): { changes: RemoteChange[]; held: HeldRecord | null } {
     const index = this.#writer.index
-    let held = this.#held
+    let held = this.#held.record
     if (held) {
       const back = new Set(changes.filter((c) => c.entry !== null).map((c) => c.drivePath))
       held = { ...held, paths: held.paths.filter((p) => !back.has(p) && index.has(p)) }
@@ -257,17 +258,10 @@ export class Follow implements FolderKind {
     return { changes: changes.filter((c) => !(c.entry === null && index.has(c.drivePath))), held: record }
   }
 
-  async #setHeld(held: HeldRecord | null): Promise<void> {
-    if (!held && !this.#held) return
-    this.#held = held
-    await saveHeld(this.#f.ctx.stateDir, held)
-    this.#f.status.setHeld(held ? heldInfo(held) : null)
-  }
-
   /** Applies the held deletes (in the next pass), or (keep) lets the files become the user's own. */
   async #release(keep: boolean): Promise<void> {
     const f = this.#f
-    if (!this.#held) return
+    if (!this.#held.record) return
     if (!keep) {
       this.#applyHeld = true
       f.wake()
@@ -275,10 +269,10 @@ export class Follow implements FolderKind {
     }
     await f.exclusive(async () => {
       // Forgotten by the index: files this device did not write, so never deleted or replaced by it.
-      for (const p of this.#held?.paths ?? []) this.#writer.index.delete(p)
+      for (const p of this.#held.record?.paths ?? []) this.#writer.index.delete(p)
       await this.#writer.index.flush()
       f.status.countIndexTotals(this.#writer.index)
-      await this.#setHeld(null)
+      await this.#held.set(null)
     })
   }
 

@@ -13,7 +13,8 @@ import { removeTempFiles } from '../fs/temp-files.ts'
 import { commitChanges } from '../drive/drive-import.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { readAt, restoreTo, writeBack } from '../drive/restore.ts'
-import { heldInfo, heldMessage, isMassDelete, loadHeld, saveHeld, type HeldRecord } from '../folder/delete-guard.ts'
+import { HeldState, heldMessage, isMassDelete, type HeldRecord } from '../folder/delete-guard.ts'
+import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { listFileRows } from '../drive/file-tree.ts'
 import { formatLink } from '../../../shared/link.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
@@ -26,7 +27,7 @@ export class Publish implements FolderKind {
   index!: LocalIndex
   readonly capabilities: Capabilities
   /** Deletes this device's scans found that the mass-delete guard holds (not published). */
-  #held: HeldRecord | null = null
+  readonly #held: HeldState
   /** Set for the scan that publishes held deletes the user released. */
   #releasing = false
 
@@ -36,6 +37,7 @@ export class Publish implements FolderKind {
 
   constructor(f: FolderRunner) {
     this.#f = f
+    this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
     this.capabilities = {
       history: {
         log: (opts) => readVersionLog(this.drive, opts),
@@ -73,22 +75,21 @@ export class Publish implements FolderKind {
     await this.index.ready()
     f.status.countIndexTotals(this.index)
     await f.leftoverTempFilesRemoved(removeTempFiles(f.config.path))
-    this.#held = await loadHeld(f.ctx.stateDir)
-    if (this.#held) f.status.setHeld(heldInfo(this.#held))
+    await this.#held.load()
   }
 
   topics(): Buffer[] {
-    return [this.drive.discoveryKey]
+    return driveTopics(this.drive)
   }
 
   peerKeys(): string[] {
-    return this.drive.core.peers.map((p) => p.remotePublicKey.toString('hex'))
+    return drivePeerKeys(this.drive)
   }
 
   info(): Partial<FolderInfo> {
     const c = this.#f.config
     return {
-      link: formatLink({ key: c.key, ...(c.readKey ? { readKey: c.readKey } : {}) }),
+      link: shareLink(c),
       ...(c.readKey ? { seedLink: formatLink({ key: c.key, seedOnly: true }) } : {}),
       remoteVersion: this.#f.status.version
     }
@@ -116,33 +117,26 @@ export class Publish implements FolderKind {
     if (releasing) this.#releasing = false
     let held: HeldRecord | null = null
     if (!releasing && isMassDelete(deletes.length, this.index.size, f.guard)) {
-      held = { paths: deletes.map((c) => c.path), deletes: deletes.length, of: this.index.size, from: 'this device', local: true, since: this.#held?.since ?? Date.now() }
-    } else if (!full && this.#held) {
+      held = { paths: deletes.map((c) => c.path), deletes: deletes.length, of: this.index.size, from: 'this device', local: true, since: this.#held.record?.since ?? Date.now() }
+    } else if (!full && this.#held.record) {
       // A partial scan sees part of the folder: what is held stays held until a full scan.
-      const heldPaths = new Set(this.#held.paths)
+      const heldPaths = new Set(this.#held.record.paths)
       return changes.filter((c) => c.type !== 'delete' || !heldPaths.has(c.path))
     }
-    if (held || full || releasing) await this.#setHeld(held)
+    if (held || full || releasing) await this.#held.set(held)
     if (held) f.status.warn(heldMessage(held))
     return held ? changes.filter((c) => c.type !== 'delete') : changes
-  }
-
-  async #setHeld(held: HeldRecord | null): Promise<void> {
-    if (!held && !this.#held) return
-    this.#held = held
-    await saveHeld(this.#f.ctx.stateDir, held)
-    this.#f.status.setHeld(held ? heldInfo(held) : null)
   }
 
   /** Publishes the held deletes, or (keep) puts the files back from the drive. */
   async #release(keep: boolean): Promise<void> {
     const f = this.#f
-    const held = this.#held
+    const held = this.#held.record
     if (!held) return
     if (keep) {
       await f.exclusive(async () => {
         for (const p of held.paths) await writeBack(this.drive, f.config.path, p, f.ctx.contentStallMs)
-        await this.#setHeld(null)
+        await this.#held.set(null)
       })
     } else this.#releasing = true
     await f.rescan()

@@ -15,6 +15,7 @@ import { FolderRunner, type FolderContext } from './folder/runner.ts'
 import { kindOf } from './kinds.ts'
 import { explainReadError } from './drive/read-errors.ts'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
+import { letGo } from '../../shared/let-go.ts'
 
 export interface EngineOptions {
   dataDir: string
@@ -81,7 +82,7 @@ export class Device extends Resource {
     try {
       await this.store.ready()
     } catch (err) {
-      await this.store.close().catch(() => {})
+      await this.store.close().catch(letGo) // the open's error below is the one to report
       if (/lock/i.test(String((err as Error)?.message))) {
         throw new ShoalError('DATA_DIR_LOCKED', `Another Shoal process is using the data directory ${this.opts.dataDir} (is 'shoal run' running?)`)
       }
@@ -243,7 +244,7 @@ export class Device extends Resource {
   /** Stores the settings now (including any change a folder announced). */
   saveConfig(): Promise<void> {
     const run = this.#saving.then(() => saveConfig(this.paths.config, this.config))
-    this.#saving = run.catch(() => {})
+    this.#saving = run.catch(letGo) // the caller of this save gets the error; the next save runs anyway
     return run
   }
 }

@@ -1,3 +1,4 @@
+import { letGo } from '../../shared/let-go.ts'
 // Lifecycle like Holepunch's ready-resource: the constructor does no I/O, ready() opens once
 // (concurrent callers share the same promise), close() waits for opening and closes once.
 export abstract class Resource {
@@ -26,7 +27,7 @@ export abstract class Resource {
   }
 
   async #doClose(): Promise<void> {
-    if (this.#opening) await this.#opening.catch(() => {})
+    if (this.#opening) await this.#opening.catch(letGo) // a failed open still closes; the opener got that error
     try {
       await this._close()
     } finally {

@@ -14,6 +14,7 @@ import { readLink } from '../../../shared/link.ts'
 import { checkInvite } from '../../../shared/invite.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import type { MethodName, Params, Result } from '../../../shared/api.ts'
+import { letGo, orNull } from '../../../shared/let-go.ts'
 
 function settingsOf(engine: Device) {
   const { deviceName, bootstrap, bind, startAtLogin } = engine.config
@@ -61,8 +62,8 @@ async function createFolder(target: TargetCheck): Promise<{ undo(): Promise<void
 async function restoreDestination(engine: Device, to: string, drivePath: string): Promise<string> {
   if (!path.isAbsolute(to)) throw new ShoalError('BAD_PATH', `The file to restore to must be an absolute path, not '${to}' (it would be taken relative to Shoal's own working directory)`)
   let dest = path.resolve(to)
-  if ((await fs.stat(dest).catch(() => null))?.isDirectory()) dest = path.join(dest, path.posix.basename(drivePath))
-  if ((await fs.stat(dest).catch(() => null))?.isDirectory()) throw new ShoalError('BAD_PATH', `${dest} is a folder; give the name of a file to restore to`)
+  if ((await fs.stat(dest).catch(orNull))?.isDirectory()) dest = path.join(dest, path.posix.basename(drivePath)) // not there: a new file of that name
+  if ((await fs.stat(dest).catch(orNull))?.isDirectory()) throw new ShoalError('BAD_PATH', `${dest} is a folder; give the name of a file to restore to`) // likewise
   await checkFileDestination(dest, { dataDir: engine.opts.dataDir })
   return dest
 }
@@ -70,7 +71,7 @@ async function restoreDestination(engine: Device, to: string, drivePath: string)
 /** A folder that was just added and did not come up: say why, and keep nothing half-configured. */
 async function refuseBroken(engine: Device, folder: FolderRunner, what: string): Promise<never> {
   const message = folder.status.error ?? 'the folder could not be opened'
-  await engine.removeFolder(folder.id).catch(() => {}) // the error below is the one the user needs
+  await engine.removeFolder(folder.id).catch(letGo) // the error below is the one the user needs
   throw new ShoalError('INTERNAL', `Could not ${what} ${folder.config.path}: ${message}`)
 }
 
@@ -148,9 +149,9 @@ export const handlers: Handlers = {
       const e = toShoalError(err)
       // Say why in the log too: a CLI that stopped waiting never sees this answer.
       engine.events.emitEvent({ type: 'error', folder: folder.id, code: e.code, message: `Joining ${abs} failed: ${e.message}` })
-      await engine.removeFolder(folder.id).catch(() => {})
+      await engine.removeFolder(folder.id).catch(letGo) // the join's own error is the one the user needs
       // A folder this join created, and that is still empty, goes too (rmdir refuses non-empty ones).
-      if (!existed) await fs.rmdir(abs).catch(() => {})
+      if (!existed) await fs.rmdir(abs).catch(letGo) // not empty or gone: left as it is
       throw e
     }
     return folder.info()

@@ -5,6 +5,7 @@ import { hexToBytes } from '../../../shared/link.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import { closeFailedDrive } from '../drive/read-errors.ts'
 import { decodeEntry } from '../drive/drive-entry.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 // Looks at a link's drive before anything is written: how many files, how many bytes, which version.
 // Only the index is read (sparse), never file content.
@@ -41,7 +42,7 @@ export async function previewLink(engine: Device, link: ShareLink, timeoutMs: nu
     }
     return { key: link.key, version: drive.version, files, bytes }
   } finally {
-    if (!following) await engine.swarm.leave(drive.discoveryKey).catch(() => {})
-    await drive.close().catch(() => {})
+    if (!following) await engine.swarm.leave(drive.discoveryKey).catch(letGo) // a preview that ends: the swarm may be closing too
+    await drive.close().catch(letGo) // closing a preview's drive only releases its session
   }
 }

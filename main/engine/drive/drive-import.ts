@@ -8,6 +8,7 @@ import { UnreadableFile, withRegularFile } from '../fs/file-read.ts'
 import type { IndexEntry } from '../fs/local-index.ts'
 import type { FileMetadata } from './drive-metadata.ts'
 import { COMMIT_KEY, type CommitMarker } from './history.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 // Publisher side: turns a list of local changes into one atomic drive batch. Content blocks are
 // appended as files are read; the index entries become visible to peers together at flush().
@@ -73,7 +74,7 @@ async function appendLarge(blobs: { createWriteStream(opts?: unknown): BlobWrite
     } catch (err) {
       // The blocks appended so far are never referenced by an entry: wasted space, not content.
       ws.destroy()
-      await done.catch(() => {}) // the stream's own error, if any, is reported as this one
+      await done.catch(letGo) // the stream's own error, if any, is reported as this one
       throw err
     }
     ws.end()
@@ -177,7 +178,7 @@ export async function commitChanges(drive: Hyperdrive, root: string, changes: Ch
     if (marker.changes > 0) await batch.db.put(COMMIT_KEY, marker)
     await batch.flush()
   } catch (err) {
-    await batch.close().catch(() => {})
+    await batch.close().catch(letGo) // already failing: the batch's error is the one to report
     throw err
   }
   return results

@@ -8,6 +8,7 @@ import { readEntry } from './drive-entry.ts'
 import { validateRemotePath } from '../fs/paths.ts'
 import type { FileRow, FileState } from '../../../shared/folder.ts'
 import { CONFLICT_NAME } from '../fs/conflict-name.ts'
+import { orNull, orEmpty } from '../../../shared/let-go.ts'
 
 // One directory of a folder as the user sees it: what the drive holds, what is on disk, and the
 // state of each file (synced, waiting, downloading, changed here, conflict copy, refused, ignored).
@@ -69,11 +70,11 @@ export async function listFileRows(folder: DriveFolderView, dir: string): Promis
   // Files on disk: local edits, conflict copies, files only this device has.
   const rel = validateRemotePath(dir === '/' ? '/x' : dir + '/x')
   const abs = rel.ok ? path.join(folder.root, path.dirname(rel.rel)) : null
-  const local = abs ? await fs.readdir(abs, { withFileTypes: true }).catch(() => []) : []
+  const local = abs ? await fs.readdir(abs, { withFileTypes: true }).catch(orEmpty) : [] // no local folder there: the list shows the drive's side only
   for (const d of local) {
     const drivePath = prefix + d.name
     const existing = rows.get(d.name)
-    const stat = await fs.lstat(path.join(abs!, d.name)).catch(() => null)
+    const stat = await fs.lstat(path.join(abs!, d.name)).catch(orNull) // gone since readdir: not listed
     if (!stat) continue
     if (existing) {
       const known = folder.index.get(drivePath)

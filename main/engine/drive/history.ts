@@ -2,6 +2,7 @@ import type Hyperdrive from 'hyperdrive'
 import type { VersionChange } from '../../../shared/folder.ts'
 import { readMetadata } from './drive-metadata.ts'
 import { readEntry } from './drive-entry.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 // A version is what a publisher committed in one batch. Each batch ends with a commit marker
 // (outside Hyperdrive's 'files' key space, so file listings and diffs never see it); its position
@@ -67,7 +68,7 @@ export async function readVersionLog(drive: Hyperdrive, opts: { limit: number; p
         }
         // Any record at the path before this version (even a malformed one) makes this a change.
         // A position inside a batch written without markers is no snapshot: it cannot tell, so 'added'.
-        const existed = before > 1 ? (await readEntry(snapshot, node.key).catch(() => null)) !== null : false
+        const existed = before > 1 ? (await readEntry(snapshot, node.key).catch(() => null)) !== null : false // any failure, even Hyperbee's TypeError on a malformed tree from a peer: listed as 'added'
         const meta = node.value ? readMetadata({ seq: node.seq, key: node.key, value: node.value }) : {}
         out.push({
           ...base,
@@ -78,7 +79,7 @@ export async function readVersionLog(drive: Hyperdrive, opts: { limit: number; p
         })
       }
     } finally {
-      await snapshot.close().catch(() => {})
+      await snapshot.close().catch(letGo) // closing a checkout only releases its session
     }
     group = null
   }

@@ -1,4 +1,5 @@
 import { ShoalError } from '../../../shared/errors.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 export const NO_READ_KEY_MESSAGE =
   'This folder is encrypted and the link does not carry its read key (or the key is wrong): ask the publisher for the full share link'
@@ -24,10 +25,10 @@ export function explainReadError(err: unknown): unknown {
 export async function closeFailedDrive(drive: unknown): Promise<void> {
   const d = drive as { close(): Promise<void>; core?: Closable; blobs?: { core?: Closable } | null; corestore?: Closable } | null
   if (!d) return
-  await d.close().catch(() => {})
-  await d.core?.close().catch(() => {})
-  await d.blobs?.core?.close().catch(() => {})
-  await d.corestore?.close().catch(() => {})
+  await d.close().catch(letGo) // a drive that failed to open may be half built: close what exists
+  await d.core?.close().catch(letGo) // likewise
+  await d.blobs?.core?.close().catch(letGo) // likewise
+  await d.corestore?.close().catch(letGo) // likewise
 }
 
 interface Closable {

@@ -8,6 +8,7 @@ import { readEntry, readContent } from './drive-entry.ts'
 import { readMetadata } from './drive-metadata.ts'
 import { checkPinVersion } from '../follow/follow-policy.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 /** Content of `path` as it was at `version`; throws FILE_NOT_FOUND / VERSION_NOT_FOUND. */
 export async function readAt(drive: Hyperdrive, path: string, version: number): Promise<{ data: Buffer; entry: Hyperdrive.Entry }> {
@@ -29,7 +30,7 @@ export async function readAt(drive: Hyperdrive, path: string, version: number): 
     if (!data) throw new ShoalError('FILE_NOT_FOUND', `${path} has no content at version ${version}`)
     return { data, entry }
   } finally {
-    await snapshot.close().catch(() => {}) // closing a checkout only releases its session
+    await snapshot.close().catch(letGo) // closing a checkout only releases its session
   }
 }
 

@@ -1,3 +1,4 @@
+import { letGo } from '../../../shared/let-go.ts'
 // Writing file content into a Hypercore blob stream. A store that fails (a full data directory)
 // errors the stream and never emits 'drain', so a writer that only waits for 'drain' would hang
 // forever, and the stream's error would be an unhandled rejection.
@@ -16,7 +17,7 @@ export function streamDone(ws: BlobStream): Promise<void> {
     ws.on('close', () => resolve())
     ws.on('error', (err) => reject(err))
   })
-  done.catch(() => {}) // handled: callers await it (or writeChunk rejects with it)
+  done.catch(letGo) // handled: callers await it (or writeChunk rejects with it)
   return done
 }
 

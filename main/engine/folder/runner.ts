@@ -25,6 +25,7 @@ import type { DeleteGuard } from '../../../shared/folder.ts'
 import { explainReadError } from '../drive/read-errors.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
+import { letGo, orNull } from '../../../shared/let-go.ts'
 
 export interface FolderContext {
   store: Corestore
@@ -240,7 +241,7 @@ export class FolderRunner extends Resource {
     this.#firstScanDone?.()
     for (const resolve of this.#fullScanWaiters.splice(0)) resolve()
     // Requests still queued get an answer rather than waiting forever.
-    for (const job of this.#jobs.splice(0)) await job().catch(() => {}) // each reports to its own caller
+    for (const job of this.#jobs.splice(0)) await job().catch(letGo) // each reports to its own caller
   }
 
   // --- the loop ---
@@ -364,7 +365,7 @@ export class FolderRunner extends Resource {
 
   /** Throws FOLDER_MISSING unless the folder is there (an unplugged disk is never "everything deleted"). */
   async checkFolder(): Promise<void> {
-    const stat = await fs.stat(this.config.path).catch(() => null)
+    const stat = await fs.stat(this.config.path).catch(orNull) // not there: FOLDER_MISSING below
     if (!stat?.isDirectory()) {
       throw new ShoalError('FOLDER_MISSING', `Folder ${this.config.path} is missing or not a folder; nothing is synced until it is back (reconnect the disk, or remove the folder from Shoal).`)
     }

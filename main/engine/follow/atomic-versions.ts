@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import { syncDirs } from '../fs/safe-write.ts'
 import { atomicLinkTempName } from '../fs/temp-files.ts'
+import { letGo, orNull, orEmpty } from '../../../shared/let-go.ts'
 
 export interface AtomicLayout {
   /** The user's folder path: a link to the current version. */
@@ -50,7 +51,7 @@ export const stagingDir = (l: AtomicLayout, name: VersionName) => path.join(l.ve
 
 /** A free name for a new directory of version v. */
 export async function newVersionName(l: AtomicLayout, v: number): Promise<VersionName> {
-  const taken = async (name: string) => (await fs.lstat(versionDir(l, name)).catch(() => null)) !== null
+  const taken = async (name: string) => (await fs.lstat(versionDir(l, name)).catch(orNull)) !== null // not there: the name is free
   return (await taken(`v${v}`)) ? `v${v}-${randomBytes(4).toString('hex')}` : `v${v}`
 }
 
@@ -59,12 +60,12 @@ export const atomicTestHooks: { onStagedFile?: (staging: string, filesWritten: n
 
 /** Version (and its directory) the link names, or null if the path is not a link into our versions directory. */
 export async function currentVersion(l: AtomicLayout): Promise<{ version: number; name: VersionName } | null> {
-  const target = await fs.readlink(l.link).catch(() => null)
+  const target = await fs.readlink(l.link).catch(orNull) // not a link (or not there): no current version
   if (target === null) return null
   const name = path.basename(target)
   const m = VERSION_NAME.exec(name)
   if (!m || path.dirname(target) !== l.dirName) return null
-  const st = await fs.stat(versionDir(l, name)).catch(() => null)
+  const st = await fs.stat(versionDir(l, name)).catch(orNull) // its directory is gone: no current version
   return st?.isDirectory() ? { version: Number(m[1]), name } : null
 }
 
@@ -76,7 +77,7 @@ export async function currentVersion(l: AtomicLayout): Promise<{ version: number
  */
 export async function prepareAtomicPath(folderPath: string): Promise<{ path: string; undo(): Promise<void> }> {
   const l = atomicLayout(folderPath)
-  const st = await fs.lstat(l.link).catch(() => null)
+  const st = await fs.lstat(l.link).catch(orNull) // not there yet: nothing to move aside
   if (st?.isSymbolicLink()) {
     // Joined atomically before (removed, joined again): the versions there are reused.
     if ((await currentVersion(l)) !== null) return { path: l.link, undo: async () => {} }
@@ -97,10 +98,10 @@ export async function prepareAtomicPath(folderPath: string): Promise<{ path: str
     throw toShoalError(err)
   }
   const undo = async () => {
-    await fs.unlink(l.link).catch(() => {})
-    await fs.rmdir(versionDir(l, 'v0')).catch(() => {})
-    await fs.rmdir(l.versionsDir).catch(() => {})
-    if (st) await fs.mkdir(l.link).catch(() => {})
+    await fs.unlink(l.link).catch(letGo) // undoing a half-made layout: each step may not have happened
+    await fs.rmdir(versionDir(l, 'v0')).catch(letGo) // likewise
+    await fs.rmdir(l.versionsDir).catch(letGo) // likewise
+    if (st) await fs.mkdir(l.link).catch(letGo) // likewise
   }
   return { path: l.link, undo }
 }
@@ -112,7 +113,7 @@ export async function switchTo(l: AtomicLayout, name: VersionName): Promise<void
   try {
     await fs.rename(tmp, l.link)
   } catch (err) {
-    await fs.unlink(tmp).catch(() => {})
+    await fs.unlink(tmp).catch(letGo) // may never have been created; the rename's error is reported
     throw toShoalError(err)
   }
   await syncDirs([l.parent])
@@ -127,11 +128,11 @@ export async function completeStaging(l: AtomicLayout, name: VersionName): Promi
 /** Removes unfinished staging directories and every version directory `keep` refuses; returns those removed. */
 export async function pruneVersions(l: AtomicLayout, keep: (name: VersionName) => boolean): Promise<VersionName[]> {
   const removed: VersionName[] = []
-  for (const name of await fs.readdir(l.versionsDir).catch(() => [] as string[])) {
+  for (const name of await fs.readdir(l.versionsDir).catch(orEmpty)) { // no versions directory: nothing to prune
     const isVersion = VERSION_NAME.test(name)
     if (isVersion && keep(name)) continue
     if (!isVersion && !name.startsWith('staging-')) continue
-    await fs.rm(path.join(l.versionsDir, name), { recursive: true, force: true }).catch(() => {})
+    await fs.rm(path.join(l.versionsDir, name), { recursive: true, force: true }).catch(letGo) // a version that cannot go now is pruned at the next start
     if (isVersion) removed.push(name)
   }
   return removed

@@ -17,6 +17,7 @@ import type { RemoteChange } from '../receive/remote-apply.ts'
 import { buildVersion } from './atomic-build.ts'
 import { atomicLayout, completeStaging, currentVersion, newVersionName, pruneVersions, stagingDir, switchTo, versionDir, type AtomicLayout } from './atomic-versions.ts'
 import { ShoalError } from '../../../shared/errors.ts'
+import { orNull, orEmpty } from '../../../shared/let-go.ts'
 
 export class AtomicWriter implements VersionWriter {
   readonly #f: FolderRunner
@@ -48,7 +49,7 @@ export class AtomicWriter implements VersionWriter {
     const indexFile = this.#indexFile(this.#current)
     // No index for this version (joined again after 'remove'): re-check the whole tree, adopting
     // the files already there by their content.
-    if (this.applied > 0 && !(await fs.stat(indexFile).catch(() => null))) this.#recheck = true
+    if (this.applied > 0 && !(await fs.stat(indexFile).catch(orNull))) this.#recheck = true // no index file: re-check the tree
     this.index = new LocalIndex(indexFile)
     await this.index.ready()
     await this.#f.leftoverTempFilesRemoved(removeAtomicTempFiles(this.layout))
@@ -61,9 +62,9 @@ export class AtomicWriter implements VersionWriter {
     // An update that did not finish left a staging directory: discard it, it is rebuilt.
     await pruneVersions(this.layout, () => true)
     // Indexes of versions that do not exist (an update stopped after writing its index): debris.
-    for (const file of await fs.readdir(this.#f.ctx.stateDir).catch(() => [] as string[])) {
+    for (const file of await fs.readdir(this.#f.ctx.stateDir).catch(orEmpty)) { // no state yet: nothing to clean
       const m = /^index-(v\d+(?:-[0-9a-f]+)?)\.json(\.journal)?$/.exec(file)
-      if (m && !(await fs.lstat(versionDir(this.layout, m[1])).catch(() => null))) await LocalIndex.discard(this.#indexFile(m[1]))
+      if (m && !(await fs.lstat(versionDir(this.layout, m[1])).catch(orNull))) await LocalIndex.discard(this.#indexFile(m[1])) // no such version directory: its index is debris
     }
   }
 

@@ -26,7 +26,7 @@ export async function checkPinVersion(drive: Hyperdrive, version: number): Promi
   if (!Number.isInteger(version) || version < 1) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} is not a version number (versions start at 1)`)
   if (version > length) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} does not exist yet (latest known is ${length})`)
   // Versions are commit markers' positions (history.ts); one right before `version` ends a batch.
-  const node = (await drive.db.getBySeq(version - 1, { timeout: 15_000 }).catch(() => null)) as { key?: unknown } | null
+  const node = (await drive.db.getBySeq(version - 1, { timeout: 15_000 }).catch(() => null)) as { key?: unknown } | null // not fetched in time, or a node Hyperbee cannot decode (its own TypeError): no marker
   if (node && node.key === COMMIT_KEY) return
   // Drives without markers: any version listed by the log is a snapshot.
   const log = await readVersionLog(drive, { limit: 100_000 })

@@ -27,6 +27,7 @@ import { listLocalChanges, revertLocalChanges, type DriftFolder } from './local-
 import { hexToBytes } from '../../../shared/link.ts'
 import type { FolderInfo, LocalChange } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 /** How long a new receiver waits for peers before it says it is waiting for them. */
 const FINDING_PEERS_MS = 10_000
@@ -164,7 +165,7 @@ export class Follow implements FolderKind {
 
   async nextWork(): Promise<(() => Promise<void>) | null> {
     // Learn the drive's length from peers first (returns at once with none).
-    if (this.drive.core.peers.length > 0) await this.drive.update({ wait: true }).catch(() => false) // a peer that left: asked again next time
+    if (this.drive.core.peers.length > 0) await this.drive.update({ wait: true }).catch(letGo) // a peer that left: asked again next time
     // core.length, not drive.version: an empty reader reports version 1 before it knows anything.
     // A pinned folder aims at its pinned version, which may be behind (a rollback).
     const target = targetVersion(this.#f.config, this.drive.core.length)
@@ -196,7 +197,7 @@ export class Follow implements FolderKind {
     // wait one round trip per tree node (3.7 s for 5,000 files on loopback).
     const index = this.drive.core.download({ start: 0, end: target })
     try {
-      await index.done().catch(() => {}) // a peer that left: the diff below asks block by block
+      await index.done().catch(letGo) // a peer that left: the diff below asks block by block
       const found = await collectVersionChanges(snapshot, { from: this.#writer.diffFrom(), ignore: f.ignore, retry: this.#missing.paths() })
       for (const { drivePath, reason } of found.refused) {
         s.refuse(drivePath, reason)
@@ -219,7 +220,7 @@ export class Follow implements FolderKind {
       if (this.#missing.size > 0) s.warn(this.#missing.message()!)
     } finally {
       s.downloading.clear()
-      await snapshot.close().catch(() => {}) // closing a checkout only releases its session
+      await snapshot.close().catch(letGo) // closing a checkout only releases its session
     }
     // After each version applied (never fatal: a failure is a warning event).
     const hook = runAfterUpdateHook({ id: f.id, config: f.config, events: f.ctx.events }, before, target, { signal: this.#hookAbort.signal })
@@ -279,7 +280,7 @@ export class Follow implements FolderKind {
   /** Holds the folder at `version` (rolling back if it is older); undefined follows the latest again. */
   async #pin(version: number | undefined): Promise<void> {
     if (version !== undefined) {
-      await this.drive.update({ wait: false }).catch(() => false) // no peer: the length known here is checked
+      await this.drive.update({ wait: false }).catch(letGo) // no peer: the length known here is checked
       await checkPinVersion(this.drive, version)
     }
     const saved = this.#f.updateConfig({ pinned: version })
@@ -320,7 +321,7 @@ export class Follow implements FolderKind {
         f.notify()
         return result
       } finally {
-        await snapshot.close().catch(() => {}) // closing a checkout only releases its session
+        await snapshot.close().catch(letGo) // closing a checkout only releases its session
       }
     })
   }
@@ -329,7 +330,7 @@ export class Follow implements FolderKind {
     this.#peersFound()
     this.#hookAbort.abort()
     // Closing the drive ends any read that still waits for a block.
-    await this.drive?.close().catch(() => {}) // a drive that never opened has nothing to close
+    await this.drive?.close().catch(letGo) // a drive that never opened has nothing to close
     await this.#writer.close()
   }
 }

@@ -8,6 +8,7 @@ import { LocalIndex } from '../fs/local-index.ts'
 import { show } from '../fs/paths.ts'
 import { removeTempFiles } from '../fs/temp-files.ts'
 import { applyRemoteChanges, type ApplyTally, type RemoteChange } from '../receive/remote-apply.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 export class LiveWriter implements VersionWriter {
   readonly #f: FolderRunner
@@ -52,7 +53,7 @@ export class LiveWriter implements VersionWriter {
     const from = this.diffFrom()
     this.#recheck = false
     // Fetch every needed block in the background while files are written one by one.
-    snapshot.downloadDiff(from).catch(() => {}) // best effort: each read waits for its blocks anyway
+    snapshot.downloadDiff(from).catch(letGo) // best effort: each read waits for its blocks anyway
     this.#tally = { filesWritten: 0, bytesLeft: 0 }
     try {
       await applyRemoteChanges(

@@ -11,6 +11,7 @@ import { validateRemotePath } from '../fs/paths.ts'
 import type { LocalChange } from '../../../shared/folder.ts'
 import { unchangedSince, execBitChanged } from '../fs/file-identity.ts'
 import { CONFLICT_NAME } from '../fs/conflict-name.ts'
+import { orNull, orEmpty } from '../../../shared/let-go.ts'
 
 // Receiver drift: what the user changed, added or deleted in a followed folder compared with the
 // published state it is at. The local index says what this device wrote (stat first, hash only
@@ -37,12 +38,12 @@ export async function listLocalChanges(f: DriftFolder): Promise<LocalChange[]> {
     const rel = validateRemotePath(drivePath)
     if (!rel.ok) continue
     const abs = path.join(f.root, rel.rel)
-    const stat = await fs.lstat(abs).catch(() => null)
+    const stat = await fs.lstat(abs).catch(orNull) // not there: listed as deleted
     const kind = stat ? await drift(abs, stat, known) : 'deleted'
     if (kind) out.push({ path: drivePath, kind })
   }
   const walk = async (dir: string, prefix: string): Promise<void> => {
-    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => [])
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(orEmpty) // gone or unreadable: nothing added there to list
     for (const d of entries) {
       const drivePath = prefix + '/' + d.name
       if (d.name.startsWith(TEMP_PREFIX) || CONFLICT_NAME.test(d.name)) continue

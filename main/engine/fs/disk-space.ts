@@ -4,6 +4,7 @@
 import { statfs } from 'node:fs/promises'
 import type Hypercore from 'hypercore'
 import { formatBytes } from '../../../shared/format-bytes.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 /** Bytes this process may still write on the filesystem holding `dir`, or null if unknown. */
 export async function freeSpace(dir: string): Promise<number | null> {
@@ -63,5 +64,5 @@ export function isNoSpace(err: unknown): boolean {
 export function nudgeReplication(core: Hypercore): void {
   if (core.closed || core.contiguousLength >= core.length) return
   const range = core.download({ start: core.contiguousLength, end: core.contiguousLength + 1 })
-  range.done().catch(() => {}) // a closed core or a peer that left: nothing more to nudge
+  range.done().catch(letGo) // a closed core or a peer that left: nothing more to nudge
 }

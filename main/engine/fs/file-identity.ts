@@ -7,6 +7,7 @@ import { readlink } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { hashFile } from './hash.ts'
 import type { IndexEntry } from './local-index.ts'
+import { orNull } from '../../../shared/let-go.ts'
 
 /** Same size, mtime and inode as recorded: unchanged without reading a byte. */
 export function sameStat(st: Pick<Stats, 'size' | 'mtimeMs' | 'ino'>, known: Pick<IndexEntry, 'size' | 'mtimeMs' | 'ino'>): boolean {
@@ -16,10 +17,10 @@ export function sameStat(st: Pick<Stats, 'size' | 'mtimeMs' | 'ino'>, known: Pic
 /** Whether what `st` describes at `abs` still holds what `known` recorded (content, or link target). */
 export async function unchangedSince(abs: string, st: Stats, known: IndexEntry | undefined): Promise<boolean> {
   if (!known) return false
-  if (known.kind === 'symlink') return st.isSymbolicLink() && (await readlink(abs).catch(() => null)) === known.linkname
+  if (known.kind === 'symlink') return st.isSymbolicLink() && (await readlink(abs).catch(orNull)) === known.linkname // not a link (any more): changed
   if (!st.isFile() || st.size !== known.size) return false
   if (sameStat(st, known)) return true
-  return (await hashFile(abs, { expected: st }).catch(() => null)) === known.hash
+  return (await hashFile(abs, { expected: st }).catch(orNull)) === known.hash // unreadable or changed while read: not the same
 }
 
 const isExec = (mode: number): boolean => (mode & 0o111) !== 0
@@ -35,6 +36,6 @@ export function execBitChanged(st: Pick<Stats, 'mode'>, known: Pick<IndexEntry, 
  */
 export async function adoptIfSame(abs: string, st: Stats, hash: string | undefined): Promise<IndexEntry | null> {
   if (!hash || !st.isFile()) return null
-  if ((await hashFile(abs, { expected: st }).catch(() => null)) !== hash) return null
+  if ((await hashFile(abs, { expected: st }).catch(orNull)) !== hash) return null // likewise
   return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode & 0o777, hash, kind: 'file' }
 }

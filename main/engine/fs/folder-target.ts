@@ -21,6 +21,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
+import { orNull } from '../../../shared/let-go.ts'
 
 /** What the folder is for: `share` only reads it; `join` and `sync` let other devices write it. */
 export type TargetUse = 'share' | 'join' | 'sync'
@@ -271,7 +272,7 @@ export async function checkFolderTarget(target: string, use: TargetUse, ctx: { d
   if (use === 'share' && missing.length > 0) throw new ShoalError('FOLDER_MISSING', `Folder ${abs} does not exist`)
   const platform = (['linux', 'darwin', 'win32'].includes(process.platform) ? process.platform : 'linux') as TargetPlatform
   // A filesystem that cannot say what it is (statfs unsupported) is treated as an ordinary one.
-  const fsType = process.platform === 'linux' ? (await fs.statfs(existing).catch(() => null))?.type : undefined
+  const fsType = process.platform === 'linux' ? (await fs.statfs(existing).catch(orNull))?.type : undefined
   const facts: TargetFacts = { platform, dataDir: (await realPath(ctx.dataDir)).real, installDirs: installDirs(), home: (await realPath(os.homedir())).real }
   const problem = targetProblem(real, use, facts, { shown: abs, ...(fsType !== undefined ? { fsType } : {}) })
   if (problem) throw new ShoalError('BAD_PATH', problem)
@@ -315,7 +316,7 @@ export async function checkFileDestination(file: string, ctx: { dataDir: string 
     throw new ShoalError('BAD_PATH', `Cannot write ${file}: it is inside Shoal's data directory (${data}). Choose a file outside it.`)
   }
   // As in checkFolderTarget: a filesystem that cannot say what it is counts as an ordinary one.
-  const type = process.platform === 'linux' ? (await fs.statfs(existing).catch(() => null))?.type : undefined
+  const type = process.platform === 'linux' ? (await fs.statfs(existing).catch(orNull))?.type : undefined
   const special = type === undefined ? null : specialFilesystem(type)
   if (special) throw new ShoalError('BAD_PATH', `Cannot write ${file}: it is on a ${special} filesystem, which holds no ordinary files.`)
 }

@@ -16,6 +16,7 @@ import { open, readFile, rm, type FileHandle } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { toShoalError } from '../../../shared/errors.ts'
 import { writeStateFile } from './state-file.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 export interface IndexEntry {
   size: number
@@ -228,7 +229,7 @@ export class LocalIndex {
     this.timer = setTimeout(() => {
       this.timer = null
       // A failed save keeps its changes unsaved: the next save retries them, and flush() reports it.
-      this.flush().catch(() => {})
+      this.flush().catch(letGo) // a failed save keeps its changes: the next save retries them
     }, this.persistWithinMs)
     this.timer.unref()
   }
@@ -238,7 +239,7 @@ export class LocalIndex {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     const run = this.flushChain.then(() => this.save(false))
-    this.flushChain = run.catch(() => {}) // the caller of this flush gets the error
+    this.flushChain = run.catch(letGo) // the caller of this flush gets the error
     return run
   }
 
@@ -246,11 +247,11 @@ export class LocalIndex {
     this.closing ??= (async () => {
       if (this.timer) clearTimeout(this.timer)
       this.timer = null
-      if (this.loading) await this.loading.catch(() => {})
+      if (this.loading) await this.loading.catch(letGo) // a failed load was reported to its caller; closing anyway
       try {
         // Leave one compact snapshot behind: the next start reads it without replaying anything.
         const run = this.flushChain.then(() => this.save(true))
-        this.flushChain = run.catch(() => {})
+        this.flushChain = run.catch(letGo) // the caller of this save gets the error below
         await run
       } finally {
         await this.journalHandle?.close()

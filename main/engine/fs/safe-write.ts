@@ -16,6 +16,7 @@ import { withRegularFile } from './file-read.ts'
 import { tempPathFor } from './temp-files.ts'
 import { syncDir } from './state-file.ts'
 import { conflictName } from './conflict-name.ts'
+import { letGo, orNull } from '../../../shared/let-go.ts'
 
 // Defined next to path validation (which must refuse remote names using it); re-exported
 // here because this is the module that creates such files.
@@ -135,7 +136,7 @@ async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
 
 /** What is at root/rel and in the way of a file: a clear reason, or null if the name is free for a file. */
 async function obstacle(target: string, rel: string): Promise<ShoalError | null> {
-  const st = await lstat(target).catch(() => null)
+  const st = await lstat(target).catch(orNull) // not there: the name is free
   if (st?.isDirectory()) return new ShoalError('BAD_PATH', `A folder is in the way: ${target} is a folder, so a file cannot be written in its place. Move or rename that folder, or choose another name.`, { path: rel })
   return null
 }
@@ -196,8 +197,8 @@ export async function writeFileAtomic(
     else await syncDir(path.dirname(target))
     return { size: st.size, hash, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode }
   } catch (err) {
-    await fh?.close().catch(() => {}) // already failing: the first error is the one to report
-    await unlink(tmp).catch(() => {}) // may never have been created
+    await fh?.close().catch(letGo) // already failing: the first error is the one to report
+    await unlink(tmp).catch(letGo) // may never have been created
     throw fsError(err, rel)
   }
 }
@@ -230,12 +231,12 @@ export async function writeSymlinkAtomic(root: string, rel: string, linkname: st
   try {
     await symlink(linkname, tmp)
     // Belt and braces over the structural rule: where does it lead on this disk, now?
-    const [realRoot, resolved] = await Promise.all([realpath(root), realpath(tmp).catch(() => null)])
+    const [realRoot, resolved] = await Promise.all([realpath(root), realpath(tmp).catch(orNull)]) // dangling: it leads nowhere, so nowhere outside
     if (resolved !== null && resolved !== realRoot && !resolved.startsWith(realRoot + path.sep)) throw refuseLink('it leads outside the folder on this disk')
     await requireParent(root, rel)
     await rename(tmp, target)
   } catch (err) {
-    await unlink(tmp).catch(() => {}) // may never have been created
+    await unlink(tmp).catch(letGo) // may never have been created
     throw fsError(err, rel)
   }
   await syncDir(path.dirname(target))
@@ -290,7 +291,7 @@ export async function moveFileSafely(root: string, from: string, to: string): Pr
   await ensureParentDirs(root, to)
   if (await lstat(dst).then(() => true, () => false)) return false
   await requireParent(root, from)
-  const st = await lstat(src).catch(() => null)
+  const st = await lstat(src).catch(orNull) // gone: nothing to move
   if (!st || st.isDirectory()) return false
   await requireParent(root, to)
   try {

@@ -13,6 +13,7 @@ import { pseudoFilesystem, refusePseudoRoot } from './special-fs.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
 import { linkTargetProblem } from './link-target.ts'
 import type { IndexEntry, LocalIndex } from './local-index.ts'
+import { orNull } from '../../../shared/let-go.ts'
 
 export type Change =
   | { type: 'add' | 'change'; path: string; entry: IndexEntry }
@@ -351,7 +352,7 @@ async function statRoot(root: string): Promise<Stats> {
     throw rootError(root, err)
   }
   if (!st.isDirectory()) throw missing(root)
-  refusePseudoRoot(root, await pseudoFilesystem(root).catch(() => null))
+  refusePseudoRoot(root, await pseudoFilesystem(root).catch(orNull)) // a filesystem that cannot say what it is counts as an ordinary one
   return st
 }
 

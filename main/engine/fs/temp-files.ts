@@ -10,6 +10,7 @@ import { lstat, readdir, unlink } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { TEMP_PREFIX } from './paths.ts'
+import { orNull, orEmpty } from '../../../shared/let-go.ts'
 
 /** `.~shoal-` + 16 hex + `.tmp`: what tempName() makes, and nothing else. */
 const TEMP_NAME = /^\.~shoal-[0-9a-f]{16}\.tmp$/
@@ -123,7 +124,7 @@ async function sweepNames(dir: string, match: (name: string) => boolean, kind: '
   for (const name of names) {
     if (!match(name)) continue
     const abs = path.join(dir, name)
-    const st = await lstat(abs).catch(() => null)
+    const st = await lstat(abs).catch(orNull) // gone since readdir: nothing to remove
     if (!st || (kind === 'link' ? !st.isSymbolicLink() : !st.isFile())) continue
     await removeOne(abs, sweep)
   }
@@ -148,7 +149,7 @@ export async function removeDataDirTempFiles(dataDir: string): Promise<TempSweep
   const sweep = newSweep()
   await sweepNames(dataDir, (n) => isTempName(n) || OLD_CONFIG_TEMP.test(n), 'file', sweep)
   const folders = path.join(dataDir, 'folders')
-  const ids = await readdir(folders, { withFileTypes: true }).catch(() => [] as Dirent[])
+  const ids = await readdir(folders, { withFileTypes: true }).catch(orEmpty) // no folders yet: nothing to sweep
   for (const d of ids) {
     if (d.isDirectory()) await sweepNames(path.join(folders, d.name), (n) => isTempName(n) || OLD_INDEX_TEMP.test(n), 'file', sweep)
   }

@@ -8,6 +8,7 @@ import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import type { IgnoreRules } from './ignore-rules.ts'
 import { MAX_DEPTH } from './scanner.ts'
 import { pseudoFilesystemSync, refusePseudoRoot } from './special-fs.ts'
+import { orNull } from '../../../shared/let-go.ts'
 
 export interface FolderWatcherOptions {
   root: string
@@ -151,7 +152,7 @@ export class FolderWatcher {
    * the folder); watching it again makes chokidar see it as a folder.
    */
   private async watchIfFolder(abs: string): Promise<void> {
-    const st = await lstat(abs).catch(() => null) // gone again: nothing to watch
+    const st = await lstat(abs).catch(orNull) // gone again: nothing to watch
     if (!st?.isDirectory() || this.closing || !this.watcher) return
     this.watcher.unwatch(abs)
     this.watcher.add(abs)
@@ -166,7 +167,7 @@ export class FolderWatcher {
    */
   private async auditFolder(abs: string): Promise<void> {
     if (this.closing || !this.watcher) return
-    const entries = await readdir(abs, { withFileTypes: true }).catch(() => null) // gone again: nothing to audit
+    const entries = await readdir(abs, { withFileTypes: true }).catch(orNull) // gone again: nothing to audit
     if (!entries || this.closing || !this.watcher) return
     const known = new Set(this.watcher.getWatched()[abs] ?? [])
     for (const e of entries) {

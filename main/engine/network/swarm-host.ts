@@ -5,6 +5,7 @@ import { Resource } from '../resource.ts'
 import type { EventLog } from '../event-log.ts'
 import { toDhtBootstrap } from './bootstrap.ts'
 import type { PeerInfo } from '../../../shared/folder.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 export interface SwarmHostOptions {
   store: Corestore
@@ -66,7 +67,7 @@ export class SwarmHost extends Resource {
   protected async _close(): Promise<void> {
     if (this.#stallTimer) clearInterval(this.#stallTimer)
     for (const { conn } of this.#peers.values()) conn.destroy()
-    if (this.swarm) await this.swarm.destroy({ force: true }).catch(() => {})
+    if (this.swarm) await this.swarm.destroy({ force: true }).catch(letGo) // closing anyway: a socket that fails to close is gone with the process
   }
 
   #onConnection(conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo): void {

@@ -11,6 +11,7 @@ import { readContent, isStalled } from '../drive/drive-entry.ts'
 import type { FileAction } from '../../../shared/events.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import { adoptIfSame, unchangedSince, execBitChanged } from '../fs/file-identity.ts'
+import { orNull } from '../../../shared/let-go.ts'
 
 // Writes one diff of a remote drive into a local folder. The rules that keep user data safe:
 // - only files this device wrote from the drive (in the index, unchanged since) are replaced or deleted;
@@ -60,7 +61,7 @@ export interface ApplyTally {
 }
 
 async function lstatOrNull(abs: string): Promise<Stats | null> {
-  return fs.lstat(abs).catch(() => null)
+  return fs.lstat(abs).catch(orNull) // not there: null
 }
 
 export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteChange[], opts: ApplyOptions, tally: ApplyTally = { filesWritten: 0, bytesLeft: 0 }): Promise<void> {

@@ -12,6 +12,7 @@ import type { FolderConfig } from '../config.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import { formatLink } from '../../../shared/link.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 /** A seed's config also remembers whether it came from a seed link (drive key only). */
 export type SeedConfig = FolderConfig & { seedOnly?: boolean }
@@ -177,7 +178,7 @@ export class Seed implements FolderKind {
 
   async close(): Promise<void> {
     this.interrupt()
-    await this.blobs?.close().catch(() => {}) // a core that never opened has nothing to close
-    await this.db?.close().catch(() => {}) // likewise
+    await this.blobs?.close().catch(letGo) // a core that never opened has nothing to close
+    await this.db?.close().catch(letGo) // likewise
   }
 }

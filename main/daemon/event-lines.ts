@@ -23,8 +23,9 @@ function describe(event: ShoalEvent, where: (id: string | undefined) => string):
     case 'folder-removed':
       return `${where(event.folder)}folder removed (its files stay)`
     case 'folder-state': {
-      // "waiting: Waiting for a device..." says it twice; the reason alone reads better.
-      if (event.error && event.error.toLowerCase().startsWith(event.state)) return `${where(event.folder)}${event.error.charAt(0).toLowerCase()}${event.error.slice(1)}`
+      // "waiting: Waiting for a device..." and "held: Deletes held: ..." say it twice; the reason alone reads better.
+      const said = event.error?.toLowerCase() ?? ''
+      if (event.error && (said.startsWith(event.state) || (event.state === 'held' && said.startsWith('deletes held')))) return `${where(event.folder)}${event.error.charAt(0).toLowerCase()}${event.error.slice(1)}`
       return `${where(event.folder)}${event.state}${event.state === 'idle' ? ` at version ${event.version}` : ''}${event.error ? `: ${event.error}` : ''}`
     }
     case 'progress':
@@ -58,7 +59,7 @@ export function folderLine(f: { name: string; kind: string; state: string; path:
  * lines tell what happened, so its syncing lines are left out and idle shows when the version moved.
  */
 export class StateLineFilter {
-  #last = new Map<string, { state: string; idleVersion: number | null; scanned: boolean }>()
+  #last = new Map<string, { state: string; idleVersion: number | null; scanned: boolean; error?: string }>()
   #kinds = new Map<string, FolderKind>()
 
   /** Tells the filter a folder's kind (it also learns it from folder-updated events). */
@@ -87,8 +88,10 @@ export class StateLineFilter {
       last.state = 'idle'
       return changed
     }
-    const changed = last.state !== event.state || event.state === 'error'
+    // Held deletes that grow (another version deletes more) say the new count.
+    const changed = last.state !== event.state || event.state === 'error' || (event.state === 'held' && last.error !== event.error)
     last.state = event.state
+    last.error = event.error
     return changed
   }
 }

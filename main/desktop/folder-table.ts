@@ -33,7 +33,7 @@ export class FolderTable {
   context(folderId: string | undefined): FolderContext | undefined {
     const row = folderId ? this.#rows.get(folderId) : undefined
     if (!row) return undefined
-    return { kind: row.kind, settledVersion: this.#settled.get(row.id) ?? row.version }
+    return { kind: row.kind, settledVersion: this.#settled.get(row.id) ?? row.version, ...(row.held ? { heldSince: row.held.since } : {}) }
   }
 
   /** Applies one event; returns true when the table needs a re-seed from folders.list. */

@@ -1,12 +1,27 @@
-import type { FolderInfo } from '../../shared/folder.ts'
+import type { FolderInfo, HeldDeletes } from '../../shared/folder.ts'
+import { formatCount } from '../../shared/format-count.ts'
 
 // What the tray icon, its tooltip and the taskbar/dock progress bar show, computed from the folder rows.
-// One state for the whole app, by urgency: an error needs the user, a sync in progress should not be
-// interrupted, a paused folder was the user's choice, offline is waiting for peers, and only when none
-// of that holds is everything up to date.
+// One state for the whole app, by urgency: held deletes wait for the user's decision (nothing else
+// will ever clear them), an error needs the user, a sync in progress should not be interrupted, a
+// paused folder was the user's choice, offline is waiting for peers, and only when none of that holds
+// is everything up to date.
 
-export const TRAY_STATES = ['up-to-date', 'syncing', 'error', 'paused', 'idle-offline'] as const
+export const TRAY_STATES = ['up-to-date', 'syncing', 'held', 'error', 'paused', 'idle-offline'] as const
 export type TrayStateName = (typeof TRAY_STATES)[number]
+
+/**
+ * The picture of each state (assets/tray-<icon>.png). Held deletes look like an error: an accidental
+ * mass delete needs the user as much; the tooltip and the menu say which it is.
+ */
+export const TRAY_ICON: Record<TrayStateName, string> = {
+  'up-to-date': 'up-to-date',
+  syncing: 'syncing',
+  held: 'error',
+  error: 'error',
+  paused: 'paused',
+  'idle-offline': 'idle-offline'
+}
 
 export interface TrayState {
   state: TrayStateName
@@ -56,6 +71,15 @@ export function trayState(folders: FolderInfo[]): TrayState {
 
 function computeTrayState(folders: FolderInfo[]): TrayState {
   const failed = folders.filter((f) => f.state === 'error')
+  // By the row's held deletes, not its state: a paused folder still holds them.
+  const held = folders.filter((f): f is FolderInfo & { held: HeldDeletes } => f.held !== undefined)
+  if (held.length > 0) {
+    const first = held[0]
+    const what = `${formatCount(first.held.deletes)} of ${formatCount(first.held.of)} file${first.held.of === 1 ? '' : 's'}`
+    const more = held.length > 1 ? ` (and ${plural(held.length - 1, 'other folder')})` : ''
+    const errors = failed.length > 0 ? `; ${plural(failed.length, 'folder')} with an error` : ''
+    return { state: 'held', tooltip: `${PREFIX}deletes held in ${first.name}: ${what}${more}${errors}`, progress: null }
+  }
   if (failed.length > 0) {
     const first = failed[0]
     const more = failed.length > 1 ? ` (and ${plural(failed.length - 1, 'other folder')})` : ''

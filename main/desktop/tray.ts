@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { Menu, Tray, nativeImage, type NativeImage } from 'electron'
-import { pauseAllAction, trayState, type TrayStateName } from './tray-state.ts'
+import { TRAY_ICON, pauseAllAction, trayState, type TrayStateName } from './tray-state.ts'
 import type { FolderInfo } from '../../shared/folder.ts'
 
 // The tray icon: its picture and tooltip follow trayState(), its menu opens the window, pauses or
@@ -10,6 +10,7 @@ import type { FolderInfo } from '../../shared/folder.ts'
 const STATUS_LINE: Record<TrayStateName, string> = {
   'up-to-date': 'Up to date',
   syncing: 'Syncing…',
+  held: 'Deletes held: open Shoal to apply them or keep the files',
   error: 'A folder has an error; open Shoal for details',
   paused: 'Paused',
   'idle-offline': 'Idle: no peers online, or no folders yet'
@@ -23,7 +24,7 @@ export interface TrayActions {
 
 export class TrayController {
   readonly tray: Tray
-  #icons = new Map<TrayStateName, NativeImage>()
+  #icons = new Map<string, NativeImage>()
   #assetsDir: string
   #actions: TrayActions
   #last = { state: '', tooltip: '', menu: '' }
@@ -67,11 +68,12 @@ export class TrayController {
   }
 
   #icon(state: TrayStateName): NativeImage {
-    let icon = this.#icons.get(state)
+    const name = TRAY_ICON[state]
+    let icon = this.#icons.get(name)
     if (!icon) {
-      // tray-<state>.png is 16 px; Electron picks tray-<state>@2x.png (32 px) on HiDPI screens.
-      icon = nativeImage.createFromPath(path.join(this.#assetsDir, `tray-${state}.png`))
-      this.#icons.set(state, icon)
+      // tray-<icon>.png is 16 px; Electron picks tray-<icon>@2x.png (32 px) on HiDPI screens.
+      icon = nativeImage.createFromPath(path.join(this.#assetsDir, `tray-${name}.png`))
+      this.#icons.set(name, icon)
     }
     return icon
   }

@@ -105,9 +105,10 @@ describe('electron-builder.yml', () => {
   })
 
   it('ships a tray icon for every tray state at 1x and 2x', async () => {
-    const { TRAY_STATES } = await import('../../main/desktop/tray-state.ts')
+    const { TRAY_STATES, TRAY_ICON } = await import('../../main/desktop/tray-state.ts')
     for (const state of TRAY_STATES) {
-      for (const [file, size] of [[`tray-${state}.png`, 16], [`tray-${state}@2x.png`, 32]] as const) {
+      const icon = TRAY_ICON[state]
+      for (const [file, size] of [[`tray-${icon}.png`, 16], [`tray-${icon}@2x.png`, 32]] as const) {
         const png = fs.readFileSync(path.join(root, 'assets', file))
         expect(png.subarray(1, 4).toString('latin1'), file).toBe('PNG')
         expect([png.readUInt32BE(16), png.readUInt32BE(20)], file).toEqual([size, size])

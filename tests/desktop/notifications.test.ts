@@ -41,6 +41,27 @@ describe('notificationFor', () => {
     expect(notificationFor(ev({ type: 'folder-state', folder: 'p', state: 'syncing', version: 4 }), 'Photos', { kind: 'follow', settledVersion: 0 })).toBeNull()
   })
 
+  it('tells once when a folder starts holding deletes: how many, of how many, from whom', () => {
+    const row = (held?: Record<string, unknown>) => ({ id: 'p', name: 'Photos', kind: 'follow', state: held ? 'held' : 'idle', ...(held ? { held } : {}) })
+    const fromPublisher = { deletes: 150, of: 200, from: 'the publisher', local: false, since: 1000 }
+    const updated = (held?: Record<string, unknown>) => ev({ type: 'folder-updated', folder: 'p', info: row(held) })
+    expect(notificationFor(updated(fromPublisher), 'Photos', { kind: 'follow', settledVersion: 3 })).toEqual({
+      title: 'Deletes held in Photos',
+      body: '150 of 200 files are deleted by the publisher; nothing was deleted here. Open Shoal to apply the deletes or keep the files.'
+    })
+    // The same held deletes again (the row comes on every update), none held, or not known before: quiet.
+    expect(notificationFor(updated(fromPublisher), 'Photos', { kind: 'follow', settledVersion: 3, heldSince: 1000 })).toBeNull()
+    expect(notificationFor(updated(), 'Photos', { kind: 'follow', settledVersion: 3, heldSince: 1000 })).toBeNull()
+    expect(notificationFor(updated(fromPublisher), 'Photos')).toBeNull()
+    // Deletes held again after the user answered the first ones: told again.
+    expect(notificationFor(updated({ ...fromPublisher, deletes: 120, since: 5000 }), 'Photos', { kind: 'follow', settledVersion: 4 })?.title).toBe('Deletes held in Photos')
+    // This device's own scan: nothing was published.
+    expect(notificationFor(updated({ deletes: 2500, of: 3000, from: 'this device', local: true, since: 7 }), 'Photos', { kind: 'publish', settledVersion: 9 })).toEqual({
+      title: 'Deletes held in Photos',
+      body: '2,500 of 3,000 files were deleted on this device; nothing of it was published. Open Shoal to apply the deletes or keep the files.'
+    })
+  })
+
   it('ignores the rest of the event stream', () => {
     for (const e of [
       ev({ type: 'peers', peers: [] }),

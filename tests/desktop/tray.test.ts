@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { pauseAllAction, trayState, TOOLTIP_MAX } from '../../main/desktop/tray-state.ts'
+import { pauseAllAction, trayState, TOOLTIP_MAX, TRAY_ICON } from '../../main/desktop/tray-state.ts'
 import { FolderTable } from '../../main/desktop/folder-table.ts'
 import type { FolderInfo } from '../../shared/folder.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
@@ -63,6 +63,23 @@ describe('trayState', () => {
     expect(view.state).toBe('error')
     expect(view.tooltip).toBe('Shoal — error in Photos: The disk is full (and 1 other folder)')
     expect(view.progress).toBeNull()
+  })
+
+  it('shows held deletes before everything else, like an error, naming the folder and the count', () => {
+    const held = folder({ id: 'p', name: 'Photos', state: 'held', error: 'Deletes held: ...', held: { deletes: 150, of: 200, from: 'the publisher', local: false, since: 1 } })
+    expect(trayState([folder({ id: 'a' }), held])).toEqual({ state: 'held', tooltip: 'Shoal — deletes held in Photos: 150 of 200 files', progress: null })
+    // Before an error and a sync: the error is counted in the tooltip.
+    const view = trayState([
+      folder({ id: 'a', state: 'syncing', progress: { ...NO_PROGRESS, bytesNeeded: 10, bytesDone: 5 } }),
+      folder({ id: 'd', name: 'Docs', state: 'error', error: 'gone' }),
+      held,
+      { ...held, id: 'q', name: 'Music' }
+    ])
+    expect(view).toEqual({ state: 'held', tooltip: 'Shoal — deletes held in Photos: 150 of 200 files (and 1 other folder); 1 folder with an error', progress: null })
+    // Paused, the folder still holds them.
+    expect(trayState([{ ...held, paused: true, state: 'paused' }]).state).toBe('held')
+    // The picture is the error's: both need the user.
+    expect(TRAY_ICON.held).toBe(TRAY_ICON.error)
   })
 
   it('lets syncing beat paused, and paused beat up to date', () => {
@@ -131,6 +148,17 @@ describe('FolderTable', () => {
     expect(table.apply(ev({ type: 'folder-added', folder: 'n' }))).toBe(true)
     expect(table.apply(ev({ type: 'folder-state', folder: 'n', state: 'waiting', version: 0 }))).toBe(true)
     expect(table.apply(ev({ type: 'peers', peers: [] }))).toBe(false)
+  })
+
+  it('remembers when the deletes each folder holds were held, through state changes, until released', () => {
+    const table = new FolderTable()
+    const held = { deletes: 150, of: 200, from: 'the publisher', local: false, since: 42 }
+    table.reset([folder({ id: 'p', kind: 'follow', state: 'held', held })])
+    expect(table.context('p')).toEqual({ kind: 'follow', settledVersion: 3, heldSince: 42 })
+    table.apply(ev({ type: 'folder-state', folder: 'p', state: 'paused', version: 3 }))
+    expect(table.context('p')?.heldSince).toBe(42)
+    table.apply(ev({ type: 'folder-updated', folder: 'p', info: folder({ id: 'p', kind: 'follow' }) }))
+    expect(table.context('p')).toEqual({ kind: 'follow', settledVersion: 3 })
   })
 
   it('remembers the version each folder last settled at', () => {

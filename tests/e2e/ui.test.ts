@@ -12,8 +12,9 @@ import { startNetwork, type Daemon, type ShoalNetwork } from './helpers/shoal-pr
 
 // The web UI as a person uses it: two `shoal run` daemons (A and B) on a private loopback DHT, each
 // opened in real Chromium from the URL it printed. A shares a folder, B joins it by its link, A's
-// edits show up in B's Activity and History, old versions come back through the History tab. Then
-// the daemon's HTTP guard: token, Host and Origin.
+// edits show up in B's Activity and History, old versions come back through the History tab, and a
+// mass delete on A is held on B until B keeps the files. Then the daemon's HTTP guard: token, Host
+// and Origin.
 //
 // SHOAL_SCREENSHOTS=1 also saves docs/screenshots/*.png (1280x800) along the way.
 
@@ -59,7 +60,7 @@ async function go(page: Page, view: 'folders' | 'peers' | 'activity' | 'settings
   await page.getByTestId(`nav-${view}`).click()
 }
 
-async function openFolder(page: Page, name: string, tab?: 'files' | 'history' | 'peers' | 'share' | 'ignore' | 'hook' | 'remove'): Promise<void> {
+async function openFolder(page: Page, name: string, tab?: 'files' | 'history' | 'peers' | 'share' | 'ignore' | 'hook' | 'safety' | 'remove'): Promise<void> {
   await go(page, 'folders')
   await page.getByTestId('folder-card').filter({ hasText: name }).getByTestId('folder-open').click()
   await page.getByTestId('folder-detail').waitFor({ timeout: UI_MS })
@@ -319,6 +320,43 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     await go(pageB, 'settings')
     await pageB.getByTestId('settings-form').waitFor({ timeout: UI_MS })
     await screenshot(pageB, 'settings')
+
+  }, 90_000)
+
+  it('holds a mass delete from A: B shows the banner, and Keep files keeps the files', async () => {
+    // Trip has 4 files; B's guard is set in its Safety tab to hold a change deleting more than 2.
+    await openFolder(pageB, 'Trip', 'safety')
+    await waitForText(pageB.getByTestId('guard-current'), 'On: a change that deletes more than 50% of the files and more than 100 files is held.')
+    await pageB.getByTestId('guard-min-files').fill('2')
+    await pageB.getByTestId('guard-save').click()
+    await waitForText(pageB.getByTestId('guard-current'), 'On: a change that deletes more than 50% of the files and more than 2 files is held.')
+    await screenshot(pageB, 'folder-safety')
+    await go(pageB, 'folders')
+
+    // A deletes 3 of the 4 files while its copy is paused: on resume one scan publishes them as one
+    // version (a watcher could split the burst, and B judges each version on its own).
+    const auth = { Authorization: `Bearer ${A.token}` }
+    const tripOnA = (JSON.parse((await apiCall(A.port, 'folders.list', {}, auth)).body) as { result: { id: string; name: string }[] }).result.find((f) => f.name === 'Trip')!
+    expect((await apiCall(A.port, 'folders.pause', { folder: tripOnA.id }, auth)).status).toBe(200)
+    await fs.rm(path.join(src, 'notes.txt'))
+    await fs.rm(path.join(src, 'photos'), { recursive: true })
+    expect((await apiCall(A.port, 'folders.resume', { folder: tripOnA.id }, auth)).status).toBe(200)
+
+    const card = pageB.getByTestId('folder-card').filter({ hasText: 'Trip' })
+    const banner = card.getByTestId('held-banner')
+    await waitForText(banner, /^Deletes held: 3 of 4 files are deleted by the publisher\. Everything else is synced; nothing was deleted here\./, SYNC_MS)
+    await waitForText(card.getByTestId('folder-state'), 'Deletes held')
+    expect(await exists(path.join(dest, 'notes.txt'))).toBe(true)
+    await screenshot(pageB, 'deletes-held')
+
+    await banner.getByTestId('held-keep').click()
+    await banner.waitFor({ state: 'detached', timeout: UI_MS })
+    await waitForText(card.getByTestId('folder-state'), 'Up to date', UI_MS)
+    // Kept on B as files of this device; gone on A.
+    expect(await fs.readFile(path.join(dest, 'notes.txt'), 'utf8')).toBe(NOTES_V1)
+    expect(Object.keys(await treeHashes(dest)).sort()).toEqual(['itinerary.md', 'notes.txt', 'photos/2026/harbour.jpg', 'photos/beach.jpg'])
+    expect(Object.keys(await treeHashes(src))).toEqual(['itinerary.md'])
+    await waitForText(card, /1 file\b/)
 
     // No uncaught exception and no console error in either window during the whole scenario.
     expect(errors.flatMap((e) => [...e.pageErrors, ...e.consoleErrors])).toEqual([])

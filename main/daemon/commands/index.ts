@@ -15,9 +15,11 @@ import { bootstrap } from './bootstrap.ts'
 import { pin, unpin } from './pin.ts'
 import { hook } from './hook.ts'
 import { changes, revert } from './revert.ts'
+import { release } from './release.ts'
+import { guard } from './guard.ts'
 
 /** Every command, in the order `shoal --help` lists them. */
-export const COMMANDS: Command[] = [share, join, seed, sync, invite, devices, removeDevice, remove, pause, resume, rescan, status, log, restore, peers, settings, run, bootstrap]
+export const COMMANDS: Command[] = [share, join, seed, sync, invite, devices, removeDevice, remove, pause, resume, rescan, release, guard, status, log, restore, peers, settings, run, bootstrap]
 // Receiver control (pin, hooks, local changes), listed after 'restore'.
 COMMANDS.splice(COMMANDS.indexOf(restore) + 1, 0, pin, unpin, hook, changes, revert)
 

@@ -5,6 +5,7 @@ import { withApi } from '../api-access.ts'
 import { readDaemonFile } from '../daemon-file.ts'
 import { formatBytes, percentDone, shortKey, table } from '../format.ts'
 import { printable } from '../printable.ts'
+import { heldMessage } from '../../engine/folder/delete-guard.ts'
 
 export const status: Command = {
   name: 'status',
@@ -29,8 +30,9 @@ export const status: Command = {
     const rows = result.folders.map((f) => [
       f.name,
       f.kind,
-      // Without the daemon nothing syncs, whatever state the engine found the folder in at open.
-      daemon ? f.state : f.paused ? 'paused' : 'stopped',
+      // Without the daemon nothing syncs, whatever state the engine found the folder in at open;
+      // held deletes still wait for the user, running or not.
+      daemon ? f.state : f.held ? 'held' : f.paused ? 'paused' : 'stopped',
       f.kind === 'follow' && f.remoteVersion > f.version ? `${f.version}/${f.remoteVersion}` : String(f.version),
       f.kind === 'seed' && f.files === 0 ? '-' : String(f.files),
       formatBytes(f.bytes),
@@ -41,6 +43,8 @@ export const status: Command = {
     ctx.io.out('\n' + table(['NAME', 'KIND', 'STATE', 'VERSION', 'FILES', 'SIZE', 'PEERS', 'PROGRESS', 'PATH'], rows))
     for (const f of result.folders) {
       if (daemon && f.error) ctx.io.out(`${printable(f.name)}: ${printable(f.error)}`)
+      // While the folder shows 'held' its error is this message; paused, failed or not running, it is said here.
+      if (f.held && !(daemon && f.state === 'held')) ctx.io.out(`${printable(f.name)}: ${printable(heldMessage(f.held))}`)
       if (f.conflicts || f.refused) ctx.io.out(`${printable(f.name)}: ${f.conflicts} conflict copies, ${f.refused} refused files (see 'shoal run' log)`)
     }
   }

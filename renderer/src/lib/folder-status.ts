@@ -33,6 +33,9 @@ export function folderStatus(f: FolderInfo): StatusText {
       }
     case 'idle':
       return { label: 'Up to date', tone: 'ok' }
+    case 'held':
+      // Not an error: everything else syncs; a decision waits (the banner offers it).
+      return { label: 'Deletes held', tone: 'warn', detail: f.error ?? 'A change would delete most of this folder; it waits for you.' }
     default:
       return { label: String(f.state), tone: 'idle' }
   }

@@ -1,14 +1,14 @@
 // Numbers as people read them (sizes: shared/format-bytes.ts, the same as the engine's messages).
 
 import { formatBytes } from '../../../shared/format-bytes.ts'
+import { formatCount } from '../../../shared/format-count.ts'
 
-export { formatBytes }
+// Imported, not only re-exported: plural() below uses formatCount too.
+export { formatBytes, formatCount }
 
 export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`
 }
-
-export { formatCount } from '../../../shared/format-count.ts'
 
 /** "45 s", "3 min", "1 h 5 min", "2 d 4 h": two units at most, rounded up so it never says "0 s". */
 export function formatDuration(seconds: number): string {

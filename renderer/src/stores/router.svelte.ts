@@ -1,20 +1,30 @@
 // Which page is open. Kept in the URL hash in the real window (so Back works and a reload stays on
 // the same page); tests use it without the hash.
 
-export const FOLDER_TABS = ['files', 'history', 'peers', 'share', 'devices', 'ignore', 'hook', 'remove'] as const
+import type { FolderInfo } from '../../../shared/folder.ts'
+
+export const FOLDER_TABS = ['files', 'history', 'peers', 'share', 'devices', 'ignore', 'hook', 'safety', 'remove'] as const
 export type FolderTab = (typeof FOLDER_TABS)[number]
+
+/** What decides a folder's tabs. */
+export type TabsOf = Pick<FolderInfo, 'kind' | 'deleteGuard'>
 
 /**
  * A two-way folder has Devices (who may edit it) where the others have Share (the read-only link);
- * only a joined folder has the after-update hook.
+ * only a joined folder has the after-update hook; Safety (the mass-delete guard) belongs to every
+ * folder the engine guards, which says so by sending its settings.
  */
-export function tabsFor(kind: string): FolderTab[] {
-  return FOLDER_TABS.filter((t) => (kind === 'two-way' ? t !== 'share' : t !== 'devices') && (t !== 'hook' || kind === 'follow'))
+export function tabsFor(folder: TabsOf): FolderTab[] {
+  const { kind } = folder
+  return FOLDER_TABS.filter(
+    (t) => (kind === 'two-way' ? t !== 'share' : t !== 'devices') && (t !== 'hook' || kind === 'follow') && (t !== 'safety' || folder.deleteGuard !== undefined)
+  )
 }
 
 /** The tab to show when the route names one this kind of folder does not have (an old bookmark). */
-export function tabFor(kind: string, tab: FolderTab): FolderTab {
-  const tabs = tabsFor(kind)
+export function tabFor(folder: TabsOf, tab: FolderTab): FolderTab {
+  const { kind } = folder
+  const tabs = tabsFor(folder)
   if (tabs.includes(tab)) return tab
   if (tab === 'share' && kind === 'two-way') return 'devices'
   if (tab === 'devices' && kind !== 'two-way') return 'share'

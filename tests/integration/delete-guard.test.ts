@@ -125,4 +125,60 @@ describe('the mass-delete guard', () => {
     await b.call('folders.release', { folder: live.id })
     await waitFor('the deletes on the receiver', async () => (await count(path.join(net.tmp, 'live'))) === 50)
   })
+
+  it('a release chosen while a folder is paused, or just before a restart, is carried out when it runs again', async () => {
+    const src = path.join(net.tmp, 'src')
+    await folderOf(200, src)
+    let a = await net.engine('a')
+    let b = await net.engine('b')
+    const shared = await a.call('folders.share', { path: src })
+    const live = await b.call('folders.join', { link: shared.link, path: path.join(net.tmp, 'live') })
+    await waitFor('the first copy', async () => (await info(b, live.id)).files === 200)
+
+    // The publisher holds its own mass delete; the user applies it while the folder is paused.
+    for (let i = 0; i < 150; i++) await fs.rm(path.join(src, `f${String(i).padStart(3, '0')}.txt`))
+    await a.call('folders.rescan', { folder: shared.id })
+    expect((await info(a, shared.id)).state).toBe('held')
+    await a.call('folders.pause', { folder: shared.id })
+    await a.call('folders.release', { folder: shared.id })
+    // Paused and restarted: nothing was published, and the choice is not forgotten.
+    await net.stop(a)
+    a = await net.engine('a')
+    expect(await info(a, shared.id)).toMatchObject({ state: 'paused', held: { deletes: 150 } })
+    await a.call('folders.resume', { folder: shared.id })
+    await waitFor('the deletes published', async () => (await info(a, shared.id)).state === 'idle' && (await info(a, shared.id)).held === undefined)
+
+    // The receiver holds them in turn; applied while paused, then restarted before any pass.
+    await waitFor('the receiver holds them', async () => (await info(b, live.id)).state === 'held')
+    await b.call('folders.pause', { folder: live.id })
+    await b.call('folders.release', { folder: live.id })
+    await net.stop(b)
+    expect(await count(path.join(net.tmp, 'live'))).toBe(200)
+    b = await net.engine('b')
+    await b.call('folders.resume', { folder: live.id })
+    await waitFor('the deletes applied on the receiver', async () => (await count(path.join(net.tmp, 'live'))) === 50 && (await info(b, live.id)).state === 'idle')
+    expect((await info(b, live.id)).held).toBeUndefined()
+  })
+
+  it('an rm -rf the watcher reports in many batches is judged, and held, as one change', async () => {
+    const src = path.join(net.tmp, 'src')
+    await folderOf(200, src)
+    const a = await net.engine('a')
+    const b = await net.engine('b')
+    const shared = await a.call('folders.share', { path: src })
+    const live = await b.call('folders.join', { link: shared.link, path: path.join(net.tmp, 'live') })
+    await waitFor('the first copy', async () => (await info(b, live.id)).files === 200)
+    const before = (await info(a, shared.id)).version
+
+    // Five bursts of 30 deletes, each its own watcher batch (the watcher waits 100 ms for quiet):
+    // the spacing is the scenario, a slow rm on a busy machine. No rescan is asked for.
+    for (let burst = 0; burst < 5; burst++) {
+      for (let i = burst * 30; i < burst * 30 + 30; i++) await fs.rm(path.join(src, `f${String(i).padStart(3, '0')}.txt`))
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    }
+    await waitFor('the deletes held', async () => (await info(a, shared.id)).state === 'held')
+    expect((await info(a, shared.id)).held).toMatchObject({ deletes: 150, of: 200, local: true })
+    expect((await info(a, shared.id)).version).toBe(before)
+    expect(await count(path.join(net.tmp, 'live'))).toBe(200)
+  })
 })

@@ -32,6 +32,8 @@ export function heldMessage(held: HeldDeletes): string {
 /** Held delete paths, as kept in a folder's local index meta (they survive a restart). */
 export interface HeldRecord extends HeldDeletes {
   paths: string[]
+  /** The user chose to apply the deletes; the next pass (after a pause or a restart too) does it. */
+  released?: boolean
 }
 
 const HELD_FILE = 'held-deletes.json'
@@ -49,14 +51,14 @@ export async function saveHeld(stateDir: string, held: HeldRecord | null): Promi
 
 /** The part of a held record the folder row shows. */
 export function heldInfo(held: HeldRecord): HeldDeletes {
-  const { paths: _paths, ...info } = held
+  const { paths: _paths, released: _released, ...info } = held
   return info
 }
 
 function parseHeld(meta: unknown): HeldRecord | null {
   const h = meta as Partial<HeldRecord> | undefined
   if (!h || !Array.isArray(h.paths) || typeof h.from !== 'string') return null
-  return { paths: h.paths.filter((p): p is string => typeof p === 'string'), deletes: Number(h.deletes) || h.paths.length, of: Number(h.of) || 0, from: h.from, local: h.local === true, since: Number(h.since) || Date.now() }
+  return { paths: h.paths.filter((p): p is string => typeof p === 'string'), deletes: Number(h.deletes) || h.paths.length, of: Number(h.of) || 0, from: h.from, local: h.local === true, since: Number(h.since) || Date.now(), ...(h.released === true ? { released: true } : {}) }
 }
 
 /** A folder's held deletes: kept in its state directory and shown in its status. */
@@ -80,5 +82,15 @@ export class HeldState {
     this.record = held
     await saveHeld(this.#stateDir, held)
     this.#show(held ? heldInfo(held) : null)
+  }
+
+  /** Whether the user chose to apply the held deletes (kept on disk until a pass applies them). */
+  get released(): boolean {
+    return this.record?.released === true
+  }
+
+  /** Remembers that the user chose to apply them: a pause or a restart before the pass loses nothing. */
+  async release(): Promise<void> {
+    if (this.record && !this.record.released) await this.set({ ...this.record, released: true })
   }
 }

@@ -48,8 +48,6 @@ export class Follow implements FolderKind {
   #foundPeers: (() => void) | null = null
   /** Deletes of a version that the mass-delete guard holds (still on disk and in the index). */
   readonly #held: HeldState
-  /** The user released the held deletes: the next pass applies them. */
-  #applyHeld = false
 
   constructor(f: FolderRunner, atomic: boolean) {
     this.#f = f
@@ -170,7 +168,7 @@ export class Follow implements FolderKind {
     // A pinned folder aims at its pinned version, which may be behind (a rollback).
     const target = targetVersion(this.#f.config, this.drive.core.length)
     if (target === null || target <= 0) return null
-    if (target === this.#writer.applied && this.#writer.diffFrom() === this.#writer.applied && !this.#missing.due() && !this.#applyHeld) return null
+    if (target === this.#writer.applied && this.#writer.diffFrom() === this.#writer.applied && !this.#missing.due() && !this.#held.released) return null
     return () => this.#pass(target)
   }
 
@@ -240,8 +238,7 @@ export class Follow implements FolderKind {
       const back = new Set(changes.filter((c) => c.entry !== null).map((c) => c.drivePath))
       held = { ...held, paths: held.paths.filter((p) => !back.has(p) && index.has(p)) }
     }
-    if (held && this.#applyHeld) {
-      this.#applyHeld = false
+    if (held && this.#held.released) {
       const listed = new Set(changes.map((c) => c.drivePath))
       const deletes: RemoteChange[] = []
       for (const p of held.paths) {
@@ -250,7 +247,6 @@ export class Follow implements FolderKind {
       }
       return { changes: [...changes, ...deletes], held: null }
     }
-    this.#applyHeld = false
     const deletes = changes.filter((c) => c.entry === null && index.has(c.drivePath))
     if (!isMassDelete(deletes.length, index.size, this.#f.guard)) return { changes, held: held && held.paths.length ? held : null }
     const paths = [...new Set([...(held?.paths ?? []), ...deletes.map((c) => c.drivePath)])]
@@ -264,7 +260,7 @@ export class Follow implements FolderKind {
     const f = this.#f
     if (!this.#held.record) return
     if (!keep) {
-      this.#applyHeld = true
+      await this.#held.release()
       f.wake()
       return
     }

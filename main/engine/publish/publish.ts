@@ -14,6 +14,7 @@ import { commitChanges } from '../drive/drive-import.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { readAt, restoreTo, writeBack } from '../drive/restore.ts'
 import { HeldState, heldMessage, isMassDelete, type HeldRecord } from '../folder/delete-guard.ts'
+import { SettlingDeletes } from '../folder/settling-deletes.ts'
 import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { listFileRows } from '../drive/file-tree.ts'
 import { formatLink } from '../../../shared/link.ts'
@@ -28,8 +29,8 @@ export class Publish implements FolderKind {
   readonly capabilities: Capabilities
   /** Deletes this device's scans found that the mass-delete guard holds (not published). */
   readonly #held: HeldState
-  /** Set for the scan that publishes held deletes the user released. */
-  #releasing = false
+  /** Deletes the watcher reported, waiting to be published as one change. */
+  readonly #settling: SettlingDeletes
 
   static namespace(id: string): string {
     return `publish/${id}`
@@ -38,6 +39,7 @@ export class Publish implements FolderKind {
   constructor(f: FolderRunner) {
     this.#f = f
     this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
+    this.#settling = new SettlingDeletes((paths) => f.requestScan(paths))
     this.capabilities = {
       history: {
         log: (opts) => readVersionLog(this.drive, opts),
@@ -101,6 +103,8 @@ export class Publish implements FolderKind {
     if (!paths) f.status.setState('scanning')
     const result = paths ? await scanPaths(f.config.path, paths, this.index, f.ignore, { isCancelled }) : await scanFolder(f.config.path, this.index, f.ignore, { isCancelled })
     for (const w of result.warnings) f.status.warn(`${w.path}: ${w.reason}`, w.path)
+    if (paths) result.changes = this.#settling.partial(paths, result.changes)
+    else this.#settling.full()
     await this.#commit(await this.#guard(result.changes, paths === null))
     f.status.setState('idle')
   }
@@ -113,8 +117,8 @@ export class Publish implements FolderKind {
   async #guard(changes: Change[], full: boolean): Promise<Change[]> {
     const f = this.#f
     const deletes = changes.filter((c) => c.type === 'delete')
-    const releasing = this.#releasing && full
-    if (releasing) this.#releasing = false
+    // Released deletes are published by the next full scan (one after a pause or restart too).
+    const releasing = full && this.#held.released
     let held: HeldRecord | null = null
     if (!releasing && isMassDelete(deletes.length, this.index.size, f.guard)) {
       held = { paths: deletes.map((c) => c.path), deletes: deletes.length, of: this.index.size, from: 'this device', local: true, since: this.#held.record?.since ?? Date.now() }
@@ -138,9 +142,8 @@ export class Publish implements FolderKind {
         for (const p of held.paths) await writeBack(this.drive, f.config.path, p, f.ctx.contentStallMs)
         await this.#held.set(null)
       })
-    } else this.#releasing = true
+    } else await this.#held.release()
     await f.rescan()
-    if (!keep && !f.stopped) this.#releasing = false
   }
 
   async #commit(changes: Change[]): Promise<void> {
@@ -185,6 +188,7 @@ export class Publish implements FolderKind {
   }
 
   async close(): Promise<void> {
+    this.#settling.close()
     await this.index?.close()
     await this.drive?.close()
   }

@@ -35,7 +35,7 @@ export class DaemonClient implements ShoalApi {
       await client.call('settings.get', {}, { timeoutMs: PROBE_TIMEOUT_MS })
       return client
     } catch {
-      return null
+      return null // no daemon answers there (gone, or another program on the port)
     }
   }
 
@@ -52,7 +52,7 @@ export class DaemonClient implements ShoalApi {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name
       throw new ShoalError('DAEMON_UNREACHABLE', `Cannot reach shoal run at ${this.url} (${cause})`)
     }
-    const body = (await res.json().catch(() => null)) as { result?: unknown; error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null
+    const body = (await res.json().catch(() => null)) // not JSON (a proxy's page, a SyntaxError): the status below says what failed as { result?: unknown; error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null
     if (body?.error) throw toClientError(body.error)
     if (!res.ok || !body || !('result' in body)) throw new ShoalError('INTERNAL', `shoal run answered ${res.status} ${res.statusText} without a result`)
     return body.result as Result<M>
@@ -65,7 +65,7 @@ export class DaemonClient implements ShoalApi {
     let failure: Error | null = null
     let settleReady: { resolve: (v: { lastSeq: number; missed: boolean }) => void; reject: (e: Error) => void }
     const ready = new Promise<{ lastSeq: number; missed: boolean }>((resolve, reject) => (settleReady = { resolve, reject }))
-    ready.catch(() => {})
+    ready.catch(() => {}) // handled where awaited; this only keeps a rejection nobody awaits from being unhandled
     ws.on('open', () => ws.send(JSON.stringify({ id: 1, subscribe: { since } })))
     ws.on('message', (data) => {
       let msg: { event?: ShoalEvent; id?: number; result?: { lastSeq: number; missed: boolean }; error?: { code: string; message: string } }

@@ -23,7 +23,7 @@ export async function writeDaemonFile(dataDir: string, info: DaemonInfo): Promis
 
 /** Reads daemon.json; null when it is missing or does not look like one of ours. */
 export async function readDaemonFile(dataDir: string): Promise<DaemonInfo | null> {
-  const raw = await readJson<Partial<DaemonInfo>>(daemonFilePath(dataDir)).catch(() => null)
+  const raw = await readJson<Partial<DaemonInfo>>(daemonFilePath(dataDir)).catch(() => null) // unreadable or half written (a SyntaxError too): no daemon known
   if (!raw || typeof raw !== 'object') return null
   const { pid, port, token, url } = raw
   if (!Number.isInteger(pid) || !Number.isInteger(port) || typeof token !== 'string' || typeof url !== 'string') return null

@@ -11,6 +11,7 @@ import { BodyTooLargeError, MAX_BODY_BYTES, readJsonBody, sendError, sendJson } 
 import { serveStatic } from './static-files.ts'
 import { WsSession } from './ws-session.ts'
 import { removeDaemonFile, writeDaemonFile, type DaemonInfo } from './daemon-file.ts'
+import { letGo } from '../../shared/let-go.ts'
 
 export interface DaemonServerOptions {
   api: ServedApi
@@ -81,7 +82,7 @@ export class DaemonServer extends Resource {
 
   protected async _close(): Promise<void> {
     // The file goes first: from here on, CLI commands must not try to use this daemon.
-    if (this.opts.dataDir) await removeDaemonFile(this.opts.dataDir, this.token).catch(() => {})
+    if (this.opts.dataDir) await removeDaemonFile(this.opts.dataDir, this.token).catch(letGo) // another daemon's file, or gone already: nothing of ours to remove
     for (const client of this.#wss?.clients ?? []) client.terminate()
     this.#wss?.close()
     const server = this.#http

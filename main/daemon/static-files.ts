@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { ServerResponse } from 'node:http'
 import { sendText } from './http-io.ts'
+import { orNull } from '../../shared/let-go.ts'
 
 // The web UI is plain static files (a built Svelte app). Until it exists, `/` serves a placeholder.
 // Static files need no token: they hold no data, and a browser does not attach the token to the
@@ -58,6 +59,6 @@ export async function serveStatic(res: ServerResponse, staticDir: string | undef
 }
 
 async function isFile(p: string): Promise<boolean> {
-  const stat = await fs.stat(p).catch(() => null)
+  const stat = await fs.stat(p).catch(orNull) // not there: 404 below
   return !!stat?.isFile()
 }

@@ -53,7 +53,7 @@ export function resolveAppUrl(requestUrl: string, rendererDir: string): AppFile 
   try {
     url = new URL(requestUrl)
   } catch {
-    return null
+    return null // not a URL: not one of our files
   }
   if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST || url.username || url.password) return null
   const segments: string[] = []

@@ -4,6 +4,7 @@ import { DaemonClient, type Subscription } from '../daemon/client.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import type { MethodName, Params, Result, ShoalApi } from '../../shared/api.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
+import { letGo } from '../../shared/let-go.ts'
 
 // What the desktop window talks to. Normally the app runs the engine itself (async I/O in the main
 // process) plus the local API server, so `shoal status` and the browser UI work while the app is open.
@@ -65,7 +66,7 @@ export class Backend implements ShoalApi {
 
   async close(): Promise<void> {
     this.#closing = true
-    await this.#starting?.catch(() => {})
+    await this.#starting?.catch(letGo) // stopping anyway: a failed start was reported to its caller
     await this.#stopCurrent()
   }
 
@@ -102,8 +103,8 @@ export class Backend implements ShoalApi {
       await server.ready()
     } catch (err) {
       engine.events.off('event', this.#emit)
-      await server.close().catch(() => {})
-      await engine.close().catch(() => {})
+      await server.close().catch(letGo) // already failing: the start's error is the one to report
+      await engine.close().catch(letGo) // likewise
       throw err
     }
     this.#engine = engine

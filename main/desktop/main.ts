@@ -13,6 +13,7 @@ import { defaultDataDir } from '../engine/data-dir.ts'
 import { CHANNELS } from '../../shared/bridge.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
 import type { Settings } from '../../shared/folder.ts'
+import { letGo } from '../../shared/let-go.ts'
 
 // The Electron main process: one instance, one window (hidden to the tray when closed), the engine
 // running here (async I/O; the window never waits on it), the same local API server as `shoal run`,
@@ -82,7 +83,7 @@ function openLink(input: string[] | string): void {
       deliverLink()
     }
   } else if (found.url !== undefined && app.isReady()) {
-    dialog.showMessageBox({ type: 'warning', title: 'Shoal', message: 'This Shoal link cannot be opened', detail: found.reason }).catch(() => {})
+    dialog.showMessageBox({ type: 'warning', title: 'Shoal', message: 'This Shoal link cannot be opened', detail: found.reason }).catch(letGo) // the dialog could not be shown: nothing else to tell the user with
   }
 }
 

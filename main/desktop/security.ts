@@ -32,7 +32,7 @@ function parse(url: unknown): URL | null {
   try {
     return new URL(url)
   } catch {
-    return null
+    return null // not a URL: refused by the caller
   }
 }
 

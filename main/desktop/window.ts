@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import { BrowserWindow, protocol, session, shell, type NativeImage, type Session } from 'electron'
 import { resolveAppUrl } from './app-protocol.ts'
 import { APP_INDEX_URL, APP_SCHEME, CSP, isAllowedExternalUrl, isAllowedNavigation, permissionDecision } from './security.ts'
+import { letGo, orNull } from '../../shared/let-go.ts'
 
 // The window and the session it runs in, locked down: our bundled UI only, sandboxed, no Node, no
 // navigation away, no popups, no web permissions. The decisions live in security.ts (unit-tested);
@@ -18,7 +19,7 @@ const HEADERS = { 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nos
 export function serveRenderer(rendererDir: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const hit = request.method === 'GET' || request.method === 'HEAD' ? resolveAppUrl(request.url, rendererDir) : null
-    const body = hit ? await fs.readFile(hit.file).catch(() => null) : null
+    const body = hit ? await fs.readFile(hit.file).catch(orNull) : null // unreadable: answered as not found
     if (!hit || !body) return new Response('Not found', { status: 404, headers: { ...HEADERS, 'Content-Type': 'text/plain; charset=utf-8' } })
     return new Response(new Uint8Array(body), { status: 200, headers: { ...HEADERS, 'Content-Type': hit.mime } })
   })
@@ -30,7 +31,7 @@ export function lockDownSession(ses: Session = session.defaultSession): void {
 }
 
 function openOutside(url: string): void {
-  if (isAllowedExternalUrl(url)) shell.openExternal(url).catch(() => {})
+  if (isAllowedExternalUrl(url)) shell.openExternal(url).catch(letGo) // no browser to open it with: nothing else to do
 }
 
 export function createWindow(opts: { preload: string; icon?: NativeImage }): BrowserWindow {
@@ -72,6 +73,6 @@ export function createWindow(opts: { preload: string; icon?: NativeImage }): Bro
   })
   contents.on('will-attach-webview', (event) => event.preventDefault())
   win.once('ready-to-show', () => win.show())
-  win.loadURL(APP_INDEX_URL).catch(() => {})
+  win.loadURL(APP_INDEX_URL).catch(letGo) // a failed load shows Electron's own error page
   return win
 }

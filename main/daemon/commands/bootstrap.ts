@@ -4,6 +4,7 @@ import type { Command } from './types.ts'
 import { UsageError, expectArgs, intOption } from '../args.ts'
 import { untilSignal } from '../signals.ts'
 import { ShoalError } from '../../../shared/errors.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 export const DEFAULT_BOOTSTRAP_PORT = 49737
 
@@ -56,7 +57,7 @@ export const bootstrap: Command = {
       if (!ctx.global.json) ctx.io.err(`Stopping (${signal})...`)
       return 0
     } finally {
-      for (const node of nodes.reverse()) await node.destroy().catch(() => {})
+      for (const node of nodes.reverse()) await node.destroy().catch(letGo) // stopping anyway: a node that fails to stop ends with the process
     }
   }
 }

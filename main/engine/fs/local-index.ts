@@ -149,7 +149,7 @@ export class LocalIndex {
     try {
       rec = JSON.parse(line) as JournalRecord
     } catch {
-      return false
+      return false // a torn last line: the journal ends before it
     }
     if (!rec || typeof rec !== 'object' || Array.isArray(rec)) return false
     const set: Array<[string, IndexEntry]> = []
@@ -341,7 +341,7 @@ function isHeaderOf(line: string, id: string): boolean {
     const h = JSON.parse(line) as Record<string, unknown>
     return h?.[JOURNAL_MAGIC] === 1 && h.snapshot === id
   } catch {
-    return false
+    return false // not a header: the journal belongs to no snapshot
   }
 }
 
@@ -372,7 +372,7 @@ function parseIndex(text: string): { map: Map<string, IndexEntry>; meta: Record<
   try {
     doc = JSON.parse(text) as Partial<IndexFile>
   } catch {
-    return null
+    return null // corrupt: the folder is checked from scratch
   }
   if (!doc || typeof doc !== 'object' || doc.version !== FORMAT_VERSION || !Array.isArray(doc.entries)) return null
   const meta = doc.meta && typeof doc.meta === 'object' && !Array.isArray(doc.meta) ? doc.meta : {}

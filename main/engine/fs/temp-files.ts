@@ -117,7 +117,7 @@ async function sweepNames(dir: string, match: (name: string) => boolean, kind: '
   try {
     names = await readdir(dir)
   } catch {
-    return
+    return // unreadable or gone: nothing we could have written there either
   }
   sweep.dirs++
   sweep.entries += names.length

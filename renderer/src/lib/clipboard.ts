@@ -16,6 +16,6 @@ export async function copyText(text: string, field?: HTMLInputElement | HTMLText
   try {
     return document.execCommand('copy')
   } catch {
-    return false
+    return false // the browser refused: the caller shows the text to copy by hand
   }
 }

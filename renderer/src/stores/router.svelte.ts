@@ -63,7 +63,7 @@ function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s)
   } catch {
-    return s
+    return s // malformed escapes: shown as typed
   }
 }
 

@@ -93,7 +93,7 @@ export class ShoalStore {
       const [peers, settings, past] = await Promise.all([
         this.call('peers.list', {}),
         this.call('settings.get', {}),
-        this.call('events.since', { since: 0 }).catch(() => null)
+        this.call('events.since', { since: 0 }).catch(() => null) // an older daemon without events.since: the Activity list starts empty
       ])
       this.peers = peers
       this.settings = settings

@@ -43,7 +43,7 @@ export class IpcTransport implements Transport {
         if (reply.lastSeq < since) gate.lastSeq = reply.lastSeq // a restarted engine counts from 0 again
         if (reply.missed || reply.lastSeq < since) onMissed?.()
       })
-      .catch(() => onMissed?.())
+      .catch(() => onMissed?.()) // the replay failed: the store reloads everything
       .finally(() => {
         const waiting = early ?? []
         early = null

@@ -20,7 +20,7 @@ export function takeToken(loc: Location = location, storage: Storage = sessionSt
   try {
     return storage.getItem(KEY)
   } catch {
-    return null
+    return null // storage disabled (private mode): no saved token
   }
 }
 

@@ -107,7 +107,7 @@ export class WsTransport implements Transport {
   }
 
   async #explain(): Promise<void> {
-    const reason = await this.#opts.probe?.().catch(() => null)
+    const reason = await this.#opts.probe?.().catch(() => null) // fetch fails with a TypeError when the daemon is down: no reason to add
     if (reason && !this.#connected && !this.#closed) this.#setConnected(false, reason)
   }
 
@@ -134,7 +134,7 @@ export class WsTransport implements Transport {
     try {
       msg = JSON.parse(String(data))
     } catch {
-      return
+      return // not JSON: not a message of ours
     }
     if (!msg || typeof msg !== 'object') return
     if (msg.event) {
@@ -182,7 +182,7 @@ export function httpProbe(token: string, fetchImpl: typeof fetch = fetch): () =>
     try {
       const res = await fetchImpl('/api/status', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' })
       if (res.ok) return null
-      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null
+      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null // not JSON (a SyntaxError): the status says what failed
       return body?.error?.message ?? `Shoal answered ${res.status}`
     } catch {
       return 'Shoal is not reachable at this address. Is `shoal run` still running?'

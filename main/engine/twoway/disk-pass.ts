@@ -1,5 +1,6 @@
 // A two-way folder's disk pass: the view (all devices' ops, applied) is written into the folder by
 // the disk writer (disk-writer.ts), with the folder's progress and figures kept up to date.
+import { performance } from 'node:perf_hooks'
 import type { TwoWayDisk } from './local-scan.ts'
 import { writeViewToDisk } from './disk-writer.ts'
 import { NeededFiles, treeTotals } from './progress.ts'
@@ -12,10 +13,30 @@ export interface DiskPassResult {
   rescan: string[]
 }
 
+/** One disk pass as tests and the benchmark see it (what it cost, not only what it wrote). */
+export interface PassRecord {
+  /** 1 for the first pass since the folder opened. */
+  seq: number
+  mode: 'full' | 'diff'
+  /** Why a full pass ran (or what the diff started from). */
+  reason: string
+  ms: number
+  examined: number
+  written: number
+  waiting: number
+  /** View version the pass brought the disk to. */
+  version: number
+}
+
+const PASSES_KEPT = 50
+
 export class DiskPass {
   readonly #needed = new NeededFiles()
+  /** The latest passes, oldest first. */
+  readonly passes: PassRecord[] = []
 
   async run(d: TwoWayDisk): Promise<DiskPassResult> {
+    const started = performance.now()
     const { f, index } = d
     const s = f.status
     const snap = d.base.view.snapshot()
@@ -53,8 +74,14 @@ export class DiskPass {
     s.refused = result.refused.size
     Object.assign(s, treeTotals(tree), { version: d.base.view.core.length })
     if (result.waiting === 0) this.#needed.clear()
+    this.#record({ mode: 'full', reason: 'every pass', ms: performance.now() - started, examined: result.examined, written: result.written, waiting: result.waiting, version: s.version })
     f.notify()
     return { waiting: result.waiting, rescan: result.rescan }
+  }
+
+  #record(r: Omit<PassRecord, 'seq'>): void {
+    this.passes.push({ seq: (this.passes.at(-1)?.seq ?? 0) + 1, ...r })
+    if (this.passes.length > PASSES_KEPT) this.passes.shift()
   }
 
   /** What the disk still needs from the view: a new round of progress, or more of the current one. */

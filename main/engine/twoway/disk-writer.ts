@@ -36,6 +36,8 @@ export interface DiskWriteResult {
   waiting: number
   written: number
   refused: Map<string, string>
+  /** Paths looked at (index entries, folders, view entries): what a pass cost, whatever it wrote. */
+  examined: number
 }
 
 const lstatOrNull = (abs: string): Promise<Stats | null> => fs.lstat(abs).catch(() => null)
@@ -47,7 +49,7 @@ function sameVersion(known: IndexEntry | undefined, e: FileEntry): boolean {
 
 export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWriterOptions): Promise<DiskWriteResult> {
   const { root, index, dirs, ignore } = opts
-  const result: DiskWriteResult = { rescan: [], waiting: 0, written: 0, refused: new Map() }
+  const result: DiskWriteResult = { rescan: [], waiting: 0, written: 0, refused: new Map(), examined: 0 }
   const rels = new Map<string, string>()
   for (const p of tree.keys()) {
     const check = validateRemotePath(p)
@@ -60,6 +62,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
   // 1. Files we know that the view no longer has (or that became folders).
   for (const [p, known] of index.entries()) {
     if (opts.isClosing()) return result
+    result.examined++
     const e = tree.get(p)
     if ((e && e.kind !== 'dir') || ignored(p, false) || result.refused.has(p)) continue
     try {
@@ -79,6 +82,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
 
   // 2. Folders the view no longer has, deepest first, only when empty.
   for (const d of [...dirs].sort((a, b) => depth(b) - depth(a))) {
+    result.examined++
     const e = tree.get(d)
     if (e?.kind === 'dir' || ignored(d, true)) continue
     try {
@@ -94,6 +98,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
   const viewDirs = [...tree].filter(([p, e]) => e.kind === 'dir' && rels.has(p) && !ignored(p, true)).map(([p]) => p)
   for (const d of viewDirs.sort((a, b) => depth(a) - depth(b))) {
     if (opts.isClosing()) return result
+    result.examined++
     try {
       const abs = await resolveInside(root, d.slice(1))
       const stat = await lstatOrNull(abs)
@@ -118,6 +123,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
   // 4. Files and links of the view that differ from what we have.
   for (const [p, e] of tree) {
     if (opts.isClosing()) break
+    result.examined++
     const rel = rels.get(p)
     if (e.kind === 'dir' || !rel || ignored(p, false)) continue
     const known = index.get(p)

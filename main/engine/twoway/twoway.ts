@@ -29,7 +29,7 @@ import { openView } from './view.ts'
 import { acquirePairing, releasePairing, readInvite, requestToJoin } from './invites.ts'
 import { Membership } from './membership.ts'
 import { scanToOps, type TwoWayDisk } from './local-scan.ts'
-import { DiskPass } from './disk-pass.ts'
+import { DiskPass, type PassRecord } from './disk-pass.ts'
 import { readTwoWayLog, restoreVersion } from './history.ts'
 import { listTwoWayRows } from './file-rows.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
@@ -253,6 +253,11 @@ export class TwoWay implements FolderKind, TwoWayDisk {
   /** Replication channels refused to removed devices so far (tests). */
   get refusedChannels(): number {
     return this.membership?.refusedChannels ?? 0
+  }
+
+  /** The latest disk passes, oldest first (tests, benchmark). */
+  get diskPasses(): readonly PassRecord[] {
+    return this.#disk.passes
   }
 
   /** Stalled replication syncs sent again so far (tests). */

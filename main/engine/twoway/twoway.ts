@@ -125,6 +125,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     this.index = new LocalIndex(path.join(f.ctx.stateDir, 'index.json'))
     await this.index.ready()
     this.dirs = new Set(this.index.getMeta<string[]>('dirs') ?? [])
+    this.#disk.open(this.index)
     f.ignore = IgnoreRules.parse(await this.capabilities.ignore!.read())
     await f.leftoverTempFilesRemoved(removeTempFiles(f.config.path))
     if (f.config.joining) {
@@ -159,6 +160,10 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     base.on('writable', () => f.requestScan(null))
     f.status.version = base.view.core.length
     this.membership.open()
+  }
+
+  localChanged(paths: Iterable<string>): void {
+    this.#disk.owe(paths)
   }
 
   topics(): Buffer[] {

@@ -58,6 +58,8 @@ export class DiskPass {
   #state: DiskState | null = null
   /** The latest passes, oldest first. */
   readonly passes: PassRecord[] = []
+  /** Passes run and time spent in them since the folder opened, by mode. */
+  readonly spent = { full: { passes: 0, ms: 0 }, diff: { passes: 0, ms: 0 } }
 
   /** Reads what earlier passes left (the index meta) once the index is open. */
   open(index: LocalIndex): void {
@@ -141,7 +143,9 @@ export class DiskPass {
         changes = plan.from.length === length ? [] : await readTreeDiff(snap, Math.max(1, plan.from.length))
         scope = new Set(changes.map((c) => c.path))
         const others = [...new Set([...plan.undone, ...taken])].filter((p) => !scope!.has(p))
-        if (others.length > OWED_MAX) plan = { full: true, reason: `${plan.reason}, but more than ${OWED_MAX} paths to look at again` }
+        // Read one by one, a path costs about two of a full read: past half the folder, read it all.
+        const most = Math.min(OWED_MAX, Math.max(500, plan.from.totals.files / 2))
+        if (others.length > most) plan = { full: true, reason: `${plan.reason}, but ${others.length} paths to look at again` }
         else {
           for (const c of changes) if (c.after) tree.set(c.path, c.after)
           for (const [p, e] of await readEntries(snap, others)) {
@@ -164,6 +168,8 @@ export class DiskPass {
 
   #record(r: Omit<PassRecord, 'seq'>): void {
     this.passes.push({ seq: (this.passes.at(-1)?.seq ?? 0) + 1, ...r })
+    this.spent[r.mode].passes++
+    this.spent[r.mode].ms += r.ms
     if (this.passes.length > PASSES_KEPT) this.passes.shift()
   }
 

@@ -19,8 +19,10 @@ import type { Totals } from './progress.ts'
 const META_KEY = 'diskPass'
 /** Bumped when what is saved changes meaning: an index from an older format gets a full pass. */
 const FORMAT = 1
-/** More owed paths than this: one full pass is cheaper than reading them one by one. */
+/** More owed paths than this: a full pass instead (a path read alone costs about two of a full read). */
 export const OWED_MAX = 5_000
+/** Owed paths saved in the index meta (each save writes them all); more: a full pass after a restart. */
+const OWED_SAVED_MAX = 1_000
 /** Marks kept (and paths in them): how far back a reorder can go before it costs a full pass. */
 const MARKS_MAX = 256
 const MARK_PATHS_MAX = 50_000
@@ -92,7 +94,7 @@ export class DiskState {
     if (index.corrupt) this.#full = 'the local index could not be read'
     else if (!saved) this.#full = 'first pass'
     else if (saved.format !== FORMAT) this.#full = 'the local index is from an older version'
-    else if (!saved.owed) this.#full = 'a full pass was owed when the folder closed'
+    else if (!saved.owed) this.#full = 'a full pass, or more than could be listed, was owed when the folder closed'
     else {
       this.#full = ''
       this.#marks = [{ length: saved.length, hash: saved.hash, totals: saved.totals, changed: [] }]
@@ -168,7 +170,7 @@ export class DiskState {
   #save(): void {
     const newest = this.#marks.at(-1)
     const saved: Saved | undefined = newest
-      ? { format: FORMAT, length: newest.length, hash: newest.hash, totals: newest.totals, owed: this.#full ? null : [...this.#owed], ignore: this.#ignore, blobs: [...this.blobKeys] }
+      ? { format: FORMAT, length: newest.length, hash: newest.hash, totals: newest.totals, owed: this.#full || this.#owed.size > OWED_SAVED_MAX ? null : [...this.#owed], ignore: this.#ignore, blobs: [...this.blobKeys] }
       : undefined
     this.#index.setMeta(META_KEY, saved)
   }

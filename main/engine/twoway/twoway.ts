@@ -265,6 +265,11 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     return this.#disk.passes
   }
 
+  /** Disk passes run and time spent in them since the folder opened, by mode (benchmark). */
+  get diskPassTime(): DiskPass['spent'] {
+    return this.#disk.spent
+  }
+
   /** Stalled replication syncs sent again so far (tests). */
   get stallsResent(): number {
     return this.membership?.stallsResent ?? 0

@@ -114,6 +114,10 @@ async function handle(req: Request): Promise<unknown> {
       const kind = engine!.folders.get(req.args.folder)?.kind as Partial<TwoWay> | undefined
       return kind?.diskPasses ?? []
     }
+    case 'diskPassTime': {
+      const kind = engine!.folders.get(req.args.folder)?.kind as Partial<TwoWay> | undefined
+      return kind?.diskPassTime ?? null
+    }
     case 'stats': {
       const mem = process.memoryUsage()
       peakRss = Math.max(peakRss, mem.rss)

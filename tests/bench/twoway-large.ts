@@ -15,6 +15,10 @@ export interface LargeResult {
   bytes: number
   /** Create on device 1 (scan + upload of N files), join on device 2, all N on its disk. */
   setupMs: number
+  /** Of which: device 1 has committed every file (idle). */
+  createMs: number
+  /** Disk passes on device 2 during the setup (count and time, by mode). */
+  setupPasses: { full: { passes: number; ms: number }; diff: { passes: number; ms: number } } | null
   /** Edit on device 1 -> the new content on device 2's disk. */
   editMs: number[]
   /** The receiver's disk pass that wrote each edit. */
@@ -37,7 +41,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
 
 export async function largeFolder(peers: [Peer, Peer], dirs: [string, string], opts: { files: number; edits: number; seed: number; timeoutMs: number }): Promise<LargeResult> {
   const { files, seed } = opts
-  const r: LargeResult = { files: files + 1, bytes: 0, setupMs: 0, editMs: [], passes: [] }
+  const r: LargeResult = { files: files + 1, bytes: 0, setupMs: 0, createMs: 0, setupPasses: null, editMs: [], passes: [] }
   for (const d of dirs) await fs.mkdir(d, { recursive: true })
   for (let n = 0; n < files; n += PER_DIR) await fs.mkdir(path.join(dirs[0], path.dirname(relOf(n))), { recursive: true })
   const items = Array.from({ length: files }, (_, n) => n)
@@ -55,9 +59,12 @@ export async function largeFolder(peers: [Peer, Peer], dirs: [string, string], o
   const t0 = performance.now()
   const created = await peers[0].call('folders.sync', { path: dirs[0] })
   const joined = await peers[1].call('folders.syncJoin', { invite: created.invite.invite, path: dirs[1], timeoutMs: 120_000 })
+  const committed = peers[0].waitSynced(created.folder.id, r.files, r.bytes, opts.timeoutMs).then(() => (r.createMs = performance.now() - t0))
   await peers[1].waitSynced(joined.id, r.files, r.bytes, opts.timeoutMs)
   r.setupMs = performance.now() - t0
-  log(`large folder: setup ${r.setupMs.toFixed(0)} ms`)
+  await committed
+  r.setupPasses = await peers[1].request('diskPassTime', { folder: joined.id })
+  log(`large folder: setup ${r.setupMs.toFixed(0)} ms (device 1 committed all at ${r.createMs.toFixed(0)} ms); device 2 passes ${JSON.stringify(r.setupPasses)}`)
 
   const target = path.join(dirs[1], editRel)
   for (let i = 0; i < opts.edits; i++) {

@@ -56,7 +56,10 @@ export function renderTwoWay(r: TwoWayResult): string {
     const examined = large.passes.map((p) => p.examined)
     const modes = [...new Set(large.passes.map((p) => p.mode))].join('/')
     rows.push(
-      [`large folder: setup (${large.files} files, create + join)`, ms(large.setupMs), `${mib(large.bytes)}; until all on the second device's disk`],
+      [`large folder: setup (${large.files} files, create + join)`, ms(large.setupMs), `${mib(large.bytes)}; until all on the second device's disk (first device committed all at ${ms(large.createMs)})`],
+      ...(large.setupPasses
+        ? [["large folder: receiver's disk passes in setup", ms(large.setupPasses.full.ms + large.setupPasses.diff.ms), `${large.setupPasses.full.passes} full (${ms(large.setupPasses.full.ms)}), ${large.setupPasses.diff.passes} diff (${ms(large.setupPasses.diff.ms)})`] as [string, string, string]]
+        : []),
       [`large folder: edit -> other device (${large.editMs.length} edits)`, `p50 ${ms(percentile(large.editMs, 50))}`, `min ${ms(Math.min(...large.editMs))}, max ${ms(Math.max(...large.editMs))}`],
       ["large folder: receiver's disk pass", `p50 ${ms(percentile(passMs, 50))}`, `max ${ms(Math.max(...passMs))}; ${modes || '-'} passes; paths examined p50 ${percentile(examined, 50)}`]
     )

@@ -18,6 +18,10 @@ declare module 'hypercore' {
     update(opts?: { wait?: boolean }): Promise<boolean>
     findingPeers(): () => void
     has(start: number, end?: number): Promise<boolean>
+    /** Drops every block from `length` on (the view of an Autobase is truncated when the order of ops changes). */
+    truncate(length: number, fork?: number): Promise<void>
+    /** Merkle root hash of the first `length` blocks (the whole core by default). */
+    treeHash(length?: number): Promise<Buffer>
     download(range?: { start?: number; end?: number; blocks?: number[]; linear?: boolean }): { done(): Promise<void>; destroy(): void }
     info(opts?: { storage?: boolean }): Promise<{ length: number; contiguousLength: number; byteLength: number; storage?: { oplog: number; tree: number; blocks: number; bitfield: number } }>
   }
@@ -281,6 +285,8 @@ declare module 'hyperbee' {
     snapshot(): Hyperbee
     checkout(version: number): Hyperbee
     createHistoryStream(opts?: { reverse?: boolean; gte?: number; lt?: number; live?: boolean }): AsyncIterable<{ seq: number; key: string; type: 'put' | 'del'; value: unknown }>
+    /** What differs between this bee (left) and `version` (right), in key order; null on the side that lacks the key. */
+    createDiffStream(version: number, range?: Record<string, unknown>): AsyncIterable<{ left: Hyperbee.Node | null; right: Hyperbee.Node | null }>
   }
   export = Hyperbee
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { Engine } from '../../main/engine/engine.ts'
 import type { MethodName } from '../../shared/api.ts'
+import type { TwoWay } from '../../main/engine/twoway/twoway.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
 
 interface Request {
@@ -108,6 +109,15 @@ async function handle(req: Request): Promise<unknown> {
       return waitSynced(req.args)
     case 'profile':
       return profile(req.args)
+    case 'diskPasses': {
+      // A two-way folder's latest disk passes (twoway-large.ts); [] for other kinds.
+      const kind = engine!.folders.get(req.args.folder)?.kind as Partial<TwoWay> | undefined
+      return kind?.diskPasses ?? []
+    }
+    case 'diskPassTime': {
+      const kind = engine!.folders.get(req.args.folder)?.kind as Partial<TwoWay> | undefined
+      return kind?.diskPassTime ?? null
+    }
     case 'stats': {
       const mem = process.memoryUsage()
       peakRss = Math.max(peakRss, mem.rss)

@@ -1,5 +1,6 @@
 // Result shape and table of the two-way benchmark (tests/bench/twoway-bench.ts).
 import type { PeerStats } from './peer-client.ts'
+import type { LargeResult } from './twoway-large.ts'
 import { mib, ms, percentile } from './report.ts'
 
 export interface TwoWayResult {
@@ -27,6 +28,8 @@ export interface TwoWayResult {
     verifyDetail: string
   }
   peers: Array<{ name: string; stats: PeerStats | null }>
+  /** (d) one remote edit in a large folder; absent when skipped (--large 0). */
+  large?: LargeResult
 }
 
 export const TWOWAY_LIMITS = { editP50Ms: 1000, rssBytes: 250 * 1024 * 1024 }
@@ -45,6 +48,22 @@ export function renderTwoWay(r: TwoWayResult): string {
     ['merge verified (sha256, all disks)', m.verified ? 'yes' : 'NO', m.verifyDetail],
     ...r.peers.map((p): [string, string, string] => [`peak RSS ${p.name}`, p.stats ? mib(p.stats.peakRss) : '-', p.stats ? `cpu ${ms(p.stats.cpuMs)} total; includes ~30 MiB of the tsx loader` : ''])
   ]
+  const large = r.large
+  // --large-only: phases (a) and (b) did not run.
+  if (r.editMs.length === 0) rows.splice(0, rows.length - r.peers.length)
+  if (large) {
+    const passMs = large.passes.map((p) => p.ms)
+    const examined = large.passes.map((p) => p.examined)
+    const modes = [...new Set(large.passes.map((p) => p.mode))].join('/')
+    rows.push(
+      [`large folder: setup (${large.files} files, create + join)`, ms(large.setupMs), `${mib(large.bytes)}; until all on the second device's disk (first device committed all at ${ms(large.createMs)})`],
+      ...(large.setupPasses
+        ? [["large folder: receiver's disk passes in setup", ms(large.setupPasses.full.ms + large.setupPasses.diff.ms), `${large.setupPasses.full.passes} full (${ms(large.setupPasses.full.ms)}), ${large.setupPasses.diff.passes} diff (${ms(large.setupPasses.diff.ms)})`] as [string, string, string]]
+        : []),
+      [`large folder: edit -> other device (${large.editMs.length} edits)`, `p50 ${ms(percentile(large.editMs, 50))}`, `min ${ms(Math.min(...large.editMs))}, max ${ms(Math.max(...large.editMs))}`],
+      ["large folder: receiver's disk pass", `p50 ${ms(percentile(passMs, 50))}`, `max ${ms(Math.max(...passMs))}; ${modes || '-'} passes; paths examined p50 ${percentile(examined, 50)}`]
+    )
+  }
   const w0 = Math.max(...rows.map((x) => x[0].length))
   const w1 = Math.max(...rows.map((x) => x[1].length))
   const mc = r.machine
@@ -60,7 +79,7 @@ export function renderTwoWay(r: TwoWayResult): string {
     { name: 'edit -> both devices p50', value: ms(p50), limit: `< ${ms(TWOWAY_LIMITS.editP50Ms)}`, pass: p50 < TWOWAY_LIMITS.editP50Ms },
     { name: 'merge verified', value: m.verified ? 'yes' : 'no', limit: 'yes', pass: m.verified },
     { name: 'peak RSS per process', value: mib(peak), limit: `< ${mib(TWOWAY_LIMITS.rssBytes)}`, pass: peak > 0 && peak < TWOWAY_LIMITS.rssBytes }
-  ]
+  ].filter((t) => r.editMs.length > 0 || t.name.startsWith('peak'))
   lines.push('', 'Targets:')
   const t0 = Math.max(...targets.map((t) => t.name.length))
   for (const t of targets) lines.push(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(t0)}  ${t.value.padStart(9)}  (${t.limit})`)

@@ -5,6 +5,8 @@
 //   apply() decides (a conflict copy in the view) instead of the disk writer overwriting it;
 // - writes are temp file + fsync + rename, checked against the content hash;
 // - folders are removed only when empty (never recursively).
+// A pass covers every path (full) or only the paths it is given (scope: what changed since the last
+// pass, disk-pass.ts); the rules are the same either way.
 import fs from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import path from 'node:path'
@@ -19,6 +21,12 @@ import { CONFLICT_NAME, identity, type FileEntry } from './ops.ts'
 import { adoptIfSame, unchangedSince } from '../fs/file-identity.ts'
 
 export interface DiskWriterOptions {
+  /**
+   * The paths this pass is about (what changed in the view or on this device since the last pass,
+   * and what earlier passes left owed); `tree` then holds the view's entries of just those paths.
+   * Absent: a full pass, over every path of the view, the local index and `dirs`.
+   */
+  scope?: ReadonlySet<string>
   root: string
   index: LocalIndex
   /** Folders this device created or saw on disk (kept in the index meta). */
@@ -36,6 +44,16 @@ export interface DiskWriteResult {
   waiting: number
   written: number
   refused: Map<string, string>
+  /** Paths looked at (index entries, folders, view entries): what a pass cost, whatever it wrote. */
+  examined: number
+  /** The files still waiting for their content. */
+  waitingFor: string[]
+  /** Folders the view no longer has that could not be removed yet (not empty). */
+  heldDirs: string[]
+  /** The folder paused or closed before the pass ended: what it did not reach is still owed. */
+  interrupted: boolean
+  /** `dirs` changed (worth saving). */
+  dirsChanged: boolean
 }
 
 const lstatOrNull = (abs: string): Promise<Stats | null> => fs.lstat(abs).catch(() => null)
@@ -47,7 +65,7 @@ function sameVersion(known: IndexEntry | undefined, e: FileEntry): boolean {
 
 export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWriterOptions): Promise<DiskWriteResult> {
   const { root, index, dirs, ignore } = opts
-  const result: DiskWriteResult = { rescan: [], waiting: 0, written: 0, refused: new Map() }
+  const result: DiskWriteResult = { rescan: [], waiting: 0, written: 0, refused: new Map(), examined: 0, waitingFor: [], heldDirs: [], interrupted: false, dirsChanged: false }
   const rels = new Map<string, string>()
   for (const p of tree.keys()) {
     const check = validateRemotePath(p)
@@ -56,10 +74,22 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
   }
   const ignored = (p: string, dir: boolean) => ignore?.ignores(p, dir) ?? false
   const batch = { dirsToSync: new Set<string>() }
+  const { scope } = opts
+  const stop = () => {
+    result.interrupted = true
+    return result
+  }
+  const addDir = (d: string) => {
+    if (dirs.has(d)) return
+    dirs.add(d)
+    result.dirsChanged = true
+  }
 
   // 1. Files we know that the view no longer has (or that became folders).
-  for (const [p, known] of index.entries()) {
-    if (opts.isClosing()) return result
+  const knownEntries = scope ? [...scope].flatMap((p): Array<[string, IndexEntry]> => (index.has(p) ? [[p, index.get(p)!]] : [])) : index.entries()
+  for (const [p, known] of knownEntries) {
+    if (opts.isClosing()) return stop()
+    result.examined++
     const e = tree.get(p)
     if ((e && e.kind !== 'dir') || ignored(p, false) || result.refused.has(p)) continue
     try {
@@ -78,13 +108,16 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
   }
 
   // 2. Folders the view no longer has, deepest first, only when empty.
-  for (const d of [...dirs].sort((a, b) => depth(b) - depth(a))) {
+  const ourDirs = scope ? [...dirs].filter((d) => scope.has(d)) : [...dirs]
+  for (const d of ourDirs.sort((a, b) => depth(b) - depth(a))) {
+    result.examined++
     const e = tree.get(d)
     if (e?.kind === 'dir' || ignored(d, true)) continue
     try {
       const abs = await resolveInside(root, d.slice(1))
       // Not empty: local files we do not know are inside; they will be scanned and keep it.
-      if ((await removeEmptyDir(root, d.slice(1))) || !(await lstatOrNull(abs))?.isDirectory()) dirs.delete(d)
+      if ((await removeEmptyDir(root, d.slice(1))) || !(await lstatOrNull(abs))?.isDirectory()) result.dirsChanged = dirs.delete(d) || result.dirsChanged
+      else result.heldDirs.push(d)
     } catch (err) {
       result.refused.set(d, toShoalError(err).message)
     }
@@ -93,12 +126,13 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
   // 3. Folders of the view, shallowest first.
   const viewDirs = [...tree].filter(([p, e]) => e.kind === 'dir' && rels.has(p) && !ignored(p, true)).map(([p]) => p)
   for (const d of viewDirs.sort((a, b) => depth(a) - depth(b))) {
-    if (opts.isClosing()) return result
+    if (opts.isClosing()) return stop()
+    result.examined++
     try {
       const abs = await resolveInside(root, d.slice(1))
       const stat = await lstatOrNull(abs)
       if (stat?.isDirectory()) {
-        dirs.add(d)
+        addDir(d)
         continue
       }
       if (stat || dirs.has(d)) {
@@ -108,7 +142,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
         continue
       }
       await makeDir(root, d.slice(1))
-      dirs.add(d)
+      addDir(d)
       opts.onEvent(d, 'added')
     } catch (err) {
       result.refused.set(d, toShoalError(err).message)
@@ -117,7 +151,11 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
 
   // 4. Files and links of the view that differ from what we have.
   for (const [p, e] of tree) {
-    if (opts.isClosing()) break
+    if (opts.isClosing()) {
+      stop()
+      break
+    }
+    result.examined++
     const rel = rels.get(p)
     if (e.kind === 'dir' || !rel || ignored(p, false)) continue
     const known = index.get(p)
@@ -125,6 +163,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
     try {
       if (e.blob && !(await opts.blobs.has(e.blob))) {
         result.waiting++
+        result.waitingFor.push(p)
         continue
       }
       const abs = await resolveInside(root, rel)
@@ -160,7 +199,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
         index.set(p, { size: w.size, mtimeMs: w.mtimeMs, ino: w.ino, mode: w.mode & 0o777, hash: w.hash, kind: 'file' })
       }
       result.written++
-      for (let d = path.posix.dirname(p); d !== '/'; d = path.posix.dirname(d)) dirs.add(d)
+      for (let d = path.posix.dirname(p); d !== '/'; d = path.posix.dirname(d)) addDir(d)
       opts.onEvent(p, CONFLICT_NAME.test(p) && !known ? 'conflict' : known ? 'changed' : 'added')
     } catch (err) {
       const e2 = toShoalError(err)

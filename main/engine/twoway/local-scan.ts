@@ -21,6 +21,8 @@ export interface TwoWayDisk {
   readonly index: LocalIndex
   /** Folders this device created or saw on disk (kept in the index meta). */
   dirs: Set<string>
+  /** A scan changed these paths in the local index or in `dirs`: the disk pass looks at them again. */
+  localChanged(paths: Iterable<string>): void
 }
 
 /** Appends ops; true once they are in this device's writer core (and so in the view). */
@@ -77,7 +79,11 @@ export async function scanToOps(d: TwoWayDisk, paths: string[] | null): Promise<
   const ops = [...a.ops, ...dirs.removed, ...dirs.added, ...b.ops]
   if (!(await append(d.base, ops))) return 'incomplete' // queued, not appended: recorded next time
   applyToIndex(index, applied)
-  d.dirs = new Set([...onDisk, ...dirs.kept])
+  const nowDirs = new Set([...onDisk, ...dirs.kept])
+  // Before the flush below, so what is owed is saved with the index: an op can leave the view as
+  // it was (a delete that a concurrent edit beats) and the disk must still follow the view.
+  d.localChanged([...applied.flatMap((c) => (c.type === 'rename' ? [c.from, c.path] : [c.path])), ...[...d.dirs].filter((x) => !nowDirs.has(x)), ...[...nowDirs].filter((x) => !d.dirs.has(x))])
+  d.dirs = nowDirs
   index.setMeta('dirs', [...d.dirs])
   await index.flush()
   for (const c of applied) {

@@ -8,19 +8,22 @@ export class NeededFiles {
   #needed = new Map<string, number>()
 
   /**
-   * Recomputes what is needed before a disk pass. `fresh` says a new round starts (reset the
-   * counters); files and bytes are what is still needed now.
+   * Recomputes what is needed before a disk pass, from `entries` (path -> view entry, null when the
+   * view has none): every path of the view (`full`), or only the paths the pass is about, the rest
+   * being as the previous pass left it (nothing changed there). `fresh` says a new round starts
+   * (reset the counters); files and bytes are what is still needed now.
    */
-  start(tree: Map<string, FileEntry>, index: LocalIndex, skip: (p: string) => boolean): { fresh: boolean; files: number; bytes: number } {
-    const needed = new Map<string, number>()
-    let bytes = 0
-    for (const [p, e] of tree) {
-      if (e.kind === 'dir' || skip(p)) continue
+  start(entries: Iterable<[string, FileEntry | null]>, index: LocalIndex, skip: (p: string) => boolean, full = true): { fresh: boolean; files: number; bytes: number } {
+    const needed = full ? new Map<string, number>() : new Map(this.#needed)
+    for (const [p, e] of entries) {
+      needed.delete(p)
+      if (!e || e.kind === 'dir' || skip(p)) continue
       const known = index.get(p)
       if (known && identity(known) === identity(e)) continue
       needed.set(p, e.size)
-      bytes += e.size
     }
+    let bytes = 0
+    for (const size of needed.values()) bytes += size
     const fresh = this.#needed.size === 0 && needed.size > 0
     this.#needed = needed
     return { fresh, files: needed.size, bytes }
@@ -39,18 +42,26 @@ export class NeededFiles {
   }
 }
 
-/** Files, bytes and conflict copies in a view tree (the folder's totals). */
-export function treeTotals(tree: Map<string, FileEntry>): { files: number; bytes: number; conflicts: number } {
-  let files = 0
-  let bytes = 0
-  let conflicts = 0
-  for (const [p, e] of tree) {
-    if (e.kind === 'dir') continue
-    files++
-    bytes += e.size
-    if (CONFLICT_NAME.test(p)) conflicts++
-  }
-  return { files, bytes, conflicts }
+/** Files, bytes and conflict copies in the view (the folder's totals). */
+export interface Totals {
+  files: number
+  bytes: number
+  conflicts: number
+}
+
+/** The totals of a whole view tree (a full pass). */
+export function treeTotals(tree: Map<string, FileEntry>): Totals {
+  let t: Totals = { files: 0, bytes: 0, conflicts: 0 }
+  for (const [p, e] of tree) t = changeTotals(t, p, null, e)
+  return t
+}
+
+/** The totals after the entry at `p` went from `before` to `after` (null: none), so a pass that reads only what changed keeps them. */
+export function changeTotals(t: Totals, p: string, before: FileEntry | null, after: FileEntry | null): Totals {
+  const count = (e: FileEntry | null) => (e && e.kind !== 'dir' ? 1 : 0)
+  const d = count(after) - count(before)
+  const bytes = (after && after.kind !== 'dir' ? after.size : 0) - (before && before.kind !== 'dir' ? before.size : 0)
+  return { files: t.files + d, bytes: t.bytes + bytes, conflicts: t.conflicts + (CONFLICT_NAME.test(p) ? d : 0) }
 }
 
 /**

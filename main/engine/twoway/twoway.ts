@@ -29,7 +29,7 @@ import { openView } from './view.ts'
 import { acquirePairing, releasePairing, readInvite, requestToJoin } from './invites.ts'
 import { Membership } from './membership.ts'
 import { scanToOps, type TwoWayDisk } from './local-scan.ts'
-import { DiskPass } from './disk-pass.ts'
+import { DiskPass, type PassRecord } from './disk-pass.ts'
 import { readTwoWayLog, restoreVersion } from './history.ts'
 import { listTwoWayRows } from './file-rows.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
@@ -125,6 +125,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     this.index = new LocalIndex(path.join(f.ctx.stateDir, 'index.json'))
     await this.index.ready()
     this.dirs = new Set(this.index.getMeta<string[]>('dirs') ?? [])
+    this.#disk.open(this.index)
     f.ignore = IgnoreRules.parse(await this.capabilities.ignore!.read())
     await f.leftoverTempFilesRemoved(removeTempFiles(f.config.path))
     if (f.config.joining) {
@@ -159,6 +160,10 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     base.on('writable', () => f.requestScan(null))
     f.status.version = base.view.core.length
     this.membership.open()
+  }
+
+  localChanged(paths: Iterable<string>): void {
+    this.#disk.owe(paths)
   }
 
   topics(): Buffer[] {
@@ -256,6 +261,16 @@ export class TwoWay implements FolderKind, TwoWayDisk {
   /** Replication channels refused to removed devices so far (tests). */
   get refusedChannels(): number {
     return this.membership?.refusedChannels ?? 0
+  }
+
+  /** The latest disk passes, oldest first (tests, benchmark). */
+  get diskPasses(): readonly PassRecord[] {
+    return this.#disk.passes
+  }
+
+  /** Disk passes run and time spent in them since the folder opened, by mode (benchmark). */
+  get diskPassTime(): DiskPass['spent'] {
+    return this.#disk.spent
   }
 
   /** Stalled replication syncs sent again so far (tests). */

@@ -54,6 +54,11 @@ interface BeeLike {
   del(key: string): Promise<void>
 }
 
+interface DiffableBee {
+  createReadStream(range: Record<string, unknown>): AsyncIterable<{ key: string; value: unknown }>
+  createDiffStream(version: number, range: Record<string, unknown>): AsyncIterable<{ left: { key: string; value: unknown } | null; right: { key: string; value: unknown } | null }>
+}
+
 /**
  * A ViewTx over a Hyperbee (or a batch of one). get() is a one-key range read: Hyperbee 2.27's
  * get() was seen returning deleted keys in large trees while range reads did not (STACK.md).
@@ -124,5 +129,38 @@ export async function readMembers(bee: BeeLike): Promise<MemberRecord[]> {
 export async function readInvites(bee: BeeLike): Promise<InviteRecord[]> {
   const out: InviteRecord[] = []
   for await (const [, i] of range<InviteRecord>(bee, 'i')) out.push(i)
+  return out
+}
+
+/** A path whose entry differs between two versions of the view (null: no entry there). */
+export interface EntryChange {
+  path: string
+  before: FileEntry | null
+  after: FileEntry | null
+}
+
+/**
+ * The file entries that differ between `version` and `bee` (a snapshot), from Hyperbee's diff: it
+ * compares the two trees and skips every subtree they share, so it costs what changed, and (unlike
+ * get() in 2.27, STACK.md) never reports a deleted key as present.
+ */
+export async function readTreeDiff(bee: DiffableBee, version: number): Promise<EntryChange[]> {
+  const out: EntryChange[] = []
+  const prefix = 'f/'
+  for await (const { left, right } of bee.createDiffStream(version, { gte: prefix, lt: prefixEnd(prefix) })) {
+    const key = (left ?? right)!.key
+    out.push({ path: key.slice(1), before: (right?.value as FileEntry | undefined) ?? null, after: (left?.value as FileEntry | undefined) ?? null })
+  }
+  return out
+}
+
+/** The entries of some paths (null: not in the view), each a one-key range read (see beeTx). */
+export async function readEntries(bee: Pick<BeeLike, 'createReadStream'>, paths: Iterable<string>): Promise<Map<string, FileEntry | null>> {
+  const out = new Map<string, FileEntry | null>()
+  for (const p of paths) {
+    let entry: FileEntry | null = null
+    for await (const node of bee.createReadStream({ gte: fileKey(p), lte: fileKey(p), limit: 1 })) entry = node.value as FileEntry
+    out.set(p, entry)
+  }
   return out
 }

@@ -181,4 +181,52 @@ describe('the mass-delete guard', () => {
     expect((await info(a, shared.id)).version).toBe(before)
     expect(await count(path.join(net.tmp, 'live'))).toBe(200)
   })
+
+  it('two-way: a mass delete is held on the device that made it, and on the device it reaches; keep and apply on each', async () => {
+    const a = { dir: path.join(net.tmp, 'laptop'), engine: await net.engine('laptop'), id: '' }
+    const b = { dir: path.join(net.tmp, 'desktop'), engine: await net.engine('desktop'), id: '' }
+    await folderOf(200, a.dir)
+    await fs.mkdir(b.dir)
+    const created = await a.engine.call('folders.sync', { path: a.dir })
+    a.id = created.folder.id
+    b.id = (await b.engine.call('folders.syncJoin', { invite: created.invite.invite, path: b.dir, timeoutMs: 60_000 })).id
+    await waitFor('the first copy', async () => (await count(b.dir)) === 200)
+    const rmMost = async () => {
+      for (let i = 0; i < 150; i++) await fs.rm(path.join(a.dir, `f${String(i).padStart(3, '0')}.txt`))
+    }
+
+    // 1. This device's own mass delete is held: nothing of it is sent, an edit made with it is.
+    await rmMost()
+    await fs.writeFile(path.join(a.dir, 'f199.txt'), 'edited on the laptop')
+    await a.engine.call('folders.rescan', { folder: a.id })
+    expect(await info(a.engine, a.id)).toMatchObject({ state: 'held', held: { deletes: 150, of: 200, from: 'this device', local: true } })
+    await waitFor('the edit on the desktop', async () => (await fs.readFile(path.join(b.dir, 'f199.txt'), 'utf8')) === 'edited on the laptop')
+    expect(await count(b.dir)).toBe(200)
+    // Keep: the files come back on the laptop, from the folder.
+    await a.engine.call('folders.release', { folder: a.id, keep: true })
+    await waitFor('the files written back on the laptop', async () => (await count(a.dir)) === 200 && (await info(a.engine, a.id)).state === 'idle')
+    expect(await fs.readFile(path.join(a.dir, 'f000.txt'), 'utf8')).toBe('file 0')
+
+    // 2. With the laptop's guard off, the same delete goes out; the desktop holds it, and keeps
+    // syncing. Keep on the desktop: its files are sent again as new files, to the laptop too.
+    await a.engine.call('folders.deleteGuard', { folder: a.id, enabled: false })
+    await rmMost()
+    await fs.writeFile(path.join(a.dir, 'new.txt'), 'added with the deletes')
+    await a.engine.call('folders.rescan', { folder: a.id })
+    await waitFor('the desktop holds the deletes', async () => (await info(b.engine, b.id)).state === 'held')
+    expect((await info(b.engine, b.id)).held).toMatchObject({ deletes: 150, of: 200, from: 'another device', local: false })
+    expect((await info(b.engine, b.id)).error).toMatch(/^Deletes held: 150 of 200 files are deleted by another device\. Everything else is synced/)
+    await waitFor('the added file on the desktop', async () => (await count(b.dir)) === 201)
+    await b.engine.call('folders.release', { folder: b.id, keep: true })
+    await waitFor('the kept files back on the laptop', async () => (await count(a.dir)) === 201 && (await count(b.dir)) === 201)
+    await waitFor('both idle', async () => (await info(b.engine, b.id)).state === 'idle' && (await info(a.engine, a.id)).state === 'idle')
+
+    // 3. Once more; this time the desktop applies the deletes.
+    await rmMost()
+    await a.engine.call('folders.rescan', { folder: a.id })
+    await waitFor('the desktop holds them again', async () => (await info(b.engine, b.id)).state === 'held')
+    await b.engine.call('folders.release', { folder: b.id })
+    await waitFor('the deletes applied on the desktop', async () => (await count(b.dir)) === 51 && (await info(b.engine, b.id)).state === 'idle')
+    expect(await count(a.dir)).toBe(51)
+  })
 })

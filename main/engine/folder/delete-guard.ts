@@ -34,6 +34,79 @@ export interface HeldRecord extends HeldDeletes {
   paths: string[]
   /** The user chose to apply the deletes; the next pass (after a pause or a restart too) does it. */
   released?: boolean
+  /**
+   * Of `paths`, those deleted by this device's own scans (not sent yet); the others were deleted
+   * by another device (not applied here yet). Absent: all of them are of the side `local` says.
+   * Only a two-way folder holds both at once.
+   */
+  localPaths?: string[]
+}
+
+/** The paths of a record this device deleted itself (held back from the other devices). */
+export function ownPaths(held: HeldRecord | null): string[] {
+  if (!held) return []
+  return held.localPaths ?? (held.local ? held.paths : [])
+}
+
+/** The paths of a record another device deleted (held back from this disk). */
+export function othersPaths(held: HeldRecord | null): string[] {
+  if (!held) return []
+  const own = new Set(ownPaths(held))
+  return held.paths.filter((p) => !own.has(p))
+}
+
+/**
+ * A record of both sides' held paths (null when none is left); `latest` says who deleted what the
+ * folder shows as held now (the message names the latest side).
+ */
+export function heldRecord(own: string[], others: string[], latest: Pick<HeldRecord, 'from' | 'local'>, files: number, prev: HeldRecord | null): HeldRecord | null {
+  const paths = [...new Set([...others, ...own])]
+  if (paths.length === 0) return null
+  const mixed = own.length > 0 && others.length > 0
+  const local = mixed ? latest.local : own.length > 0
+  return {
+    paths,
+    deletes: paths.length,
+    of: files,
+    from: local ? 'this device' : !latest.local ? latest.from : prev && !prev.local ? prev.from : 'another device',
+    local,
+    since: prev?.since ?? Date.now(),
+    ...(prev?.released ? { released: true } : {}),
+    ...(mixed ? { localPaths: own } : {})
+  }
+}
+
+interface ScannedChange {
+  type: string
+  path: string
+}
+
+/**
+ * The guard on this device's own scan (a share, a two-way folder): deletes of most of the folder
+ * are not sent (everything else is) until the user releases them. A full scan judges again what
+ * is still deleted, so files put back shrink what is held and a small remainder goes out; a
+ * partial scan sees part of the folder, so what is held stays held until a full scan. Deletes of
+ * another device that a two-way folder holds are kept as they are.
+ */
+export async function judgeOwnDeletes<C extends ScannedChange>(changes: C[], opts: { full: boolean; files: number; guard: DeleteGuard; held: HeldState; warn(message: string): void }): Promise<C[]> {
+  const { held: state, full } = opts
+  const prev = state.record
+  const deletes = changes.filter((c) => c.type === 'delete')
+  // Released: the next full scan sends them all (one after a pause or a restart too).
+  const releasing = full && state.released
+  let own: string[] = []
+  if (!releasing && isMassDelete(deletes.length, opts.files, opts.guard)) own = deletes.map((c) => c.path)
+  else if (!full && ownPaths(prev).length) {
+    const holding = new Set(ownPaths(prev))
+    return changes.filter((c) => c.type !== 'delete' || !holding.has(c.path))
+  }
+  if (own.length || full) {
+    const others = othersPaths(prev)
+    const next = heldRecord(own, others, { from: 'this device', local: true }, opts.files, releasing && !others.length ? null : prev)
+    await state.set(next)
+    if (own.length) opts.warn(heldMessage(next!))
+  }
+  return own.length ? changes.filter((c) => c.type !== 'delete') : changes
 }
 
 const HELD_FILE = 'held-deletes.json'

@@ -13,7 +13,7 @@ import { removeTempFiles } from '../fs/temp-files.ts'
 import { commitChanges } from '../drive/drive-import.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { readAt, restoreTo, writeBack } from '../drive/restore.ts'
-import { HeldState, heldMessage, isMassDelete, type HeldRecord } from '../folder/delete-guard.ts'
+import { HeldState, judgeOwnDeletes } from '../folder/delete-guard.ts'
 import { SettlingDeletes } from '../folder/settling-deletes.ts'
 import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { listFileRows } from '../drive/file-tree.ts'
@@ -39,7 +39,7 @@ export class Publish implements FolderKind {
   constructor(f: FolderRunner) {
     this.#f = f
     this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
-    this.#settling = new SettlingDeletes((paths) => f.requestScan(paths))
+    this.#settling = new SettlingDeletes(() => f.requestScan(null))
     this.capabilities = {
       history: {
         log: (opts) => readVersionLog(this.drive, opts),
@@ -101,35 +101,13 @@ export class Publish implements FolderKind {
     const f = this.#f
     const isCancelled = () => f.stopped
     if (!paths) f.status.setState('scanning')
+    this.#settling.scanning()
     const result = paths ? await scanPaths(f.config.path, paths, this.index, f.ignore, { isCancelled }) : await scanFolder(f.config.path, this.index, f.ignore, { isCancelled })
     for (const w of result.warnings) f.status.warn(`${w.path}: ${w.reason}`, w.path)
-    if (paths) result.changes = this.#settling.partial(paths, result.changes)
+    if (paths) result.changes = this.#settling.partial(result.changes)
     else this.#settling.full()
-    await this.#commit(await this.#guard(result.changes, paths === null))
+    await this.#commit(await judgeOwnDeletes(result.changes, { full: paths === null, files: this.index.size, guard: f.guard, held: this.#held, warn: (m) => f.status.warn(m) }))
     f.status.setState('idle')
-  }
-
-  /**
-   * The mass-delete guard on this device's own changes: deletes of most of the folder are not
-   * published (everything else is) until the user releases them. A full scan judges again what
-   * is still deleted, so files put back shrink what is held, and a small remainder is published.
-   */
-  async #guard(changes: Change[], full: boolean): Promise<Change[]> {
-    const f = this.#f
-    const deletes = changes.filter((c) => c.type === 'delete')
-    // Released deletes are published by the next full scan (one after a pause or restart too).
-    const releasing = full && this.#held.released
-    let held: HeldRecord | null = null
-    if (!releasing && isMassDelete(deletes.length, this.index.size, f.guard)) {
-      held = { paths: deletes.map((c) => c.path), deletes: deletes.length, of: this.index.size, from: 'this device', local: true, since: this.#held.record?.since ?? Date.now() }
-    } else if (!full && this.#held.record) {
-      // A partial scan sees part of the folder: what is held stays held until a full scan.
-      const heldPaths = new Set(this.#held.record.paths)
-      return changes.filter((c) => c.type !== 'delete' || !heldPaths.has(c.path))
-    }
-    if (held || full || releasing) await this.#held.set(held)
-    if (held) f.status.warn(heldMessage(held))
-    return held ? changes.filter((c) => c.type !== 'delete') : changes
   }
 
   /** Publishes the held deletes, or (keep) puts the files back from the drive. */

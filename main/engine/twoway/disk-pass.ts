@@ -84,8 +84,12 @@ export class DiskPass {
     for (const key of state.blobKeys) d.blobs.track(key) // idempotent: keeps every author's content coming after a restart
     s.setState('syncing')
     this.#starting(d, scope ? [...scope].map((p): [string, FileEntry | null] => [p, tree.get(p) ?? null]) : tree, !scope)
+    // Files of this disk that the view no longer has: a mass delete of another device stays held.
+    const gone = (scope ? [...scope].filter((p) => index.has(p)) : index.paths()).filter((p) => (tree.get(p)?.kind ?? 'dir') === 'dir' && !f.ignore.ignores(p, false))
+    const keep = await d.held.holdForPass(gone, index.size)
     const result = await writeViewToDisk(tree, {
       ...(scope ? { scope } : {}),
+      keep,
       root: f.config.path,
       index,
       dirs: d.dirs,
@@ -116,6 +120,7 @@ export class DiskPass {
       })
     }
     await index.flush()
+    if (!result.interrupted) await d.held.afterPass(index, (p) => (!scope || scope.has(p)) && (tree.get(p)?.kind ?? 'dir') !== 'dir')
     if (scope) for (const p of scope) s.refusedPaths.delete(p)
     else s.refusedPaths.clear()
     for (const [p, why] of result.refused) s.refusedPaths.set(p, why)

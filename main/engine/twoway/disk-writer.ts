@@ -27,6 +27,8 @@ export interface DiskWriterOptions {
    * Absent: a full pass, over every path of the view, the local index and `dirs`.
    */
   scope?: ReadonlySet<string>
+  /** Files the view no longer has that stay on disk and in the index: deletes the mass-delete guard holds. */
+  keep?: ReadonlySet<string>
   root: string
   index: LocalIndex
   /** Folders this device created or saw on disk (kept in the index meta). */
@@ -91,7 +93,7 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
     if (opts.isClosing()) return stop()
     result.examined++
     const e = tree.get(p)
-    if ((e && e.kind !== 'dir') || ignored(p, false) || result.refused.has(p)) continue
+    if ((e && e.kind !== 'dir') || ignored(p, false) || result.refused.has(p) || opts.keep?.has(p)) continue
     try {
       const abs = await resolveInside(root, p.slice(1))
       const stat = await lstatOrNull(abs)

@@ -13,6 +13,7 @@ import type { BlobStore } from './blobs.ts'
 import { changesToOps, dirOps, listDirs } from './local-ops.ts'
 import { beeTx, memberKey, type MemberRecord } from './view.ts'
 import type { Op } from './ops.ts'
+import type { TwoWayHeld } from './held-deletes.ts'
 
 export interface TwoWayDisk {
   readonly f: FolderRunner
@@ -23,6 +24,8 @@ export interface TwoWayDisk {
   dirs: Set<string>
   /** A scan changed these paths in the local index or in `dirs`: the disk pass looks at them again. */
   localChanged(paths: Iterable<string>): void
+  /** Deletes the mass-delete guard holds, of this device and of the others. */
+  readonly held: TwoWayHeld
 }
 
 /** Appends ops; true once they are in this device's writer core (and so in the view). */
@@ -56,13 +59,16 @@ export async function scanToOps(d: TwoWayDisk, paths: string[] | null): Promise<
     await hello(d)
   }
   const opts = { isCancelled: () => f.stopped } // pause and close stop a scan (ScanCancelled)
+  d.held.settling.scanning()
   const result = paths ? await scanPaths(root, paths, index, f.ignore, opts) : await scanFolder(root, index, f.ignore, opts)
   for (const w of result.warnings) f.status.warn(`${w.path}: ${w.reason}`, w.path)
+  // Deletes wait for the watcher to go quiet, and a mass delete is held, not sent (held-deletes.ts).
+  const changes = await d.held.ownScan(result.changes, paths, index.size)
   const now = Date.now()
   const ctx = { root, index, blobs: d.blobs, view: beeTx(d.base.view), device: f.ctx.deviceName, now }
   // Order: file deletes and moves, then empty folders go, then new folders, then new content.
-  const first = result.changes.filter((c) => c.type === 'delete' || c.type === 'rename')
-  const rest = result.changes.filter((c) => c.type !== 'delete' && c.type !== 'rename')
+  const first = changes.filter((c) => c.type === 'delete' || c.type === 'rename')
+  const rest = changes.filter((c) => c.type !== 'delete' && c.type !== 'rename')
   const a = await changesToOps(first, ctx)
   const b = await changesToOps(rest, ctx)
   const applied: Change[] = [...a.applied, ...b.applied]

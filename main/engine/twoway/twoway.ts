@@ -32,6 +32,7 @@ import { scanToOps, type TwoWayDisk } from './local-scan.ts'
 import { DiskPass, type PassRecord } from './disk-pass.ts'
 import { readTwoWayLog, restoreVersion } from './history.ts'
 import { listTwoWayRows } from './file-rows.ts'
+import { TwoWayHeld } from './held-deletes.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 
@@ -46,6 +47,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
   index!: LocalIndex
   dirs = new Set<string>()
   membership: Membership | null = null
+  readonly held: TwoWayHeld
   readonly capabilities: Capabilities
   #ns!: Corestore
   #disk = new DiskPass()
@@ -59,6 +61,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
 
   constructor(f: FolderRunner) {
     this.f = f
+    this.held = new TwoWayHeld(f)
     this.capabilities = {
       history: {
         log: (opts) => readTwoWayLog(this.#requireBase().view, opts),
@@ -99,7 +102,8 @@ export class TwoWay implements FolderKind, TwoWayDisk {
         createInvite: (ms) => this.#requireMembers().createInvite(ms),
         revokeInvite: (ref) => this.#requireMembers().revokeInvite(ref)
       },
-      pairing: { join: (invite, timeoutMs) => this.#join(invite, timeoutMs) }
+      pairing: { join: (invite, timeoutMs) => this.#join(invite, timeoutMs) },
+      deletes: { release: (keep) => this.#release(keep) }
     }
   }
 
@@ -126,6 +130,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     await this.index.ready()
     this.dirs = new Set(this.index.getMeta<string[]>('dirs') ?? [])
     this.#disk.open(this.index)
+    await this.held.load()
     f.ignore = IgnoreRules.parse(await this.capabilities.ignore!.read())
     await f.leftoverTempFilesRemoved(removeTempFiles(f.config.path))
     if (f.config.joining) {
@@ -258,6 +263,18 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     await f.rescan()
   }
 
+  /** The user's answer to held deletes (held-deletes.ts says what each answer does). */
+  async #release(keep: boolean): Promise<void> {
+    const f = this.f
+    const plan = await f.exclusive(() => this.held.release(keep, this.index))
+    if (!plan) return
+    this.#disk.owe(plan.pass)
+    this.#viewChanged = true
+    if (plan.scan.length) f.requestScan(plan.scan)
+    if (plan.fullScan) await f.rescan()
+    else f.wake()
+  }
+
   /** Replication channels refused to removed devices so far (tests). */
   get refusedChannels(): number {
     return this.membership?.refusedChannels ?? 0
@@ -280,6 +297,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
 
   async close(): Promise<void> {
     this.interrupt()
+    this.held.close()
     await this.membership?.close()
     await this.base?.close().catch(() => {}) // a base that failed to open has nothing to close
     await this.blobs?.close()

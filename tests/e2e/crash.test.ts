@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { treeHashes, waitFor } from '../helpers/files.ts'
-import { BIN, DEADLINE_MS, cleanEnv, freeUdpPort, startShoal, type ShoalProcess } from './helpers/shoal-process.ts'
+import { cleanEnv, freeUdpPort, runShoal, startShoal, type ShoalProcess } from './helpers/shoal-process.ts'
 
 // kill -9 of a receiving `shoal run` at seeded random points of a large transfer, for a followed
 // folder, an atomic one and a two-way one, on a private DHT on loopback. After every kill:
@@ -68,21 +67,7 @@ let expected: Record<string, string>
 const started: ShoalProcess[] = []
 
 /** A one-shot `shoal` command, to completion. */
-function shoal(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (d) => (stdout += d))
-    child.stderr!.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const shoal = (args: string[]) => runShoal(args, { env })
 
 async function shoalJson<T>(args: string[]): Promise<T> {
   const r = await shoal([...args, '--json'])

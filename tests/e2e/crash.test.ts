@@ -3,6 +3,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { treeHashes, waitFor } from '../helpers/files.ts'
+import { prng } from '../helpers/random.ts'
 import { cleanEnv, freeUdpPort, runShoal, startShoal, type ShoalProcess } from './helpers/shoal-process.ts'
 
 // kill -9 of a receiving `shoal run` at seeded random points of a large transfer, for a followed
@@ -29,18 +30,6 @@ const BIG_FILES = 4
 const BIG_SIZE = 6 * 1024 * 1024
 const TEMP = /^\.~shoal-[0-9a-f]{16}\.tmp$/
 const ADOPTED = 'already here with the same content'
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
 
 interface FileEvent {
   type: string
@@ -77,7 +66,7 @@ async function shoalJson<T>(args: string[]): Promise<T> {
 
 /** Small files in a few folders and a few large ones among them (written mid-transfer); content from the seed. */
 async function writeDataset(dir: string, seed: number, smallFiles: number): Promise<Record<string, string>> {
-  const rnd = random(seed)
+  const rnd = prng(seed)
   const bytes = (n: number) => {
     const buf = Buffer.allocUnsafe(n)
     for (let i = 0; i < n; i += 4) buf.writeUInt32LE(Math.floor(rnd() * 2 ** 32), Math.min(i, n - 4))
@@ -227,7 +216,7 @@ async function crashLoop(opts: {
   afterKill?: () => Promise<void>
   afterRestart?: () => Promise<void>
 }): Promise<void> {
-  const rnd = random(SEED + opts.kind.length)
+  const rnd = prng(SEED + opts.kind.length)
   const { receiver } = opts
   /**
    * Drive path -> how long the process that last finished it (received or re-checked it) ran on

@@ -3,8 +3,8 @@ import { appendFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createHash } from 'node:crypto'
-import { describe, it, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork, twoWayOf } from '../helpers/network.ts'
+import { describe, it } from 'vitest'
+import { networkPerTest, twoWayOf } from '../helpers/network.ts'
 import { waitFor } from '../helpers/files.ts'
 import { prng } from '../helpers/random.ts'
 import type { Engine } from '../../main/engine/engine.ts'
@@ -134,13 +134,7 @@ function treeDiff(a: Map<string, Node>, b: Map<string, Node>): string[] {
   return out
 }
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 describe('two-way sync, randomized', () => {
   it(`converges and loses no content under random operations, restarts, an offline device and partitions (seed ${SEED})`, { timeout: 300_000 }, async () => {

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { createCipheriv, createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
+import { prng } from '../helpers/random.ts'
 
 export interface DatasetSpec {
   seed: number
@@ -23,18 +24,6 @@ export interface Dataset {
   bytes: number
   /** Relative paths of the small files (edit targets). */
   small: string[]
-}
-
-/** mulberry32: a tiny, fast, seeded PRNG returning [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const between = (rand: () => number, min: number, max: number) => min + Math.floor(rand() * (max - min + 1))

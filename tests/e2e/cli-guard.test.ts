@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { waitFor, writeFiles } from '../helpers/files.ts'
 import { apiCall } from './helpers/http.ts'
-import { BIN, DEADLINE_MS, cleanEnv, startNetwork, type Daemon, type ShoalNetwork } from './helpers/shoal-process.ts'
+import { cleanEnv, runShoal, startNetwork, type Daemon, type ShoalNetwork } from './helpers/shoal-process.ts'
 import type { FolderInfo } from '../../shared/folder.ts'
 
 // The mass-delete guard from the command line, as a user meets it: a publisher (A) deletes most of
@@ -28,27 +27,7 @@ let dest: string
 let folderA = ''
 let folderB = ''
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function shoal(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: root, env: cleanEnv(path.join(root, 'unused')), stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (c) => (stdout += c))
-    child.stderr!.on('data', (c) => (stderr += c))
-    const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const shoal = (args: string[]) => runShoal(args, { cwd: root, env: cleanEnv(path.join(root, 'unused')) })
 
 /** B's row of its folder, through its API (cheaper to poll than a `shoal status` process). */
 async function rowOnB(): Promise<FolderInfo> {

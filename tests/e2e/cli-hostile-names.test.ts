@@ -1,12 +1,11 @@
 import { publishedDrive } from '../helpers/network.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { Engine } from '../../main/engine/engine.ts'
 import { waitFor, writeFiles } from '../helpers/files.ts'
-import { BIN, DEADLINE_MS, cleanEnv, startNetwork, type Daemon, type ShoalNetwork } from './helpers/shoal-process.ts'
+import { cleanEnv, runShoal, startNetwork, type Daemon, type ShoalNetwork } from './helpers/shoal-process.ts'
 
 // A hostile peer names things to drive the user's terminal: a publisher writes raw entries into
 // its drive (as in tests/integration/hostile-drive.test.ts) and a two-way device picks its own
@@ -31,27 +30,7 @@ let net: ShoalNetwork
 let recv: Daemon
 let hostile: Engine
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function shoal(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--data', recv.dataDir], { env: cleanEnv(path.join(root, 'unused')), stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (c) => (stdout += c))
-    child.stderr!.on('data', (c) => (stderr += c))
-    const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const shoal = (args: string[]) => runShoal([...args, '--data', recv.dataDir], { env: cleanEnv(path.join(root, 'unused')) })
 
 /** The output is free of raw control characters (named in the failure) . */
 function expectClean(what: string, text: string): void {

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { Engine } from '../../main/engine/engine.ts'
-import { BIN, DEADLINE_MS, cleanEnv } from './helpers/shoal-process.ts'
+import { cleanEnv, runShoal } from './helpers/shoal-process.ts'
 
 // `shoal restore` where it used to print raw internal errors: a version inside a publisher's
 // batch ("Cannot read properties of undefined (reading 'keys')"), a folder in the way of the
@@ -15,27 +14,7 @@ let root: string
 let data: string
 let src: string
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function shoal(args: string[], cwd = root): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(data), stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (c) => (stdout += c))
-    child.stderr!.on('data', (c) => (stderr += c))
-    const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const shoal = (args: string[], cwd = root) => runShoal(args, { cwd, env: cleanEnv(data) })
 
 let version: number
 

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { exists, treeHashes, waitFor, waitForSameTree, writeFiles } from '../helpers/files.ts'
-import { BIN, DEADLINE_MS, cleanEnv, startNetwork, type Daemon, type ShoalNetwork } from './helpers/shoal-process.ts'
+import { cleanEnv, runShoal, startNetwork, type Daemon, type ShoalNetwork } from './helpers/shoal-process.ts'
 
 // Two-way sync across one person's devices, from the command line as a user runs it: a private DHT
 // (`shoal bootstrap`) and three `shoal run` daemons on loopback (laptop, desktop, tablet), each with
@@ -20,28 +19,8 @@ let onLaptop: string
 let onDesktop: string
 let onTablet: string
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 /** Runs `shoal <args> --data <data dir>` to completion (killed after the deadline). */
-function shoalIn(dataDir: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--data', dataDir], { env: cleanEnv(path.join(root, 'unused')), stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (c) => (stdout += c))
-    child.stderr!.on('data', (c) => (stderr += c))
-    const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const shoalIn = (dataDir: string, args: string[]) => runShoal([...args, '--data', dataDir], { env: cleanEnv(path.join(root, 'unused')) })
 
 /** `shoal <args>` on a device (through its daemon). */
 const shoal = (d: Daemon, args: string[]) => shoalIn(d.dataDir, args)

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { formatLink } from '../../shared/link.ts'
 import { treeHashes } from '../helpers/files.ts'
-import { BIN, DEADLINE_MS, cleanEnv, startNetwork, type ShoalNetwork } from './helpers/shoal-process.ts'
+import { cleanEnv, runShoal, startNetwork, type ShoalNetwork, type ShoalRun } from './helpers/shoal-process.ts'
 
 // Where a folder may go, as a user meets it on the command line (folder-target.ts): a join, share
 // or sync into a folder that holds Shoal's data directory, a system folder or a kernel-made tree
@@ -14,28 +13,8 @@ import { BIN, DEADLINE_MS, cleanEnv, startNetwork, type ShoalNetwork } from './h
 
 let root: string
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 /** Runs `shoal <args>` to completion with SHOAL_DATA=dataDir (killed after the deadline). */
-function shoal(dataDir: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...cleanEnv(dataDir) }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (c) => (stdout += c))
-    child.stderr!.on('data', (c) => (stderr += c))
-    const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const shoal = (dataDir: string, args: string[]) => runShoal(args, { env: cleanEnv(dataDir) })
 
 /** The folders `shoal status` lists for a data directory. */
 async function folders(dataDir: string): Promise<{ path: string; kind: string }[]> {
@@ -45,7 +24,7 @@ async function folders(dataDir: string): Promise<{ path: string; kind: string }[
 }
 
 /** Exit code 2 and, as the last line on stderr (after any progress note), one that says `why`. */
-function expectRefused(r: Run, why: RegExp): void {
+function expectRefused(r: ShoalRun, why: RegExp): void {
   expect(r.code, r.stdout + r.stderr).toBe(2)
   expect(r.stderr.trimEnd().split('\n').pop()).toMatch(why)
   expect(r.stdout).toBe('')
@@ -121,7 +100,7 @@ describe('system folders, kernel-made trees and files in the way', { timeout: 12
     ]
     // Each of the two at a time has its own data directory (one process per data directory).
     const dataOf = (i: number) => `${data}-${i % 2}`
-    const runs: Run[] = []
+    const runs: ShoalRun[] = []
     for (let i = 0; i < cases.length; i += 2) runs.push(...(await Promise.all(cases.slice(i, i + 2).map(([args], j) => shoal(dataOf(i + j), args)))))
     cases.forEach(([, why], i) => expectRefused(runs[i], why))
     expect(await Promise.all([folders(dataOf(0)), folders(dataOf(1))])).toEqual([[], []])

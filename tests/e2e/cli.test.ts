@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
-import dgram from 'node:dgram'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { BIN, DEADLINE_MS, cleanEnv, freeUdpPort, runShoal } from './helpers/shoal-process.ts'
 
 // Shoal as a user runs it: a private DHT (`shoal bootstrap`), two `shoal run` daemons with their own
 // data directories, and one-shot commands that go through the daemons. Real processes, real files,
 // real Hyperswarm on loopback. Deadlines are generous: the first loopback connection sometimes
 // stalls ~15 s (see STACK.md).
-
-const BIN = fileURLToPath(new URL('../../bin/shoal.js', import.meta.url))
-const DEADLINE_MS = 60_000
 
 interface Daemon {
   child: ChildProcess
@@ -26,13 +22,9 @@ const started: Daemon[] = []
 let root: string
 let bootstrapAddr: string
 
-function cleanEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, SHOAL_DATA: path.join(root, 'unused'), SHOAL_BOOTSTRAP: '', SHOAL_BIND: '' }
-}
-
 /** Starts a long-running `shoal` process and keeps everything it prints. */
 function startShoal(args: string[]): Daemon {
-  const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(path.join(root, 'unused')), stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const listeners = new Set<() => void>()
   const onData = (d: Buffer) => {
@@ -80,21 +72,7 @@ function startShoal(args: string[]): Daemon {
 }
 
 /** Runs a one-shot `shoal` command to completion. */
-function shoal(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (d) => (stdout += d))
-    child.stderr!.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const shoal = (args: string[]) => runShoal(args, { env: cleanEnv(path.join(root, 'unused')) })
 
 /** Polls `check` until it returns true or the deadline passes; returns the last failure reason. */
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = DEADLINE_MS): Promise<void> {
@@ -104,14 +82,6 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
     await new Promise((r) => setTimeout(r, 200))
   }
   throw new Error(`timed out: ${what}`)
-}
-
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4')
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
-  const { port } = socket.address()
-  await new Promise<void>((resolve) => socket.close(() => resolve()))
-  return port
 }
 
 async function readTree(dir: string): Promise<Record<string, string>> {

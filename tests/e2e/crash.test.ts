@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { treeHashes, waitFor } from '../helpers/files.ts'
-import { BIN, DEADLINE_MS, cleanEnv, freeUdpPort, startShoal, type ShoalProcess } from './helpers/shoal-process.ts'
+import { prng } from '../helpers/random.ts'
+import { cleanEnv, freeUdpPort, runShoal, startShoal, type ShoalProcess } from './helpers/shoal-process.ts'
 
 // kill -9 of a receiving `shoal run` at seeded random points of a large transfer, for a followed
 // folder, an atomic one and a two-way one, on a private DHT on loopback. After every kill:
@@ -31,18 +31,6 @@ const BIG_SIZE = 6 * 1024 * 1024
 const TEMP = /^\.~shoal-[0-9a-f]{16}\.tmp$/
 const ADOPTED = 'already here with the same content'
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
-
 interface FileEvent {
   type: string
   time: number
@@ -68,21 +56,7 @@ let expected: Record<string, string>
 const started: ShoalProcess[] = []
 
 /** A one-shot `shoal` command, to completion. */
-function shoal(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (d) => (stdout += d))
-    child.stderr!.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const shoal = (args: string[]) => runShoal(args, { env })
 
 async function shoalJson<T>(args: string[]): Promise<T> {
   const r = await shoal([...args, '--json'])
@@ -92,7 +66,7 @@ async function shoalJson<T>(args: string[]): Promise<T> {
 
 /** Small files in a few folders and a few large ones among them (written mid-transfer); content from the seed. */
 async function writeDataset(dir: string, seed: number, smallFiles: number): Promise<Record<string, string>> {
-  const rnd = random(seed)
+  const rnd = prng(seed)
   const bytes = (n: number) => {
     const buf = Buffer.allocUnsafe(n)
     for (let i = 0; i < n; i += 4) buf.writeUInt32LE(Math.floor(rnd() * 2 ** 32), Math.min(i, n - 4))
@@ -242,7 +216,7 @@ async function crashLoop(opts: {
   afterKill?: () => Promise<void>
   afterRestart?: () => Promise<void>
 }): Promise<void> {
-  const rnd = random(SEED + opts.kind.length)
+  const rnd = prng(SEED + opts.kind.length)
   const { receiver } = opts
   /**
    * Drive path -> how long the process that last finished it (received or re-checked it) ran on

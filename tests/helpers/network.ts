@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import createTestnet from 'hyperdht/testnet'
+import { afterEach, beforeEach } from 'vitest'
 import type Hyperdrive from 'hyperdrive'
 import { Engine, type EngineOptions } from '../../main/engine/engine.ts'
 import type { Publish } from '../../main/engine/publish/publish.ts'
@@ -102,6 +103,21 @@ export async function createTestNetwork(): Promise<TestNetwork> {
       await fs.rm(tmp, { recursive: true, force: true })
     }
   }
+}
+
+/**
+ * A fresh network for every test of the file that calls this at its top level: made before each
+ * test, destroyed after it. The object returned stays the same; each test finds it holding its own.
+ */
+export function networkPerTest(): TestNetwork {
+  const net = {} as TestNetwork
+  beforeEach(async () => {
+    Object.assign(net, await createTestNetwork())
+  })
+  afterEach(async () => {
+    await net.destroy()
+  })
+  return net
 }
 
 /** The drive a shared folder publishes (tests that write raw entries into it, as a hostile publisher would). */

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest } from '../helpers/network.ts'
 import { waitFor, writeFiles } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
@@ -9,13 +9,7 @@ import type { Engine } from '../../main/engine/engine.ts'
 // of a folder's files and more than 100 files is held (the rest goes on) until the user releases
 // it, on the receiving side and on the device whose own scan sees it.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 const info = async (engine: Engine, id: string) => (await engine.call('folders.list', {})).find((f) => f.id === id)!
 const count = async (dir: string) => (await fs.readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).length

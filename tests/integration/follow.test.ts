@@ -1,19 +1,13 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest } from '../helpers/network.ts'
 import { treeHashes, writeFiles, waitFor, waitForSameTree, exists } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
 // Publish a folder on one engine and follow it from another, over real Hyperswarm on a loopback DHT.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 async function publishAndFollow(files: Record<string, string | Buffer>) {
   const src = path.join(net.tmp, 'src')

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { describe, expect, it } from 'vitest'
+import { networkPerTest } from '../helpers/network.ts'
 import { waitFor, writeFiles } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
@@ -9,13 +9,7 @@ import type { Engine } from '../../main/engine/engine.ts'
 // data directory (which no folder may contain: folder-target.ts) and is set through the API by
 // the user. A publisher that ships Shoal-looking settings files sets nothing.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 const folderOf = async (engine: Engine, id: string) => (await engine.call('folders.list', {})).find((f) => f.id === id)!
 

@@ -1,20 +1,14 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork, publishedDrive } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest, publishedDrive } from '../helpers/network.ts'
 import { treeHashes, waitFor, writeFiles, exists } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
 // A publisher's drive can hold any key. These tests write entries straight into the drive's
 // index (bypassing Hyperdrive's path normalisation) and check the receiver's disk.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 const folderOf = async (engine: Engine, id: string) => (await engine.call('folders.list', {})).find((f) => f.id === id)!
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { createHash } from 'node:crypto'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork, publishedDrive } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest, publishedDrive } from '../helpers/network.ts'
 import { treeHashes, waitFor, writeFiles } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 import type Hyperdrive from 'hyperdrive'
@@ -12,13 +12,7 @@ import type Hyperdrive from 'hyperdrive'
 // its hash, content nobody has) must be refused or reported on its own: the rest of the version is
 // applied, later versions flow, and nothing waits forever.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 const KEY = (p: string) => 'files\u0000' + p
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex')

@@ -1,16 +1,10 @@
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest } from '../helpers/network.ts'
 
 // With a bootstrap list set, the engine's DHT knows only those nodes: nothing is sent to the
 // public bootstrap servers (whose addresses are Hyperswarm's built-in defaults).
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 describe('a private network', () => {
   it('uses only the configured bootstrap nodes', async () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest } from '../helpers/network.ts'
 import { treeHashes, writeFiles, waitFor, waitForSameTree, exists } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
@@ -9,13 +9,7 @@ import type { ShoalEvent } from '../../shared/events.ts'
 // Receiver control: pinning a followed folder to a version (and rolling back), the after-update
 // hook, and local changes (drift) with revert. Real Hyperswarm on a loopback DHT.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 async function setup(files: Record<string, string>) {
   const src = path.join(net.tmp, 'src')

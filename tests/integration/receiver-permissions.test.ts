@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest } from '../helpers/network.ts'
 import { treeHashes, writeFiles, waitFor, waitForSameTree } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
@@ -9,13 +9,7 @@ import type { Engine } from '../../main/engine/engine.ts'
 // `shoal changes` lists it, the file tree shows it, and revert puts the published bit back without
 // a conflict copy (the content is the published one). Real peers on a loopback DHT.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 const info = async (engine: Engine, id: string) => (await engine.call('folders.list', {})).find((f) => f.id === id)!
 const modeOf = async (p: string) => (await fs.stat(p)).mode & 0o777

@@ -1,6 +1,6 @@
 import path from 'node:path'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest } from '../helpers/network.ts'
 import { waitFor, writeFiles, waitForSameTree } from '../helpers/files.ts'
 import { KIND_NAMES } from '../../main/engine/kinds.ts'
 import type { Engine } from '../../main/engine/engine.ts'
@@ -9,13 +9,7 @@ import type { FolderInfo, FolderKind } from '../../shared/folder.ts'
 // The one folder runner, for every kind of the kinds table: pause, resume and close may each come
 // twice (or at once) and the folder still does its job; closing the engine twice is fine.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 interface Setup {
   /** Adds a folder of this kind on `b`, following what `a` shares (or syncs). */

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest } from '../helpers/network.ts'
 import { writeFiles, waitFor, waitForSameTree } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 import { parseLink } from '../../shared/link.ts'
@@ -10,13 +10,7 @@ import { parseLink } from '../../shared/link.ts'
 // Encrypted shares and seeding servers: a seeder with a read link, a blind seeder with a seed link
 // (drive key only), over real Hyperswarm on a loopback DHT.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 const folderOf = async (engine: Engine, id: string) => (await engine.call('folders.list', {})).find((f) => f.id === id)!
 

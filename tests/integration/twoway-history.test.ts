@@ -1,20 +1,14 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork, twoWayOf } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest, twoWayOf } from '../helpers/network.ts'
 import { writeFiles, waitFor, exists, waitForSameTree } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
 // Two-way folders: history and restore, the file list, removed devices refused at the network
 // level, status figures and pause/resume. Real Hyperswarm on a loopback DHT.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 interface Device {
   engine: Engine

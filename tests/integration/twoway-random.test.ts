@@ -3,9 +3,10 @@ import { appendFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createHash } from 'node:crypto'
-import { describe, it, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork, twoWayOf } from '../helpers/network.ts'
+import { describe, it } from 'vitest'
+import { networkPerTest, twoWayOf } from '../helpers/network.ts'
 import { waitFor } from '../helpers/files.ts'
+import { prng } from '../helpers/random.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
 // Randomized convergence of a two-way folder on 3 devices over a loopback DHT: a few hundred random
@@ -50,18 +51,6 @@ async function historyContents(d: Device): Promise<Set<string> | null> {
   } catch (err) {
     if (mode === 'auto' && /not available yet for two-way/.test((err as Error).message)) return null
     throw err
-  }
-}
-
-// mulberry32: small, fast, seeded.
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
@@ -145,13 +134,7 @@ function treeDiff(a: Map<string, Node>, b: Map<string, Node>): string[] {
   return out
 }
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 describe('two-way sync, randomized', () => {
   it(`converges and loses no content under random operations, restarts, an offline device and partitions (seed ${SEED})`, { timeout: 300_000 }, async () => {

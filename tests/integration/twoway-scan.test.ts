@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork, twoWayOf } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest, twoWayOf } from '../helpers/network.ts'
 import { exists, waitFor } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
@@ -11,13 +11,7 @@ import type { Engine } from '../../main/engine/engine.ts'
 
 const NO_RESCAN = { rescanIntervalMs: 3_600_000 }
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 async function device(name: string): Promise<{ engine: Engine; dir: string }> {
   const dir = path.join(net.tmp, name)

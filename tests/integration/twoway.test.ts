@@ -1,20 +1,14 @@
 import fs from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import path from 'node:path'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork, twoWayOf } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest, twoWayOf } from '../helpers/network.ts'
 import { treeHashes, writeFiles, waitFor, exists } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 
 // Two-way sync across one person's devices, over real Hyperswarm on a loopback DHT.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 interface Device {
   engine: Engine

@@ -4,8 +4,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 // Real `shoal` processes for end-to-end tests: a private DHT (`shoal bootstrap`) and `shoal run`
-// daemons on loopback, each with its own data directory. Everything a process prints is kept, so a
-// failing wait can show it.
+// daemons on loopback, each with its own data directory, and one-shot commands run to completion.
+// Everything a process prints is kept, so a failing wait can show it.
 
 export const BIN = fileURLToPath(new URL('../../../bin/shoal.js', import.meta.url))
 export const DEADLINE_MS = 60_000
@@ -79,6 +79,30 @@ export function startShoal(args: string[], env: NodeJS.ProcessEnv): ShoalProcess
       }
     }
   }
+}
+
+/** How a one-shot `shoal` command exited (null: killed at the deadline) and what it printed. */
+export interface ShoalRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs a one-shot `shoal <args>` to completion, or kills it (SIGKILL) after DEADLINE_MS. */
+export function runShoal(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<ShoalRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout!.on('data', (c) => (stdout += c))
+    child.stderr!.on('data', (c) => (stderr += c))
+    const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
 }
 
 export async function freeUdpPort(): Promise<number> {

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { describe, it, expect, beforeEach, afterEach } from 'vitest'
-import { createTestNetwork, type TestNetwork, twoWayOf } from '../helpers/network.ts'
+import { describe, it, expect } from 'vitest'
+import { networkPerTest, twoWayOf } from '../helpers/network.ts'
 import { treeHashes, writeFiles, waitFor, exists } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 import type { PassRecord } from '../../main/engine/twoway/disk-pass.ts'
@@ -10,13 +10,7 @@ import type { PassRecord } from '../../main/engine/twoway/disk-pass.ts'
 // through a pass that looks at that file, not at every file of the folder; the same after a
 // restart, and after Autobase reordered (truncated) the view. Real peers on a loopback DHT.
 
-let net: TestNetwork
-beforeEach(async () => {
-  net = await createTestNetwork()
-})
-afterEach(async () => {
-  await net.destroy()
-})
+const net = networkPerTest()
 
 interface Device {
   name: string

@@ -7,6 +7,7 @@ import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type { BlobRef } from './ops.ts'
 import { streamDone, writeChunk } from '../drive/write-stream.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 interface Remote {
   core: Hypercore
@@ -57,7 +58,7 @@ export class BlobStore {
       ws.end()
     } catch (err) {
       ws.destroy(err as Error)
-      await done.catch(() => {})
+      await done.catch(letGo) // the stream was destroyed with `err`, handled below
       // Changed while read, or not a real file: nothing uploaded, the caller sees no match and skips it.
       if (err instanceof UnreadableFile) return { blob: null, hash: '', size: -1 }
       throw err
@@ -81,7 +82,7 @@ export class BlobStore {
       .then(() => {
         if (!this.#closing) remote.range = core.download({ start: 0, end: -1 })
       })
-      .catch(() => {})
+      .catch(letGo) // closing meanwhile: the core downloads nothing more
   }
 
   #blobsFor(keyHex: string): Hyperblobs {
@@ -115,7 +116,7 @@ export class BlobStore {
   async close(): Promise<void> {
     this.#closing = true
     for (const r of this.#remotes.values()) r.range?.destroy()
-    await Promise.all([...this.#remotes.values()].map((r) => r.core.close().catch(() => {})))
-    await this.local.close().catch(() => {})
+    await Promise.all([...this.#remotes.values()].map((r) => r.core.close().catch(letGo))) // already closed with the store: fine
+    await this.local.close().catch(letGo) // likewise
   }
 }

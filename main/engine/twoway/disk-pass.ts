@@ -12,6 +12,7 @@ import { NeededFiles, changeTotals, treeTotals, type Totals } from './progress.t
 import { DiskState, OWED_MAX, ignoreFingerprint, viewHash, type PassPlan } from './disk-state.ts'
 import { readEntries, readMembers, readTree, readTreeDiff, type EntryChange, type MemberRecord } from './view.ts'
 import type { FileEntry } from './ops.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 export interface DiskPassResult {
   /** Files whose content has not arrived yet (the pass is worth running again shortly). */
@@ -167,7 +168,7 @@ export class DiskPass {
       const members = await readMembers(snap)
       return { plan, length, hash: await viewHash(snap.core, length), tree, scope, changes, members, taken }
     } finally {
-      await snap.close().catch(() => {}) // closing a snapshot only releases its session
+      await snap.close().catch(letGo) // closing a snapshot only releases its session
     }
   }
 

@@ -19,6 +19,7 @@ import type { FileAction } from '../../../shared/events.ts'
 import type { BlobStore } from './blobs.ts'
 import { CONFLICT_NAME, identity, type FileEntry } from './ops.ts'
 import { adoptIfSame, unchangedSince } from '../fs/file-identity.ts'
+import { orNull } from '../../../shared/let-go.ts'
 
 export interface DiskWriterOptions {
   /**
@@ -58,7 +59,7 @@ export interface DiskWriteResult {
   dirsChanged: boolean
 }
 
-const lstatOrNull = (abs: string): Promise<Stats | null> => fs.lstat(abs).catch(() => null)
+const lstatOrNull = (abs: string): Promise<Stats | null> => fs.lstat(abs).catch(orNull) // nothing there (or no longer)
 const depth = (p: string) => p.split('/').length
 
 function sameVersion(known: IndexEntry | undefined, e: FileEntry): boolean {

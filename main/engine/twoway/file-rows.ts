@@ -17,6 +17,7 @@ import type { IgnoreRules } from '../fs/ignore-rules.ts'
 import type { BlobStore } from './blobs.ts'
 import { CONFLICT_NAME, identity, type FileEntry } from './ops.ts'
 import { fileKey } from './view.ts'
+import { letGo, orEmpty, orNull } from '../../../shared/let-go.ts'
 
 export interface FileRowsSource {
   root: string
@@ -41,7 +42,7 @@ async function viewChildren(view: Hyperbee, dir: string): Promise<Map<string, Fi
       if (!name.includes('/')) out.set(name, node.value as FileEntry)
     }
   } finally {
-    await snap.close().catch(() => {})
+    await snap.close().catch(letGo) // closing a snapshot only releases its session
   }
   return out
 }
@@ -65,7 +66,8 @@ async function viewRow(src: FileRowsSource, p: string, name: string, e: FileEntr
   } else if (known && stat && kind === 'file' && changedOnDisk(stat, known)) {
     state = 'pending'
     detail = 'changed here, not sent yet'
-  } else if (e.blob && !(await src.blobs.has(e.blob).catch(() => false))) {
+  } else if (e.blob && !(await src.blobs.has(e.blob).catch((err: unknown) => letGo(err) ?? false))) {
+    // (a store closing meanwhile: not here)
     state = 'downloading'
   } else {
     state = 'pending'
@@ -80,10 +82,10 @@ export async function listTwoWayRows(src: FileRowsSource, dir: string): Promise<
   const check = validateRemotePath(dir === '/' ? '/x' : dir + '/x')
   const abs = check.ok ? path.join(src.root, path.dirname(check.rel)) : null
   const stats = new Map<string, Stats>()
-  const local = abs ? await fs.readdir(abs).catch(() => [] as string[]) : []
+  const local: string[] = abs ? await fs.readdir(abs).catch(orEmpty) : [] // no such folder on disk: nothing local
   await Promise.all(
     local.map(async (name) => {
-      const stat = await fs.lstat(path.join(abs!, name)).catch(() => null)
+      const stat = await fs.lstat(path.join(abs!, name)).catch(orNull) // gone meanwhile
       if (stat) stats.set(name, stat)
     })
   )

@@ -6,6 +6,7 @@
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type { MemberRecord } from './view.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 type Peer = Hypercore['peers'][number]
 
@@ -41,7 +42,7 @@ export class ReplicationGuard {
       session
         .ready()
         .then(() => this.#sweep(session))
-        .catch(() => {})
+        .catch(letGo) // a writer core that fails to open (closing, removed): its peers are checked when it does
     }
   }
 
@@ -66,7 +67,7 @@ export class ReplicationGuard {
     this.#closed = true
     const sessions = [...this.#sessions.values()]
     this.#sessions.clear()
-    await Promise.all(sessions.map((s) => s.close().catch(() => {})))
+    await Promise.all(sessions.map((s) => s.close().catch(letGo))) // already closed with the store: fine
   }
 }
 

@@ -12,6 +12,7 @@ import { checkInvite, formatInvite } from '../../../shared/invite.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import { beeTx, inviteKey, memberKey, type InviteRecord, type MemberRecord } from './view.ts'
 import type { Op } from './ops.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 export const DEFAULT_INVITE_MS = 24 * 60 * 60 * 1000
 
@@ -29,7 +30,7 @@ export async function releasePairing(swarm: Hyperswarm): Promise<void> {
   const s = shared.get(swarm)
   if (!s || --s.users > 0) return
   shared.delete(swarm)
-  await s.pairing.close().catch(() => {})
+  await s.pairing.close().catch(letGo) // the swarm may already be gone with the network
 }
 
 export interface NewInvite {
@@ -72,7 +73,7 @@ export function requestToJoin(pairing: BlindPairing, invite: Buffer, writerKey: 
       if (settled) return
       settled = true
       clearTimeout(timer)
-      candidate.close().catch(() => {})
+      candidate.close().catch(letGo) // a candidate that failed is half open: nothing to keep
       if (err) reject(err)
       else resolve(key!)
     }

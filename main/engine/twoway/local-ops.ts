@@ -11,6 +11,7 @@ import type { IgnoreRules } from '../fs/ignore-rules.ts'
 import type { BlobStore } from './blobs.ts'
 import { DIR_HASH, identity, type EntryData, type FileEntry, type Op } from './ops.ts'
 import { fileKey, type ViewTx } from './view.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 export interface LocalOpsContext {
   root: string
@@ -98,8 +99,8 @@ export async function listDirs(root: string, ignore: IgnoreRules): Promise<Set<s
     let dirents: Dirent[]
     try {
       dirents = await readdir(path.join(root, ...dir.split('/').filter(Boolean)), { withFileTypes: true })
-    } catch {
-      return
+    } catch (err) {
+      return letGo(err) // gone or unreadable meanwhile: the next scan sees what is there
     }
     await Promise.all(
       dirents.map(async (d) => {

@@ -18,6 +18,7 @@ import type { BlobStore } from './blobs.ts'
 import type { Op } from './ops.ts'
 import type { DeviceInfo, InviteInfo } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 /** How often the folder's cores are checked for a replication stall (see stall-watch.ts). */
 const STALL_CHECK_MS = 2000
@@ -74,7 +75,7 @@ export class Membership implements Devices {
     await this.#writers.close()
     const hs = this.#f.ctx.swarm.swarm
     hs?.off('connection', this.#onConnection)
-    await this.#member?.close().catch(() => {}) // the pairing swarm may already be gone with the network
+    await this.#member?.close().catch(letGo) // the pairing swarm may already be gone with the network
     if (this.#pairing && hs) await releasePairing(hs)
   }
 

@@ -35,6 +35,7 @@ import { listTwoWayRows } from './file-rows.ts'
 import { TwoWayHeld } from './held-deletes.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
+import { letGo } from '../../../shared/let-go.ts'
 
 /** Content still arriving: the disk pass looks again this soon (the view will not change to tell). */
 const CONTENT_RETRY_MS = 300
@@ -188,7 +189,10 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     if (!this.#ready()) return 'complete'
     const done = await scanToOps(this, paths)
     if (done === 'complete') this.#lastRescan = ''
-    if (!paths) this.f.status.setState('idle')
+    if (!paths) {
+      this.f.status.setState('idle')
+      this.#viewChanged = true // a pass counts what the scan added (the view's 'update' may come later)
+    }
     return done
   }
 
@@ -299,9 +303,9 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     this.interrupt()
     this.held.close()
     await this.membership?.close()
-    await this.base?.close().catch(() => {}) // a base that failed to open has nothing to close
+    await this.base?.close().catch(letGo) // a base that failed to open has nothing to close
     await this.blobs?.close()
     await this.index?.close()
-    await this.#ns?.close().catch(() => {}) // closing a namespace only releases its sessions
+    await this.#ns?.close().catch(letGo) // closing a namespace only releases its sessions
   }
 }

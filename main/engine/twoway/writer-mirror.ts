@@ -6,6 +6,7 @@
 // small (ops only); content is mirrored the same way by BlobStore.track.
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
+import { letGo } from '../../../shared/let-go.ts'
 
 export class WriterMirror {
   readonly #store: Corestore
@@ -27,13 +28,13 @@ export class WriterMirror {
       .then(() => {
         if (!this.#closed) entry.range = entry.core.download({ start: 0, end: -1 })
       })
-      .catch(() => {}) // closing meanwhile: nothing to mirror
+      .catch(letGo) // closing meanwhile: nothing to mirror
   }
 
   async close(): Promise<void> {
     this.#closed = true
     for (const e of this.#cores.values()) e.range?.destroy()
-    await Promise.all([...this.#cores.values()].map((e) => e.core.close().catch(() => {}))) // already closed with the store: fine
+    await Promise.all([...this.#cores.values()].map((e) => e.core.close().catch(letGo))) // already closed with the store: fine
     this.#cores.clear()
   }
 }

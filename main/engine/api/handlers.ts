@@ -132,6 +132,7 @@ export const handlers: Handlers = {
     const { path: abs } = await prepareFolder(engine, p, 'sync')
     const folder = await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'two-way', key: '' })
     await folder.firstScan
+    await folder.idle(10_000) // its first disk pass counts the files the answer shows
     if (folder.status.state === 'error' || !folder.config.key) await refuseBroken(engine, folder, 'sync')
     const invite = await folder.capability('devices').createInvite(expiresInMs)
     return { folder: folder.info(), invite }

@@ -76,6 +76,8 @@ export class FolderRunner extends Resource {
   #jobs: Array<() => Promise<void>> = []
   /** Callers waiting for the next full scan to end (rescan()). */
   #fullScanWaiters: Array<() => void> = []
+  /** Callers waiting for the loop to run out of work (idle()). */
+  #idleWaiters: Array<() => void> = []
   /** Set while scanOnce() runs without the loop (a command with no daemon running). */
   #oneShot = false
   #failures = 0
@@ -183,6 +185,23 @@ export class FolderRunner extends Resource {
   }
 
   /**
+   * Resolves once the loop has nothing left to do: queued jobs, owed scans and the kind's work
+   * (a two-way folder's disk pass, which counts its files) are done. At once if not running; at
+   * the latest after `maxMs` (a folder retrying a failure is never idle).
+   */
+  idle(maxMs: number): Promise<void> {
+    if (!this.#running) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, maxMs)
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+      this.#wakeup.wake()
+    })
+  }
+
+  /**
    * One full scan, here and now, without the loop or the network: a command run while no daemon
    * is running (share). Failures are thrown to the caller.
    */
@@ -240,6 +259,7 @@ export class FolderRunner extends Resource {
     this.#loop = null
     this.#firstScanDone?.()
     for (const resolve of this.#fullScanWaiters.splice(0)) resolve()
+    for (const resolve of this.#idleWaiters.splice(0)) resolve()
     // Requests still queued get an answer rather than waiting forever.
     for (const job of this.#jobs.splice(0)) await job().catch(letGo) // each reports to its own caller
   }
@@ -293,6 +313,7 @@ export class FolderRunner extends Resource {
       }
       if (!this.#running) break
       this.kind.settled?.()
+      for (const resolve of this.#idleWaiters.splice(0)) resolve()
       await this.#wakeup.wait(IDLE_POLL_MS)
     }
   }

@@ -34,8 +34,11 @@ export interface SyncthingResult {
   incrementalMs: number
   /** Receiver's inBytesTotal from the sender over the incremental (protocol bytes, compressed). */
   incrementalBytesIn: number | null
+  /** Peak RSS (VmHWM) of the worker process of each instance (`serve` forks a monitor that runs it). */
   peakRssSender: number
   peakRssReceiver: number
+  /** Peak RSS of the monitor parent process (the larger of the two instances'). */
+  peakRssMonitor: number
   verified: boolean
   verifyDetail: string
 }
@@ -94,7 +97,12 @@ export async function editMiddle(root: string, seed: number, tag: string): Promi
     await fh.read(original, 0, len, offset)
     let data = content(seed, `edit-middle-${tag}`, len)
     if (data.equals(original)) data = Buffer.from(data.map((b) => b ^ 0xff))
+    const before = await fh.stat()
     await fh.write(data, 0, len, offset)
+    // A later whole second, as a real edit has: rsync's quick check compares mtimes in seconds and
+    // a data set generated a moment ago could otherwise look unchanged (same size, same second).
+    const mtime = Math.max(Date.now(), Math.floor(before.mtimeMs / 1000) * 1000 + 1000) / 1000
+    await fh.utimes(mtime, mtime)
     await fh.sync()
     return {
       rel,
@@ -193,7 +201,11 @@ interface StNode {
   listen: number
   key: string
   proc: ChildProcess | null
+  /** Peak RSS of the worker (largest process of the tree) and of the monitor (the one spawned). */
   peakRss: number
+  monitorRss: number
+  /** Every pid seen in the instance's process tree, to be sure all of them are gone at the end. */
+  pids: Set<number>
 }
 
 /** `syncthing generate` into home, then the config locked to 127.0.0.1 with nothing phoning out. */
@@ -204,7 +216,7 @@ async function generateNode(name: string, home: string): Promise<StNode> {
   const id = /<device id="([A-Z0-9-]+)"/.exec(xml)?.[1]
   if (!id) throw new Error(`no device id in ${home}/config.xml`)
   const [gui, listen] = [await freePort(), await freePort()]
-  return { name, home, id, gui: `127.0.0.1:${gui}`, listen, key: randomBytes(16).toString('hex'), proc: null, peakRss: 0 }
+  return { name, home, id, gui: `127.0.0.1:${gui}`, listen, key: randomBytes(16).toString('hex'), proc: null, peakRss: 0, monitorRss: 0, pids: new Set() }
 }
 
 async function writeConfig(node: StNode, peer: StNode): Promise<void> {
@@ -269,14 +281,55 @@ function startNode(node: StNode): void {
   }
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** SIGTERM to the monitor (it stops the worker), then SIGKILL to whatever of the tree is left. */
 async function stopNode(node: StNode): Promise<void> {
   const p = node.proc
-  if (!p || p.exitCode !== null || p.signalCode !== null) return
-  const exited = new Promise<void>((r) => p.once('exit', () => r()))
-  p.kill('SIGTERM')
-  const timer = setTimeout(() => p.kill('SIGKILL'), 5000)
-  await exited
-  clearTimeout(timer)
+  if (p && p.exitCode === null && p.signalCode === null) {
+    const exited = new Promise<void>((r) => p.once('exit', () => r()))
+    p.kill('SIGTERM')
+    const timer = setTimeout(() => p.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }
+  for (const pid of node.pids) if (pid !== p?.pid && alive(pid)) {
+    const deadline = performance.now() + 5000
+    while (alive(pid) && performance.now() < deadline) await sleep(50)
+    if (alive(pid)) process.kill(pid, 'SIGKILL')
+  }
+}
+
+/** pids of root and all its descendants, from /proc/<pid>/stat. */
+async function processTree(root: number): Promise<number[]> {
+  const parents = new Map<number, number>()
+  for (const name of await fs.readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue
+    const stat = await fs.readFile(`/proc/${name}/stat`, 'utf8').catch(() => '')
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    if (Number.isFinite(ppid)) parents.set(Number(name), ppid)
+  }
+  const tree = [root]
+  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parents) if (ppid === tree[i] && !tree.includes(pid)) tree.push(pid)
+  return tree
+}
+
+async function sampleRss(node: StNode): Promise<void> {
+  const root = node.proc?.pid
+  if (!root) return
+  for (const pid of await processTree(root)) {
+    node.pids.add(pid)
+    const rss = await readRss(pid)
+    if (pid === root) node.monitorRss = Math.max(node.monitorRss, rss)
+    else node.peakRss = Math.max(node.peakRss, rss)
+  }
 }
 
 async function readRss(pid: number): Promise<number> {
@@ -314,7 +367,7 @@ export async function measureSyncthing(src: string, dst: string, work: string, s
     await writeConfig(b, a)
     for (const n of nodes) startNode(n)
     rssTimer = setInterval(() => {
-      for (const n of nodes) if (n.proc?.pid) void readRss(n.proc.pid).then((v) => (n.peakRss = Math.max(n.peakRss, v)))
+      for (const n of nodes) void sampleRss(n)
     }, 200)
     for (const n of nodes) {
       const status = await until<{ myID: string }>(`${n.name} REST API`, 30_000, 100, () => rest(n, 'GET', '/rest/system/status'))
@@ -377,12 +430,13 @@ export async function measureSyncthing(src: string, dst: string, work: string, s
       incrementalBytesIn: Number.isFinite(after - before) ? after - before : null,
       peakRssSender: a.peakRss,
       peakRssReceiver: b.peakRss,
+      peakRssMonitor: Math.max(a.monitorRss, b.monitorRss),
       verified: verify.ok,
       verifyDetail: verify.detail
     }
   } finally {
     if (rssTimer) clearInterval(rssTimer)
-    for (const n of nodes) if (n.proc?.pid) n.peakRss = Math.max(n.peakRss, await readRss(n.proc.pid))
+    for (const n of nodes) await sampleRss(n)
     await Promise.all(nodes.map((n) => stopNode(n)))
     await edit?.restore()
     await fs.rm(path.join(src, '.stfolder'), { recursive: true, force: true })

@@ -1,5 +1,6 @@
 // Result shape of the sync benchmark, its targets, and the human-readable table.
 import type { PeerStats } from './peer-client.ts'
+import type { ReferenceResults } from './reference-sync.ts'
 
 export interface PhaseCpu {
   phase: string
@@ -31,9 +32,13 @@ export interface BenchResult {
   publishTinyMs: number
   rescanTinyMs: number[]
   editMs: number[]
+  /** 1 MiB overwritten in the middle of the largest file -> the receiver has it (the references' incremental). */
+  largeEditMs: number | null
   publisher: PeerStats | null
   receiver: PeerStats | null
   phases: PhaseCpu[]
+  /** rsync -a and Syncthing on the same data set; null with --references 0. */
+  references: ReferenceResults | null
 }
 
 export const LIMITS = { syncVsCp: 2, rescanTinyMs: 1000, editP50Ms: 300, rssBytes: 250 * 1024 * 1024 }
@@ -110,6 +115,7 @@ export function renderTable(r: BenchResult): string {
   const w0 = Math.max(...rows.map((x) => x[0].length))
   const w1 = Math.max(...rows.map((x) => x[1].length))
   const lines = [header(r), '', ...rows.map(([a, v, c]) => `${a.padEnd(w0)}  ${v.padStart(w1)}  ${c}`)]
+  lines.push(...referenceLines(r))
   lines.push('', 'Stages (from the peers\' events):')
   for (const [k, v] of Object.entries(r.stages)) lines.push(`  ${k.padEnd(w0 - 2)}  ${ms(v).padStart(w1)}`)
   lines.push('', 'Per phase: wall time; CPU time, peak RSS / JS heap at end, of publisher | receiver:')
@@ -121,6 +127,58 @@ export function renderTable(r: BenchResult): string {
   const t0 = Math.max(...s.targets.map((t) => t.name.length))
   for (const t of s.targets) lines.push(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(t0)}  ${t.value.padStart(9)}  (${t.limit})`)
   return lines.join('\n')
+}
+
+const ratio = (shoal: number | null, ref: number | null | undefined) =>
+  shoal === null || !ref || !Number.isFinite(shoal) || !Number.isFinite(ref) ? '-' : `${(shoal / ref).toFixed(2)}x`
+
+/** Reference rows (rsync -a, Syncthing) and Shoal's figures as ratios over them. */
+export function referenceLines(r: BenchResult): string[] {
+  const ref = r.references
+  if (!ref) return ['', 'References: off (--references 0)']
+  const b = r.dataset.bytes
+  const { rsync, syncthing: st } = ref
+  const shoalTotal = r.publishMs + r.initialSyncMs
+  const rows: Array<[string, string, string]> = []
+  if (rsync) {
+    rows.push(['rsync -a (into an empty folder)', ms(rsync.initialMs), `${rate(b, rsync.initialMs)}; ${rsync.verified ? 'verified' : 'NOT VERIFIED'}; ${rsync.version}`])
+    rows.push(['rsync -a --no-whole-file, 1 MiB edit', ms(rsync.incrementalMs), `sent ${bytesText(rsync.incrementalBytesSent)}, literal ${bytesText(rsync.incrementalLiteralBytes)}`])
+  }
+  if (st) {
+    rows.push(['Syncthing (add folder -> B complete)', ms(st.initialMs), `${rate(b, st.initialMs)}; sender scanned at ${ms(st.senderScannedMs)}; ${st.verified ? 'verified' : 'NOT VERIFIED: ' + st.verifyDetail}`])
+    rows.push(['Syncthing 1 MiB edit (scan -> B has it)', ms(st.incrementalMs), `received ${st.incrementalBytesIn === null ? '?' : bytesText(st.incrementalBytesIn)} (protocol bytes)`])
+    rows.push(['Syncthing peak RSS sender | receiver', mib(Math.max(st.peakRssSender, st.peakRssReceiver)), `${mib(st.peakRssSender)} | ${mib(st.peakRssReceiver)} worker, + ${mib(st.peakRssMonitor)} monitor process each; ${st.version.split(' ').slice(0, 2).join(' ')}`])
+  }
+  rows.push(['Shoal 1 MiB edit (write -> peer has it)', ms(r.largeEditMs), 'through the watcher, no explicit scan'])
+  if (rsync) {
+    rows.push(['Shoal initial sync / rsync -a', ratio(r.initialSyncMs, rsync.initialMs), 'receiver side only'])
+    rows.push(['Shoal (publish + sync) / rsync -a', ratio(shoalTotal, rsync.initialMs), ''])
+    rows.push(['Shoal 1 MiB edit / rsync incremental', ratio(r.largeEditMs, rsync.incrementalMs), ''])
+  }
+  if (st) {
+    rows.push(['Shoal (publish + sync) / Syncthing', ratio(shoalTotal, st.initialMs), 'both include hashing the source'])
+    rows.push([
+      'Shoal initial sync / Syncthing after scan',
+      ratio(r.initialSyncMs, st.senderScannedMs === null ? null : st.initialMs - st.senderScannedMs),
+      'transfer after the sender knows its files'
+    ])
+    rows.push(['Shoal 1 MiB edit / Syncthing', ratio(r.largeEditMs, st.incrementalMs), ''])
+    const shoalPeak = Math.max(r.publisher?.peakRss ?? 0, r.receiver?.peakRss ?? 0)
+    rows.push(['Shoal peak RSS / Syncthing peak RSS', ratio(shoalPeak || null, Math.max(st.peakRssSender, st.peakRssReceiver)), ''])
+  }
+  const w0 = Math.max(...rows.map((x) => x[0].length))
+  const w1 = Math.max(...rows.map((x) => x[1].length))
+  return [
+    '',
+    `References on the same data set (load average ${r.machine.loadStart.toFixed(2)} at start, ${r.machine.loadEnd.toFixed(2)} at end):`,
+    ...ref.skipped.map((line) => `  ${line}`),
+    ...rows.map(([a, v, c]) => `  ${a.padEnd(w0)}  ${v.padStart(w1)}  ${c}`)
+  ]
+}
+
+function bytesText(v: number): string {
+  if (!Number.isFinite(v)) return '?'
+  return v >= 1024 * 1024 ? mib(v) : v >= 1024 ? `${(v / 1024).toFixed(1)} KiB` : `${v} B`
 }
 
 export function toJson(r: BenchResult): string {

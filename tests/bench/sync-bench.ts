@@ -1,8 +1,10 @@
 // npm run bench [-- --quick] [--small N] [--medium N] [--large-mib N] [--tiny N] [--edits N] [--seed N]
 //                 [--json] [--json-file F] [--keep] [--cpu-prof | --cpu-prof-dir DIR] [--verbose] [--strict]
+//                 [--references 0|1]
 // Every flag also reads from the environment as SHOAL_BENCH_<FLAG> (e.g. SHOAL_BENCH_LARGE_MIB=64).
 // Publishes a generated data set from one peer process and follows it from another, over a loopback
-// DHT, and compares with cp -r. Not part of `npm test`.
+// DHT, and compares with cp -r, and (--references, on by default) with rsync -a and Syncthing on the
+// same data set (tests/bench/reference-sync.ts). Not part of `npm test`.
 import fs from 'node:fs/promises'
 import { rmSync } from 'node:fs'
 import os from 'node:os'
@@ -16,6 +18,7 @@ import { generateDataset, generateTiny, treeDigest, compareTrees, content, type 
 import { prng } from '../helpers/random.ts'
 import { renderTable, toJson, summarize, median, type BenchResult, type PhaseCpu } from './report.ts'
 import { summarizeProfile } from './profile.ts'
+import { measureReferences, editMiddle, hasEdit } from './reference-sync.ts'
 import { scanFolder } from '../../main/engine/fs/scanner.ts'
 import { LocalIndex } from '../../main/engine/fs/local-index.ts'
 import { IgnoreRules } from '../../main/engine/fs/ignore-rules.ts'
@@ -36,7 +39,8 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'boolean' },
     'cpu-prof-dir': { type: 'string' },
     verbose: { type: 'boolean' },
-    strict: { type: 'boolean' }
+    strict: { type: 'boolean' },
+    references: { type: 'string' }
   },
   allowPositionals: false
 })
@@ -62,6 +66,7 @@ const spec: DatasetSpec = {
 }
 const tinyCount = num('tiny', 10_000, 10_000)
 const editCount = Math.max(1, num('edits', 20, 20))
+const references = !['0', 'false', 'no', 'off'].includes(String(opt('references') ?? '1').toLowerCase())
 const profDir = (opt('cpu-prof-dir') as string | undefined) ?? (opt('cpu-prof') ? path.join(os.tmpdir(), `shoal-bench-prof-${Date.now()}`) : undefined)
 
 const sleep = (msValue: number) => new Promise((r) => setTimeout(r, msValue))
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
     machine: { cores: cpus.length, cpu: cpus[0]?.model.trim() ?? '?', node: process.version, platform: `${os.platform()} ${os.release()}`, memGiB: os.totalmem() / 2 ** 30, loadStart: os.loadavg()[0], loadEnd: 0 },
     dataset: { files: 0, bytes: 0, small: spec.small, medium: spec.medium, largeMiB: spec.largeMiB, tinyFiles: tinyCount, seed: spec.seed },
     generateMs: 0, cpMs: 0, cpRunsMs: [], syncAfterCpMs: 0, scanOnlyMs: 0, publishMs: 0, initialSyncMs: 0, stages: {},
-    verified: false, verifyDetail: '', rescanDatasetMs: [], publishTinyMs: 0, rescanTinyMs: [], editMs: [], publisher: null, receiver: null, phases: []
+    verified: false, verifyDetail: '', rescanDatasetMs: [], publishTinyMs: 0, rescanTinyMs: [], editMs: [], largeEditMs: null, publisher: null, receiver: null, phases: [], references: null
   }
   let testnet: Awaited<ReturnType<typeof createTestnet>> | null = null
   const peers: Peer[] = []
@@ -117,6 +122,10 @@ async function main(): Promise<void> {
     ;[, r.scanOnlyMs] = await timed(async () => scanFolder(src, scanIndex, await IgnoreRules.load(src)))
     await scanIndex.close()
     log(`cp -r ${r.cpMs.toFixed(0)} ms (+ sync ${r.syncAfterCpMs.toFixed(0)} ms); scan only ${r.scanOnlyMs.toFixed(0)} ms`)
+
+    // --- references: rsync -a and Syncthing on the same files (the source is restored after each) ---
+    if (references) r.references = await measureReferences(src, tmp, spec.seed, ds.files, ds.bytes)
+    else log('references: off (--references 0)')
 
     // --- network and peers -----------------------------------------------------------------
     testnet = await createTestnet(3, { host: '127.0.0.1' })
@@ -218,6 +227,20 @@ async function main(): Promise<void> {
     })
     await recv.forward(['file-changed'], false)
     log(`edits: ${r.editMs.map((v) => v.toFixed(0)).join(' ')} ms`)
+
+    // --- 1 MiB in the middle of the largest file (the references' incremental) -------------
+    // Shoal picks the change up through its watcher; the Syncthing reference gets an explicit scan.
+    const largeEditMs = await phase('1 MiB edit in largest file', async () => {
+      const edit = await editMiddle(src, spec.seed, 'shoal')
+      const start = performance.now() // after the write, as for the references
+      while (!(await hasEdit(dst, edit))) {
+        if (performance.now() > start + 60_000) throw new Error(`the 1 MiB edit of ${edit.rel} did not reach the receiver within 60 s`)
+        await sleep(10)
+      }
+      return performance.now() - start
+    })
+    r.largeEditMs = largeEditMs[0]
+    log(`1 MiB edit in the largest file: ${r.largeEditMs.toFixed(0)} ms`)
 
     // --- 10k-file rescan -------------------------------------------------------------------
     const tiny = await generateTiny(dir('tiny'), tinyCount, spec.seed)

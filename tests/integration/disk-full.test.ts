@@ -71,7 +71,9 @@ async function share(a: Engine, count = FILES): Promise<string> {
 
 const info = async (engine: Engine, id: string) => (await engine.call('folders.list', {})).find((f) => f.id === id)!
 
-describe('a full disk', () => {
+// Each test waits up to 60 s for each of its steps: the test's own limit leaves room for them, so
+// a step that fails says which it was.
+describe('a full disk', { timeout: 180_000 }, () => {
   it('in its folder: says so, writes nothing corrupt, and finishes by itself once space is freed', async () => {
     const a = await net.engine('a')
     const b = await net.engine('b')

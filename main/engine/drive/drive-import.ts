@@ -2,7 +2,7 @@ import path from 'node:path'
 import { createHash } from 'node:crypto'
 import type { Stats } from 'node:fs'
 import type Hyperdrive from 'hyperdrive'
-import { streamDone, writeChunk } from './write-stream.ts'
+import { BLOCK_BYTES, streamDone, writeChunk } from './write-stream.ts'
 import { ScanCancelled, type Change } from '../fs/scanner.ts'
 import { UnreadableFile, withRegularFile } from '../fs/file-read.ts'
 import type { IndexEntry } from '../fs/local-index.ts'
@@ -66,7 +66,7 @@ async function appendLarge(blobs: { createWriteStream(opts?: unknown): BlobWrite
     const done = streamDone(ws)
     let size = 0
     try {
-      for await (const chunk of f.chunks(64 * 1024, { checkStop })) {
+      for await (const chunk of f.chunks(BLOCK_BYTES, { checkStop })) {
         hash.update(chunk)
         size += chunk.length
         await writeChunk(ws, chunk, done)
@@ -92,7 +92,8 @@ export async function commitChanges(drive: Hyperdrive, root: string, changes: Ch
   const checkStop = () => {
     if (isCancelled()) throw new ScanCancelled()
   }
-  const blobs = (await drive.getBlobs()) as unknown as Parameters<typeof appendLarge>[0] & { batch(): BlobBatch }
+  const blobs = (await drive.getBlobs()) as unknown as Parameters<typeof appendLarge>[0] & { batch(): BlobBatch; blockSize: number }
+  blobs.blockSize = BLOCK_BYTES // small files' put() splits by it (large ones by their chunks)
   // Small files' blocks go into the content core in groups: one append (one signature, one
   // storage write) per few MiB instead of one per file.
   const blobBatch = blobs.batch()

@@ -6,7 +6,7 @@ import Hyperblobs from 'hyperblobs'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type { BlobRef } from './ops.ts'
-import { streamDone, writeChunk } from '../drive/write-stream.ts'
+import { BLOCK_BYTES, streamDone, writeChunk } from '../drive/write-stream.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
 interface Remote {
@@ -50,7 +50,7 @@ export class BlobStore {
     try {
       // Only a regular file, never past its size at open (a FIFO or /proc file cannot stall it).
       file = await RegularFile.open(abs)
-      for await (const buf of file.chunks(64 * 1024)) {
+      for await (const buf of file.chunks(BLOCK_BYTES)) {
         hasher.update(buf)
         size += buf.length
         await writeChunk(ws, buf, done)

@@ -86,7 +86,7 @@ export function contentProblem(blob: Hyperdrive.Blob | null, content: Pick<Hyper
 }
 
 interface BlobReader {
-  createReadStream(blob: Hyperdrive.Blob, opts: { wait: boolean; timeout: number }): AsyncIterable<Uint8Array> & { destroy(err?: Error): void }
+  createReadStream(blob: Hyperdrive.Blob, opts: { wait: boolean; timeout: number }): AsyncIterable<Uint8Array> & { destroy(err?: Error): void; once(event: 'close', fn: () => void): void }
 }
 
 /**
@@ -101,7 +101,11 @@ export async function readContent(snapshot: Hyperdrive, blob: Hyperdrive.Blob, s
   if (signal) {
     const stop = () => stream.destroy(new ShoalError('TIMEOUT', 'Stopped: the folder was paused or closed'))
     if (signal.aborted) stop()
-    else signal.addEventListener('abort', stop, { once: true })
+    else {
+      signal.addEventListener('abort', stop, { once: true })
+      // One signal serves every read of a folder: a listener left behind per file would pile up.
+      stream.once('close', () => signal.removeEventListener('abort', stop))
+    }
   }
   return stream
 }

@@ -51,6 +51,10 @@ describe('bad entries from a publisher', () => {
     await batch.put(KEY('/past-the-end.bin'), { executable: false, linkname: null, blob: { ...real, blockOffset: contentLength + 5 }, metadata: null })
     await batch.put(KEY('/a-terabyte.bin'), { executable: false, linkname: null, blob: { ...real, byteLength: 2 ** 40 }, metadata: null })
     await batch.put(KEY('/wrong-hash.txt'), { executable: false, linkname: null, blob: real, metadata: { hash: sha('something else') } })
+    // Block maps (an edit that reuses the blocks of the version before): one that is not a map, one
+    // whose size claim no map of its length could hold.
+    await batch.put(KEY('/not-a-map.bin'), { executable: false, linkname: null, blob: { ...real, blockMap: true }, metadata: { size: 12 } })
+    await batch.put(KEY('/map-claims-a-terabyte.bin'), { executable: false, linkname: null, blob: { ...real, blockMap: true }, metadata: { size: 2 ** 40 } })
     await batch.put(KEY('/fine-too.txt'), { executable: false, linkname: null, blob: real, metadata: { hash: sha('real content') } })
     await batch.flush()
 
@@ -72,7 +76,7 @@ describe('bad entries from a publisher', () => {
       expect(await tempFiles(root)).toEqual([])
     }
     const f = await info(b, live.id)
-    expect(f.refused).toBe(7)
+    expect(f.refused).toBe(9)
     const reasons = b.events.since(0).events.flatMap((e) => (e.type === 'file-changed' && e.action === 'refused' ? [e.detail ?? ''] : []))
     expect(reasons.join('\n')).toMatch(/"\/not-json\.txt": its entry is not valid JSON/)
     expect(reasons.join('\n')).toMatch(/"\/escape\\u001b\[31m\.txt" contains a control character/)
@@ -81,6 +85,8 @@ describe('bad entries from a publisher', () => {
     expect(reasons.join('\n')).toMatch(/past-the-end\.bin": its content points past the end/)
     expect(reasons.join('\n')).toMatch(/a-terabyte\.bin": its size \(1099511627776 bytes\) is more than the publisher stored/)
     expect(reasons.join('\n')).toMatch(/wrong-hash\.txt" does not match its hash/)
+    expect(reasons.join('\n')).toMatch(/map-claims-a-terabyte\.bin": its size \(1099511627776 bytes\) is more than its block map can hold/)
+    expect(reasons.join('\n')).toMatch(/not-a-map\.bin"/)
     // No reason carries raw control characters (a terminal would run them).
     // eslint-disable-next-line no-control-regex
     expect(reasons.some((r) => /[\u0000-\u001f\u007f-\u009f]/.test(r))).toBe(false)

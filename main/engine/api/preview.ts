@@ -6,6 +6,7 @@ import { ShoalError } from '../../../shared/errors.ts'
 import { closeFailedDrive } from '../drive/read-errors.ts'
 import { decodeEntry } from '../drive/drive-entry.ts'
 import { letGo } from '../../../shared/let-go.ts'
+import { entrySize } from '../drive/drive-metadata.ts'
 
 // Looks at a link's drive before anything is written: how many files, how many bytes, which version.
 // Only the index is read (sparse), never file content.
@@ -38,7 +39,7 @@ export async function previewLink(engine: Device, link: ShareLink, timeoutMs: nu
     for await (const raw of drive.list('/', { recursive: true, valueEncoding: 'binary' })) {
       files++
       const check = decodeEntry(raw as unknown as Parameters<typeof decodeEntry>[0])
-      if (check.ok) bytes += check.entry.value.blob?.byteLength ?? 0
+      if (check.ok) bytes += entrySize(check.entry)
     }
     return { key: link.key, version: drive.version, files, bytes }
   } finally {

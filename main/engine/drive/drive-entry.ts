@@ -5,6 +5,8 @@
 import type Hyperdrive from 'hyperdrive'
 import type Hypercore from 'hypercore'
 import { ShoalError } from '../../../shared/errors.ts'
+import { entrySize } from './drive-metadata.ts'
+import { show } from '../fs/paths.ts'
 
 export type EntryCheck = { ok: true; entry: Hyperdrive.Entry } | { ok: false; reason: string }
 
@@ -68,16 +70,30 @@ export async function readEntry(snapshot: Hyperdrive, drivePath: string): Promis
   return null
 }
 
+/** Hyperblobs refuses larger block maps. */
+const MAX_MAP_BLOCKS = 64
+/** Hypercore's suggested largest block. */
+const MAX_BLOCK_BYTES = 15 * 1024 * 1024
+
 /**
  * Why the content an entry points at cannot be what it claims, judged against the content core as
  * known now (its length and byte length come signed from the publisher), or null. A pointer past
  * the end, or a size larger than everything stored, would otherwise wait forever for data that
  * does not exist, or announce a terabyte.
  */
-export function contentProblem(blob: Hyperdrive.Blob | null, content: Pick<Hypercore, 'length' | 'byteLength'>): string | null {
+export function contentProblem(entry: Pick<Hyperdrive.Entry, 'value'>, content: Pick<Hypercore, 'length' | 'byteLength'>): string | null {
+  const blob = entry.value.blob
   if (!blob || blob.byteLength === 0) return null
   if (blob.blockOffset + blob.blockLength > content.length) {
     return `its content points past the end of what the publisher stored (block ${blob.blockOffset + blob.blockLength} of ${content.length})`
+  }
+  if ((blob as { blockMap?: boolean }).blockMap) {
+    // A block map lists blocks (each at least 2 bytes of map) that may repeat: its claim is
+    // bounded by what the map could list, and the bytes read are checked against it.
+    if (blob.blockLength > MAX_MAP_BLOCKS) return `its block map is too large (${blob.blockLength} blocks)`
+    const size = entrySize(entry)
+    if (size > (blob.byteLength / 2) * MAX_BLOCK_BYTES) return `its size (${size} bytes) is more than its block map can hold`
+    return null
   }
   if (blob.byteOffset + blob.byteLength > content.byteLength) {
     return `its size (${blob.byteLength} bytes) is more than the publisher stored`
@@ -94,7 +110,7 @@ interface BlobReader {
  * entry up again). Each block waits at most `stallMs` for a peer to send it, then the read fails
  * with Hypercore's REQUEST_TIMEOUT (see isStalled).
  */
-export async function readContent(snapshot: Hyperdrive, blob: Hyperdrive.Blob, stallMs: number, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+export async function readContent(snapshot: Hyperdrive, drivePath: string, blob: Hyperdrive.Blob, stallMs: number, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
   const blobs = (await snapshot.getBlobs()) as unknown as BlobReader
   const stream = blobs.createReadStream(blob, { wait: true, timeout: stallMs })
   // Pausing or closing the folder ends a read that waits for a block, instead of waiting it out.
@@ -107,7 +123,21 @@ export async function readContent(snapshot: Hyperdrive, blob: Hyperdrive.Blob, s
       stream.once('close', () => signal.removeEventListener('abort', stop))
     }
   }
-  return stream
+  return (blob as { blockMap?: boolean }).blockMap ? mapReadErrors(stream, drivePath) : stream
+}
+
+/**
+ * A block map is bytes the publisher chose: one that cannot be decoded (Hyperblobs throws plain
+ * errors, even RangeError, for it) refuses that entry alone instead of failing the folder. Stalls
+ * and stops keep their own meaning.
+ */
+async function* mapReadErrors(stream: AsyncIterable<Uint8Array>, drivePath: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* stream
+  } catch (err) {
+    if (isStalled(err) || err instanceof ShoalError) throw err
+    throw new ShoalError('BAD_ENTRY', `${show(drivePath)}: its block map cannot be read (${err instanceof Error ? err.message : String(err)})`)
+  }
 }
 
 /** True for the error of a read that no peer answered in time (readContent's stall timeout, as Hypercore or toShoalError names it). */

@@ -59,10 +59,16 @@ function unread(err: unknown): { skipped: string } | { error: unknown } {
 
 type BlobWriter = NodeJS.WritableStream & { id: Hyperdrive.Blob; destroy(err?: Error): void }
 
-async function appendLarge(blobs: { createWriteStream(opts?: unknown): BlobWriter }, file: string, checkStop: () => void) {
+/**
+ * Streams a large file into the content core. Given the blob of the file's version before, blocks
+ * that did not change are not stored again: the new blob is a block map that reuses them, so an
+ * edit in the middle of a big file stores and sends only the blocks it touched (a reader, Shoal or
+ * a plain Hyperdrive 13.3, reads the map and then the blocks it lists).
+ */
+async function appendLarge(blobs: { createWriteStream(opts?: unknown): BlobWriter }, file: string, checkStop: () => void, previous: Hyperdrive.Blob | null) {
   return withRegularFile(file, {}, async (f) => {
     const hash = createHash('sha256')
-    const ws = blobs.createWriteStream()
+    const ws = blobs.createWriteStream(previous ? { dedup: true, blob: previous } : {})
     const done = streamDone(ws)
     let size = 0
     try {
@@ -81,6 +87,13 @@ async function appendLarge(blobs: { createWriteStream(opts?: unknown): BlobWrite
     await done
     return { blob: ws.id, stat: f.stat, size, hash: hash.digest('hex') }
   })
+}
+
+/** The content of the version a changed file had, when there is some to reuse. */
+async function previousBlob(drive: Hyperdrive, drivePath: string): Promise<Hyperdrive.Blob | null> {
+  const prev = await drive.entry(drivePath)
+  const blob = prev?.value.blob
+  return blob && !prev.value.linkname && blob.byteLength > 0 ? blob : null
 }
 
 function toIndexEntry(stat: Stats, size: number, hash: string): IndexEntry {
@@ -160,7 +173,7 @@ export async function commitChanges(drive: Hyperdrive, root: string, changes: Ch
         await blobBatch.flush() // a stream appends at the current end of the core
         let large: Awaited<ReturnType<typeof appendLarge>>
         try {
-          large = await appendLarge(blobs, absolute(root, change.path), checkStop)
+          large = await appendLarge(blobs, absolute(root, change.path), checkStop, change.type === 'change' ? await previousBlob(drive, change.path) : null)
         } catch (err) {
           if (err instanceof ScanCancelled) throw err
           const why = unread(err)

@@ -20,7 +20,16 @@ export function readMetadata(entry: Hyperdrive.Entry | null): Partial<FileMetada
   return out
 }
 
-/** Size of an entry's content: trust the blob, not metadata a remote could lie about. */
-export function entrySize(entry: Hyperdrive.Entry | null): number {
-  return entry?.value?.blob?.byteLength ?? 0
+/**
+ * Size of an entry's content. A plain blob says it itself. A blob stored as a block map (an edit
+ * that reuses the blocks of the version before: only changed blocks are stored and sent) says only
+ * the size of its map, so the size is the one its metadata claims. Either way the writer checks the
+ * bytes it gets against this size and the hash (safe-write.ts): a lie is refused, never written.
+ */
+export function entrySize(entry: Pick<Hyperdrive.Entry, 'value'> | null): number {
+  const blob = entry?.value?.blob
+  if (!blob) return 0
+  if (!(blob as { blockMap?: boolean }).blockMap) return blob.byteLength
+  const m = entry.value.metadata as { size?: unknown } | null | undefined
+  return typeof m?.size === 'number' && Number.isSafeInteger(m.size) && m.size >= 0 ? m.size : 0
 }

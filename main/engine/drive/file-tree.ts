@@ -3,7 +3,7 @@ import path from 'node:path'
 import type Hyperdrive from 'hyperdrive'
 import type { LocalIndex } from '../fs/local-index.ts'
 import type { IgnoreRules } from '../fs/ignore-rules.ts'
-import { readMetadata } from './drive-metadata.ts'
+import { readMetadata, entrySize } from './drive-metadata.ts'
 import { readEntry } from './drive-entry.ts'
 import { validateRemotePath } from '../fs/paths.ts'
 import type { FileRow, FileState } from '../../../shared/folder.ts'
@@ -45,7 +45,7 @@ export async function listFileRows(folder: DriveFolderView, dir: string): Promis
     const entry = found.entry
     const meta = readMetadata(entry)
     const known = folder.index.get(drivePath)
-    const size = entry.value.blob?.byteLength ?? 0
+    const size = entrySize(entry)
     let state: FileState = known && (entry.value.linkname || known.hash === meta.hash) ? 'synced' : 'pending'
     let detail: string | undefined
     if (folder.status.refusedPaths.has(drivePath)) {

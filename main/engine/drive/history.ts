@@ -1,6 +1,6 @@
 import type Hyperdrive from 'hyperdrive'
 import type { VersionChange } from '../../../shared/folder.ts'
-import { readMetadata } from './drive-metadata.ts'
+import { readMetadata, entrySize } from './drive-metadata.ts'
 import { readEntry } from './drive-entry.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
@@ -73,7 +73,7 @@ export async function readVersionLog(drive: Hyperdrive, opts: { limit: number; p
         out.push({
           ...base,
           action: existed ? 'changed' : 'added',
-          size: node.value?.blob?.byteLength ?? 0,
+          size: entrySize(node.value ? { value: node.value } : null),
           ...(meta.mtime ? { mtime: meta.mtime } : {}),
           ...(meta.hash ? { hash: meta.hash } : {})
         })

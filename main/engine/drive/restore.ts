@@ -5,7 +5,7 @@ import type Hyperdrive from 'hyperdrive'
 import { writeFileAtomic } from '../fs/safe-write.ts'
 import { validateRemotePath } from '../fs/paths.ts'
 import { readEntry, readContent } from './drive-entry.ts'
-import { readMetadata } from './drive-metadata.ts'
+import { readMetadata, entrySize } from './drive-metadata.ts'
 import { checkPinVersion } from '../follow/follow-policy.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import { letGo } from '../../../shared/let-go.ts'
@@ -54,7 +54,8 @@ export async function writeBack(drive: Hyperdrive, root: string, drivePath: stri
   if (!check.ok || !found?.ok || found.entry.value.linkname) return false
   const { blob, executable } = found.entry.value
   const meta = readMetadata(found.entry)
-  const source = blob && blob.byteLength > 0 ? await readContent(drive, blob, stallMs) : new Uint8Array(0)
-  await writeFileAtomic(root, check.rel, source, { executable, expectedSize: blob?.byteLength ?? 0, ...(meta.mtime ? { mtimeMs: meta.mtime } : {}), ...(meta.hash ? { expectedHash: meta.hash } : {}) })
+  const size = entrySize(found.entry)
+  const source = blob && size > 0 ? await readContent(drive, drivePath, blob, stallMs) : new Uint8Array(0)
+  await writeFileAtomic(root, check.rel, source, { executable, expectedSize: size, ...(meta.mtime ? { mtimeMs: meta.mtime } : {}), ...(meta.hash ? { expectedHash: meta.hash } : {}) })
   return true
 }

@@ -17,7 +17,7 @@ import type { IndexEntry, LocalIndex } from '../fs/local-index.ts'
 import { writeFileAtomic, writeSymlinkAtomic, syncDirs, conflictCopyName, ensureParentDirs } from '../fs/safe-write.ts'
 import { pathInside, show } from '../fs/paths.ts'
 import { readContent, readEntry, isStalled } from '../drive/drive-entry.ts'
-import { readMetadata } from '../drive/drive-metadata.ts'
+import { readMetadata, entrySize } from '../drive/drive-metadata.ts'
 import { atomicTestHooks } from './atomic-versions.ts'
 import type { FileAction } from '../../../shared/events.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
@@ -109,7 +109,7 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
   }
 
   // 2. Write what is new or changed, verified against the publisher's hashes.
-  opts.onStart(toWrite.length, toWrite.reduce((sum, c) => sum + (c.entry?.value.blob?.byteLength ?? 0), 0))
+  opts.onStart(toWrite.length, toWrite.reduce((sum, c) => sum + entrySize(c.entry ?? null), 0))
   const batch = { dirsToSync: new Set<string>() }
   // Files in parallel first, links one by one after them: no file is written under a link.
   const isLink = (c: RemoteChange) => c.entry!.value.linkname !== null && c.entry!.value.linkname !== undefined
@@ -132,10 +132,11 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
         } else {
           const meta = readMetadata(entry)
           const blob = entry.value.blob
-          const source = blob && blob.byteLength > 0 ? await readContent(snapshot, blob, opts.stallMs) : new Uint8Array(0)
+          const size = entrySize(entry)
+          const source = blob && size > 0 ? await readContent(snapshot, change.drivePath, blob, opts.stallMs) : new Uint8Array(0)
           const w = await writeFileAtomic(staging, change.rel, source, {
             executable: entry.value.executable,
-            expectedSize: blob?.byteLength ?? 0,
+            expectedSize: size,
             batch,
             ...(meta.mtime ? { mtimeMs: meta.mtime } : {}),
             ...(meta.hash ? { expectedHash: meta.hash } : {})
@@ -159,7 +160,7 @@ export async function buildVersion(opts: BuildOptions): Promise<Map<string, Inde
         }
         opts.onEvent(change.drivePath, 'refused', e.message)
       }
-      opts.onFile(change.drivePath, entry.value.blob?.byteLength ?? 0)
+      opts.onFile(change.drivePath, entrySize(entry))
       await atomicTestHooks.onStagedFile?.(staging, ++written)
     }
   }

@@ -18,6 +18,7 @@ import { buildVersion } from './atomic-build.ts'
 import { atomicLayout, completeStaging, currentVersion, newVersionName, pruneVersions, stagingDir, switchTo, versionDir, type AtomicLayout } from './atomic-versions.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import { orNull, orEmpty } from '../../../shared/let-go.ts'
+import { entrySize } from '../drive/drive-metadata.ts'
 
 export class AtomicWriter implements VersionWriter {
   readonly #f: FolderRunner
@@ -93,7 +94,7 @@ export class AtomicWriter implements VersionWriter {
         const b = c.entry?.value.blob
         if (blobs && b && b.blockLength > 0) prefetch.push(blobs.download({ start: b.blockOffset, end: b.blockOffset + b.blockLength }))
       }
-      this.#tally = { filesWritten: 0, bytesLeft: changes.reduce((sum, c) => sum + (c.entry?.value.blob?.byteLength ?? 0), 0) }
+      this.#tally = { filesWritten: 0, bytesLeft: changes.reduce((sum, c) => sum + entrySize(c.entry ?? null), 0) }
       if (f.stopped) return
       // 2. Build it beside the current version; nothing the user sees changes.
       const name = await newVersionName(this.layout, target)

@@ -6,7 +6,7 @@ import type Hyperdrive from 'hyperdrive'
 import type { LocalIndex } from '../fs/local-index.ts'
 import { resolveInside } from '../fs/paths.ts'
 import { writeFileAtomic, writeSymlinkAtomic, setExecutable, keepAsConflictCopy, removeFileSafely, moveFileSafely, pruneEmptyParents, syncDirs } from '../fs/safe-write.ts'
-import { readMetadata } from '../drive/drive-metadata.ts'
+import { readMetadata, entrySize } from '../drive/drive-metadata.ts'
 import { readContent, isStalled } from '../drive/drive-entry.ts'
 import type { FileAction } from '../../../shared/events.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
@@ -68,7 +68,7 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
   const { index } = opts
   const deletes = changes.filter((c) => c.entry === null)
   const puts = changes.filter((c) => c.entry !== null)
-  opts.onStart(puts.length, puts.reduce((sum, c) => sum + (c.entry?.value.blob?.byteLength ?? 0), 0))
+  opts.onStart(puts.length, puts.reduce((sum, c) => sum + entrySize(c.entry ?? null), 0))
 
   // Renames: a new path with the content of a file deleted in the same diff is a local move.
   const moved = await applyMoves(deletes, puts, opts)
@@ -85,17 +85,17 @@ export async function applyRemoteChanges(snapshot: Hyperdrive, changes: RemoteCh
   const links = puts.filter((c) => !moved.has(c) && isLink(c))
   for (const change of moved) {
     if (!change.entry) continue
-    opts.onBytes(change.entry.value.blob?.byteLength ?? 0)
+    opts.onBytes(entrySize(change.entry))
     opts.onFile(change.drivePath)
   }
   let next = 0
   let flushed = Date.now()
-  tally.bytesLeft = toWrite.reduce((sum, c) => sum + (c.entry?.value.blob?.byteLength ?? 0), 0)
+  tally.bytesLeft = toWrite.reduce((sum, c) => sum + entrySize(c.entry ?? null), 0)
   let full: ShoalError | null = null
   const worker = async () => {
     while (next < toWrite.length && !opts.isClosing() && !full) {
       const change = toWrite[next++]
-      const size = change.entry?.value.blob?.byteLength ?? 0
+      const size = entrySize(change.entry ?? null)
       opts.onFileStart(change.drivePath, size)
       let written = 0
       try {
@@ -260,12 +260,13 @@ async function applyPut(snapshot: Hyperdrive, change: RemoteChange, opts: ApplyO
   }
 
   const blob = entry.value.blob
-  const source = blob && blob.byteLength > 0 ? await readContent(snapshot, blob, opts.stallMs, opts.signal) : new Uint8Array(0)
+  const size = entrySize(entry)
+  const source = blob && size > 0 ? await readContent(snapshot, change.drivePath, blob, opts.stallMs, opts.signal) : new Uint8Array(0)
   const written = await writeFileAtomic(root, change.rel, source, {
     executable: entry.value.executable,
     batch: opts.batch,
     onBytes: opts.onBytes,
-    expectedSize: blob?.byteLength ?? 0,
+    expectedSize: size,
     ...(meta.mtime ? { mtimeMs: meta.mtime } : {}),
     ...(meta.hash ? { expectedHash: meta.hash } : {})
   })

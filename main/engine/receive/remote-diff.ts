@@ -46,7 +46,7 @@ export async function collectVersionChanges(snapshot: Hyperdrive, opts: CollectO
       return
     }
     const entry = left?.entry ?? null
-    const problem = entry && content ? contentProblem(entry.value.blob, content) : null
+    const problem = entry && content ? contentProblem(entry, content) : null
     if (problem) {
       // Without a peer the length we know may be old: wait rather than refuse.
       if (contentKnown) out.refused.push({ drivePath, reason: `${show(drivePath)}: ${problem}` })

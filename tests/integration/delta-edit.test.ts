@@ -1,0 +1,93 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { createHash } from 'node:crypto'
+import { describe, it, expect } from 'vitest'
+import Corestore from 'corestore'
+import Hyperdrive from 'hyperdrive'
+import Hyperswarm from 'hyperswarm'
+import { networkPerTest, publishedDrive } from '../helpers/network.ts'
+import { waitFor, writeFiles } from '../helpers/files.ts'
+import { prng } from '../helpers/random.ts'
+import { parseLink, hexToBytes } from '../../shared/link.ts'
+import type { Engine } from '../../main/engine/engine.ts'
+import type { Follow } from '../../main/engine/follow/follow.ts'
+
+// An edit in the middle of a big file stores and sends the blocks it touched, not the file: the
+// publisher's store grows by about the edit, the receiver downloads about the edit, and both the
+// receiver and a plain Hyperdrive 13 client (no Shoal code) read the new file exactly.
+
+const net = networkPerTest()
+
+const MIB = 1024 * 1024
+const sha = (buf: Buffer) => createHash('sha256').update(buf).digest('hex')
+const info = async (engine: Engine, id: string) => (await engine.call('folders.list', {})).find((f) => f.id === id)!
+
+function randomBytes(size: number, seed: number): Buffer {
+  const next = prng(seed)
+  const buf = Buffer.alloc(size)
+  for (let i = 0; i < size; i += 4) buf.writeUInt32LE(Math.floor(next() * 2 ** 32) >>> 0, i)
+  return buf
+}
+
+interface ContentCore {
+  byteLength: number
+  on(event: 'download', fn: (index: number, byteLength: number) => void): void
+}
+
+describe('an edit inside a big file', () => {
+  it('stores and sends about the edited bytes; the receiver and a plain Hyperdrive read the new file', async () => {
+    const src = path.join(net.tmp, 'src')
+    const dst = path.join(net.tmp, 'dst')
+    const original = randomBytes(24 * MIB, 7)
+    await writeFiles(src, { 'big.bin': original, 'small.txt': 'small' })
+    const a = await net.engine('a')
+    const b = await net.engine('b')
+    const shared = await a.call('folders.share', { path: src })
+    const joined = await b.call('folders.join', { link: shared.link, path: dst })
+    await waitFor('the first copy', async () => (await info(b, joined.id)).state === 'idle' && (await info(b, joined.id)).files === 2, 60_000)
+
+    const stored = (await publishedDrive(a, shared.id).getBlobs())!.core as unknown as ContentCore
+    const received = (await (b.folders.get(joined.id)!.kind as Follow).drive.getBlobs())!.core as unknown as ContentCore
+    let downloaded = 0
+    received.on('download', (_index, bytes) => (downloaded += bytes))
+    const storedBefore = stored.byteLength
+
+    // 1 MiB written over the middle of the file, not on a block boundary.
+    const edited = Buffer.from(original)
+    randomBytes(MIB, 8).copy(edited, 12 * MIB + 100_000)
+    const fh = await fs.open(path.join(src, 'big.bin'), 'r+')
+    await fh.write(edited, 12 * MIB + 100_000, MIB, 12 * MIB + 100_000)
+    await fh.close()
+    await a.call('folders.rescan', { folder: shared.id })
+    await waitFor('the edit on the receiver', async () => sha(await fs.readFile(path.join(dst, 'big.bin'))) === sha(edited), 60_000)
+
+    // The blocks the edit touched (5 of 256 KiB) and a small block map; not the 24 MiB file.
+    const grown = stored.byteLength - storedBefore
+    console.log(`delta edit: publisher store grew ${grown} bytes, receiver downloaded ${downloaded} bytes`)
+    expect(grown).toBeGreaterThanOrEqual(MIB)
+    expect(grown).toBeLessThan(2 * MIB)
+    expect(downloaded).toBeLessThan(2 * MIB)
+    expect((await info(b, joined.id)).bytes).toBe(24 * MIB + 5)
+
+    // A plain Hyperdrive client follows the same link and reads the same bytes.
+    const link = parseLink(shared.link)
+    const store = new Corestore(path.join(net.tmp, 'plain-store'))
+    const swarm = new Hyperswarm({ bootstrap: net.bootstrap.map((s) => ({ host: s.split(':')[0], port: Number(s.split(':')[1]) })) })
+    const drive = new Hyperdrive(store, Buffer.from(hexToBytes(link.key)))
+    try {
+      await drive.ready()
+      swarm.on('connection', (conn) => store.replicate(conn))
+      swarm.join(drive.discoveryKey, { server: false, client: true })
+      await waitFor('the plain client at the edited version', async () => {
+        await drive.update({ wait: false })
+        return drive.version >= (await info(a, shared.id)).remoteVersion
+      }, 60_000)
+      const plain = await drive.get('/big.bin', { wait: true, timeout: 30_000 })
+      expect(sha(plain!)).toBe(sha(edited))
+    } finally {
+      await swarm.destroy()
+      await drive.close()
+      await store.close()
+    }
+  })
+})

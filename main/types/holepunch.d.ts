@@ -232,6 +232,11 @@ declare module 'hyperblobs' {
       blockLength: number
       byteOffset: number
       byteLength: number
+      /** The blob is a block map (a write with dedup): its blocks are listed, not contiguous. */
+      blockMap?: boolean
+    }
+    interface BlockMap {
+      blocks: Array<{ index: number; byteLength: number }>
     }
     interface WriteStream extends EventEmitter {
       id: Id
@@ -250,6 +255,8 @@ declare module 'hyperblobs' {
     get(id: Hyperblobs.Id, opts?: { wait?: boolean; timeout?: number }): Promise<Buffer | null>
     createReadStream(id: Hyperblobs.Id, opts?: { wait?: boolean; timeout?: number }): AsyncIterable<Uint8Array>
     createWriteStream(opts?: unknown): Hyperblobs.WriteStream
+    /** The map of a block-map blob (null for a plain blob); throws for bytes that are no map. */
+    getBlockMap(id: Hyperblobs.Id): Promise<Hyperblobs.BlockMap | null> | null
   }
   export = Hyperblobs
 }

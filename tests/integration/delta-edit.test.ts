@@ -5,7 +5,7 @@ import { describe, it, expect } from 'vitest'
 import Corestore from 'corestore'
 import Hyperdrive from 'hyperdrive'
 import Hyperswarm from 'hyperswarm'
-import { networkPerTest, publishedDrive } from '../helpers/network.ts'
+import { networkPerTest, publishedDrive, twoWayOf } from '../helpers/network.ts'
 import { waitFor, writeFiles } from '../helpers/files.ts'
 import { prng } from '../helpers/random.ts'
 import { parseLink, hexToBytes } from '../../shared/link.ts'
@@ -34,7 +34,8 @@ interface ContentCore {
   on(event: 'download', fn: (index: number, byteLength: number) => void): void
 }
 
-describe('an edit inside a big file', () => {
+// Each step waits up to 60 s; the test's own limit leaves room for them, so a slow step names itself.
+describe('an edit inside a big file', { timeout: 180_000 }, () => {
   it('stores and sends about the edited bytes; the receiver and a plain Hyperdrive read the new file', async () => {
     const src = path.join(net.tmp, 'src')
     const dst = path.join(net.tmp, 'dst')
@@ -89,5 +90,33 @@ describe('an edit inside a big file', () => {
       await drive.close()
       await store.close()
     }
+  })
+
+  it('two-way: a device editing its own big file again stores only the changed blocks; the other device gets the edit', async () => {
+    const laptopDir = path.join(net.tmp, 'laptop')
+    const desktopDir = path.join(net.tmp, 'desktop')
+    const original = randomBytes(24 * MIB, 9)
+    await writeFiles(laptopDir, { 'big.bin': original })
+    await fs.mkdir(desktopDir)
+    const laptop = await net.engine('laptop')
+    const desktop = await net.engine('desktop')
+    const created = await laptop.call('folders.sync', { path: laptopDir })
+    const joined = await desktop.call('folders.syncJoin', { invite: created.invite.invite, path: desktopDir, timeoutMs: 60_000 })
+    await waitFor('the first copy on the desktop', async () => sha(await fs.readFile(path.join(desktopDir, 'big.bin')).catch(() => Buffer.alloc(0))) === sha(original), 60_000)
+
+    const own = twoWayOf(laptop, created.folder.id)!.blobs.local.core as unknown as ContentCore
+    const before = own.byteLength
+    const edited = Buffer.from(original)
+    randomBytes(MIB, 10).copy(edited, 5 * MIB + 1234)
+    const fh = await fs.open(path.join(laptopDir, 'big.bin'), 'r+')
+    await fh.write(edited, 5 * MIB + 1234, MIB, 5 * MIB + 1234)
+    await fh.close()
+    await laptop.call('folders.rescan', { folder: created.folder.id })
+    await waitFor('the edit on the desktop', async () => sha(await fs.readFile(path.join(desktopDir, 'big.bin'))) === sha(edited), 60_000)
+    const grown = own.byteLength - before
+    console.log(`two-way delta edit: the laptop's content core grew ${grown} bytes`)
+    expect(grown).toBeGreaterThanOrEqual(MIB)
+    expect(grown).toBeLessThan(2 * MIB)
+    expect((await info(desktop, joined.id)).state).not.toBe('error')
   })
 })

@@ -12,6 +12,9 @@ import { letGo } from '../../../shared/let-go.ts'
  */
 export const BLOCK_BYTES = 256 * 1024
 
+/** Files from this size up reuse the unchanged blocks of their version before (smaller ones are sent whole: a block map would cost about what it saves). */
+export const DELTA_MIN_BYTES = 4 * 1024 * 1024
+
 interface BlobStream {
   write(chunk: Uint8Array): boolean
   on(event: string, fn: (...args: unknown[]) => void): unknown

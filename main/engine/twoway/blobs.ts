@@ -6,7 +6,8 @@ import Hyperblobs from 'hyperblobs'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type { BlobRef } from './ops.ts'
-import { BLOCK_BYTES, streamDone, writeChunk } from '../drive/write-stream.ts'
+import { BLOCK_BYTES, DELTA_MIN_BYTES, streamDone, writeChunk } from '../drive/write-stream.ts'
+import { ShoalError } from '../../../shared/errors.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
 interface Remote {
@@ -19,6 +20,12 @@ export interface Uploaded {
   blob: BlobRef | null
   hash: string
   size: number
+}
+
+/** Hyperblobs' id of a blob (the ref without the core's key). */
+function blobId(ref: BlobRef): { blockOffset: number; blockLength: number; byteOffset: number; byteLength: number; blockMap?: boolean } {
+  const { key: _key, ...id } = ref
+  return id
 }
 
 export class BlobStore {
@@ -40,16 +47,27 @@ export class BlobStore {
     return this.local.core.key!.toString('hex')
   }
 
-  /** Streams a file into this device's blobs core, hashing it on the way. */
-  async uploadFile(abs: string): Promise<Uploaded> {
+  /**
+   * Streams a file into this device's blobs core, hashing it on the way. Given the blob of the
+   * file's version before, if this device wrote it and the file is big, unchanged blocks are not
+   * stored again: the new blob is a block map reusing them (a device can only point into its own
+   * core, so an edit of another device's file is stored whole).
+   */
+  async uploadFile(abs: string, previous: BlobRef | null = null): Promise<Uploaded> {
     const hasher = createHash('sha256')
-    const ws = this.local.createWriteStream()
-    const done = streamDone(ws)
-    let size = 0
-    let file: RegularFile | null = null
+    let file: RegularFile
     try {
       // Only a regular file, never past its size at open (a FIFO or /proc file cannot stall it).
       file = await RegularFile.open(abs)
+    } catch (err) {
+      if (err instanceof UnreadableFile) return { blob: null, hash: '', size: -1 }
+      throw err
+    }
+    const reuse = previous && previous.key === this.key && file.stat.size >= DELTA_MIN_BYTES
+    const ws = this.local.createWriteStream(reuse ? { dedup: true, blob: blobId(previous) } : {})
+    const done = streamDone(ws)
+    let size = 0
+    try {
       for await (const buf of file.chunks(BLOCK_BYTES)) {
         hasher.update(buf)
         size += buf.length
@@ -63,11 +81,11 @@ export class BlobStore {
       if (err instanceof UnreadableFile) return { blob: null, hash: '', size: -1 }
       throw err
     } finally {
-      await file?.close()
+      await file.close()
     }
     await done
     const id = ws.id
-    const blob = size === 0 ? null : { key: this.key, blockOffset: id.blockOffset, blockLength: id.blockLength, byteOffset: id.byteOffset, byteLength: id.byteLength }
+    const blob = size === 0 ? null : { key: this.key, blockOffset: id.blockOffset, blockLength: id.blockLength, byteOffset: id.byteOffset, byteLength: id.byteLength, ...(id.blockMap ? { blockMap: true as const } : {}) }
     return { blob, hash: hasher.digest('hex'), size }
   }
 
@@ -93,8 +111,7 @@ export class BlobStore {
 
   /** The content of a blob; waits for the blocks (up to `timeout` ms without progress). */
   read(ref: BlobRef, timeout = 60_000): AsyncIterable<Uint8Array> {
-    const { key, ...id } = ref
-    return this.#blobsFor(key).createReadStream(id, { wait: true, timeout }) as AsyncIterable<Uint8Array>
+    return this.#blobsFor(ref.key).createReadStream(blobId(ref), { wait: true, timeout }) as AsyncIterable<Uint8Array>
   }
 
   /** Whether every block of the blob is here (the disk writer only writes what it can finish). */
@@ -102,7 +119,14 @@ export class BlobStore {
     if (ref.blockLength === 0) return true
     const blobs = this.#blobsFor(ref.key)
     await blobs.core.ready()
-    return blobs.core.has(ref.blockOffset, ref.blockOffset + ref.blockLength)
+    if (!(await blobs.core.has(ref.blockOffset, ref.blockOffset + ref.blockLength))) return false
+    if (!ref.blockMap) return true
+    // The map is here: so must be every block it lists (a map that cannot be decoded throws, and
+    // the disk writer refuses that path alone).
+    const map = await blobs.getBlockMap(blobId(ref))
+    if (!map) throw new ShoalError('BAD_ENTRY', 'its block map cannot be read')
+    for (const b of map.blocks) if (!(await blobs.core.has(b.index))) return false
+    return true
   }
 
   /** Blocks held of each known blobs core (devices list: "what they have"). */

@@ -35,7 +35,7 @@ async function entryFor(p: string, e: IndexEntry, ctx: LocalOpsContext): Promise
   if (inView?.kind === 'file' && inView.hash === e.hash) return { ...base, kind: 'file', hash: e.hash, blob: inView.blob }
   let up
   try {
-    up = await ctx.blobs.uploadFile(path.join(ctx.root, ...p.slice(1).split('/')))
+    up = await ctx.blobs.uploadFile(path.join(ctx.root, ...p.slice(1).split('/')), inView?.kind === 'file' ? inView.blob : null)
   } catch (err) {
     if (GONE.has((err as NodeJS.ErrnoException).code ?? '')) return null
     throw err

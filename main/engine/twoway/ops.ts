@@ -11,6 +11,8 @@ export interface BlobRef {
   blockLength: number
   byteOffset: number
   byteLength: number
+  /** The blob is a block map listing blocks of the same core (an edit reusing unchanged blocks). */
+  blockMap?: true
 }
 
 export type EntryKind = 'file' | 'symlink' | 'dir'
@@ -72,7 +74,8 @@ function parseBlob(v: unknown): BlobRef | null | undefined {
   if (!isObj(v) || !isHex64(v.key)) return undefined
   const { blockOffset, blockLength, byteOffset, byteLength } = v
   if (!isNat(blockOffset) || !isNat(blockLength) || !isNat(byteOffset) || !isNat(byteLength)) return undefined
-  return { key: v.key, blockOffset, blockLength, byteOffset, byteLength }
+  if (v.blockMap !== undefined && v.blockMap !== true) return undefined
+  return { key: v.key, blockOffset, blockLength, byteOffset, byteLength, ...(v.blockMap ? { blockMap: true as const } : {}) }
 }
 
 function parseEntry(v: unknown): EntryData | null {
@@ -82,7 +85,8 @@ function parseEntry(v: unknown): EntryData | null {
   if (!isStr(hash, 128) || !isNat(size) || typeof executable !== 'boolean' || !isNat(mtime) || !isStr(device, 64)) return null
   const blob = parseBlob(v.blob)
   if (blob === undefined) return null
-  if (kind === 'file' && (!HEX64.test(hash) || (size > 0 && (!blob || blob.byteLength !== size)))) return null
+  // A block map's own length is the map's, not the file's: its bytes are checked by hash when written.
+  if (kind === 'file' && (!HEX64.test(hash) || (size > 0 && (!blob || (!blob.blockMap && blob.byteLength !== size))))) return null
   if (kind === 'symlink' && (!isStr(linkname, MAX_PATH) || linkname === '')) return null
   if (kind === 'dir' && hash !== DIR_HASH) return null
   const entry: EntryData = { kind, hash, size, blob: kind === 'file' ? blob : null, executable, mtime, device }

@@ -21,7 +21,9 @@ const outdir = path.resolve(at >= 0 && args[at + 1] ? args[at + 1] : path.join(r
 const outfile = path.join(outdir, 'shoal.mjs')
 
 const started = Date.now()
-// Start clean: chunk names change with their content, and stale chunks would only pile up.
+// Start clean: chunk names change with their content, and stale chunks would only pile up. The stamp
+// goes first and comes back last, so bin/shoal.js never runs a half-written build.
+fs.rmSync(path.join(outdir, 'stamp.json'), { force: true })
 fs.rmSync(outdir, { recursive: true, force: true })
 const result = await build({
   absWorkingDir: root,

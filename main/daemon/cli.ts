@@ -1,6 +1,6 @@
 import { runCli } from './run-cli.ts'
 
-// Entry point of the `shoal` command (bin/shoal.js loads it through tsx).
+// Entry point of the `shoal` command (bin/shoal.js runs it compiled, out/cli/shoal.mjs, or through tsx).
 
 // `shoal log | head` closes stdout early; that is not an error worth a stack trace.
 process.stdout.on('error', () => {})

@@ -1,12 +1,6 @@
-import fs from 'node:fs'
 import { COMMANDS } from './commands/index.ts'
 import type { Command } from './commands/types.ts'
 import { defaultDataDir } from '../engine/data-dir.ts'
-
-export function version(): string {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
-}
 
 const GLOBAL_HELP = [
   'Global options:',

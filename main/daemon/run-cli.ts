@@ -1,7 +1,6 @@
 import { UsageError, findCommand, globalOptions, parseCommandLine } from './args.ts'
-import { findCommandByName } from './commands/index.ts'
 import type { Io } from './commands/types.ts'
-import { commandHelp, mainHelp, version } from './help.ts'
+import { version } from './version.ts'
 import { printable, terminalSafe } from './printable.ts'
 import { isShoalError, type ErrorCode } from '../../shared/errors.ts'
 
@@ -18,6 +17,11 @@ const INPUT_ERRORS: ReadonlySet<ErrorCode> = new Set([
   'FOLDER_NOT_EMPTY'
 ])
 
+// The commands (and through them the engine and the whole Holepunch stack) are imported only when a
+// command line needs them, so `shoal --version` starts in a fraction of the time.
+const commands = () => import('./commands/index.ts')
+const help = () => import('./help.ts')
+
 /** Runs one `shoal` command line and returns the exit code; never throws. */
 export async function runCli(argv: string[], rawIo: Io): Promise<number> {
   // Every line goes through terminalSafe (printable.ts): no printer can send a control sequence.
@@ -27,9 +31,9 @@ export async function runCli(argv: string[], rawIo: Io): Promise<number> {
     if (name === undefined) {
       const { values } = parseCommandLine(argv, { version: { type: 'boolean' } })
       if (values.version) io.out(version())
-      else if (values.help) io.out(mainHelp())
+      else if (values.help) io.out((await help()).mainHelp())
       else {
-        io.err(mainHelp())
+        io.err((await help()).mainHelp())
         return 2
       }
       return 0
@@ -37,16 +41,17 @@ export async function runCli(argv: string[], rawIo: Io): Promise<number> {
     if (name === 'help') {
       const { positionals } = parseCommandLine(argv, {})
       const topic = positionals[1]
-      const command = topic ? findCommandByName(topic) : undefined
+      const command = topic ? (await commands()).findCommandByName(topic) : undefined
       if (topic && !command) throw new UsageError(`unknown command '${topic}' (see shoal --help)`)
+      const { commandHelp, mainHelp } = await help()
       io.out(command ? commandHelp(command) : mainHelp())
       return 0
     }
-    const command = findCommandByName(name)
+    const command = (await commands()).findCommandByName(name)
     if (!command) throw new UsageError(`unknown command '${name}' (see shoal --help)`)
     const { values, positionals } = parseCommandLine(argv, command.options, name)
     if (values.help) {
-      io.out(commandHelp(command))
+      io.out((await help()).commandHelp(command))
       return 0
     }
     const code = await command.run({ command: name, args: positionals.slice(1), values, global: globalOptions(values), io })

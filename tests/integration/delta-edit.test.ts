@@ -29,6 +29,19 @@ function randomBytes(size: number, seed: number): Buffer {
   return buf
 }
 
+/** Writes 1 MiB of new bytes at `offset` in place, as an editor saving over a block would; returns the new content. */
+async function overwrite(file: string, original: Buffer, offset: number, seed: number): Promise<Buffer> {
+  const edited = Buffer.from(original)
+  randomBytes(MIB, seed + 100).copy(edited, offset)
+  const fh = await fs.open(file, 'r+')
+  try {
+    await fh.write(edited, offset, MIB, offset)
+  } finally {
+    await fh.close()
+  }
+  return edited
+}
+
 interface ContentCore {
   byteLength: number
   on(event: 'download', fn: (index: number, byteLength: number) => void): void
@@ -54,11 +67,7 @@ describe('an edit inside a big file', { timeout: 180_000 }, () => {
     const storedBefore = stored.byteLength
 
     // 1 MiB written over the middle of the file, not on a block boundary.
-    const edited = Buffer.from(original)
-    randomBytes(MIB, 8).copy(edited, 12 * MIB + 100_000)
-    const fh = await fs.open(path.join(src, 'big.bin'), 'r+')
-    await fh.write(edited, 12 * MIB + 100_000, MIB, 12 * MIB + 100_000)
-    await fh.close()
+    const edited = await overwrite(path.join(src, 'big.bin'), original, 12 * MIB + 100_000, 8)
     await a.call('folders.rescan', { folder: shared.id })
     await waitFor('the edit on the receiver', async () => sha(await fs.readFile(path.join(dst, 'big.bin'))) === sha(edited), 60_000)
 
@@ -106,11 +115,7 @@ describe('an edit inside a big file', { timeout: 180_000 }, () => {
 
     const own = twoWayOf(laptop, created.folder.id)!.blobs.local.core as unknown as ContentCore
     const before = own.byteLength
-    const edited = Buffer.from(original)
-    randomBytes(MIB, 10).copy(edited, 5 * MIB + 1234)
-    const fh = await fs.open(path.join(laptopDir, 'big.bin'), 'r+')
-    await fh.write(edited, 5 * MIB + 1234, MIB, 5 * MIB + 1234)
-    await fh.close()
+    const edited = await overwrite(path.join(laptopDir, 'big.bin'), original, 5 * MIB + 1234, 9)
     await laptop.call('folders.rescan', { folder: created.folder.id })
     await waitFor('the edit on the desktop', async () => sha(await fs.readFile(path.join(desktopDir, 'big.bin'))) === sha(edited), 60_000)
     const grown = own.byteLength - before

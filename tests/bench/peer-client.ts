@@ -86,8 +86,9 @@ export class Peer {
     })
   }
 
-  start(dataDir: string, bootstrap: string[]): Promise<{ pid: number }> {
-    return this.request('start', { dataDir, bootstrap })
+  /** rescanIntervalMs: the engine's periodic full rescan (peer.ts defaults it to 1 h). */
+  start(dataDir: string, bootstrap: string[], opts: { rescanIntervalMs?: number } = {}): Promise<{ pid: number }> {
+    return this.request('start', { dataDir, bootstrap, ...opts })
   }
 
   call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {

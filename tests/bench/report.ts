@@ -1,4 +1,5 @@
 // Result shape of the sync benchmark, its targets, and the human-readable table.
+import os from 'node:os'
 import type { PeerStats } from './peer-client.ts'
 import type { ReferenceResults } from './reference-sync.ts'
 
@@ -85,11 +86,27 @@ export function mib(bytes: number): string {
 
 const rate = (bytes: number, msValue: number) => `${(bytes / 1e6 / (msValue / 1000)).toFixed(0)} MB/s`
 
+export type Machine = BenchResult['machine']
+
+/** The machine this run is on, with the load average (1 min) at start; loadEnd is filled in at the end. */
+export function machineInfo(): Machine {
+  const cpus = os.cpus()
+  return { cores: cpus.length, cpu: cpus[0]?.model.trim() ?? '?', node: process.version, platform: `${os.platform()} ${os.release()}`, memGiB: os.totalmem() / 2 ** 30, loadStart: os.loadavg()[0], loadEnd: 0 }
+}
+
+/** Machine line and load-average line of a report header. */
+export function machineLines(title: string, m: Machine): string {
+  return (
+    `${title} | ${m.cores} cores (${m.cpu}), ${m.memGiB.toFixed(0)} GiB RAM, node ${m.node}, ${m.platform}\n` +
+    `load average (1 min) at start ${m.loadStart.toFixed(2)}, at end ${m.loadEnd.toFixed(2)}${m.loadStart > m.cores * 0.5 ? '  << other work on this machine: numbers are noisy' : ''}`
+  )
+}
+
 export function header(r: BenchResult): string {
   const d = r.dataset
   return (
-    `Shoal sync benchmark | ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memGiB.toFixed(0)} GiB RAM, node ${r.machine.node}, ${r.machine.platform}\n` +
-    `load average (1 min) at start ${r.machine.loadStart.toFixed(2)}, at end ${r.machine.loadEnd.toFixed(2)}${r.machine.loadStart > r.machine.cores * 0.5 ? '  << other work on this machine: numbers are noisy' : ''}\n` +
+    machineLines('Shoal sync benchmark', r.machine) +
+    '\n' +
     `data set: ${d.files} files, ${mib(d.bytes)} (${d.small} small 1-16 KiB, ${d.medium} medium 1-8 MiB, ${d.largeMiB} MiB large; seed ${d.seed}); rescan set: ${d.tinyFiles} tiny files`
   )
 }

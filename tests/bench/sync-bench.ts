@@ -16,7 +16,7 @@ import createTestnet from 'hyperdht/testnet'
 import { Peer, log } from './peer-client.ts'
 import { generateDataset, generateTiny, treeDigest, compareTrees, content, type DatasetSpec } from './dataset.ts'
 import { prng } from '../helpers/random.ts'
-import { renderTable, toJson, summarize, median, type BenchResult, type PhaseCpu } from './report.ts'
+import { renderTable, toJson, summarize, median, machineInfo, type BenchResult, type PhaseCpu } from './report.ts'
 import { summarizeProfile } from './profile.ts'
 import { measureReferences, editMiddle, hasEdit } from './reference-sync.ts'
 import { scanFolder } from '../../main/engine/fs/scanner.ts'
@@ -82,9 +82,8 @@ async function main(): Promise<void> {
   const removeTmp = () => (opt('keep') ? undefined : rmSync(tmp, { recursive: true, force: true }))
   process.once('exit', removeTmp)
   const dir = (name: string) => path.join(tmp, name)
-  const cpus = os.cpus()
   const r: BenchResult = {
-    machine: { cores: cpus.length, cpu: cpus[0]?.model.trim() ?? '?', node: process.version, platform: `${os.platform()} ${os.release()}`, memGiB: os.totalmem() / 2 ** 30, loadStart: os.loadavg()[0], loadEnd: 0 },
+    machine: machineInfo(),
     dataset: { files: 0, bytes: 0, small: spec.small, medium: spec.medium, largeMiB: spec.largeMiB, tinyFiles: tinyCount, seed: spec.seed },
     generateMs: 0, cpMs: 0, cpRunsMs: [], syncAfterCpMs: 0, scanOnlyMs: 0, publishMs: 0, initialSyncMs: 0, stages: {},
     verified: false, verifyDetail: '', rescanDatasetMs: [], publishTinyMs: 0, rescanTinyMs: [], editMs: [], largeEditMs: null, publisher: null, receiver: null, phases: [], references: null

@@ -148,3 +148,16 @@ export function compareTrees(a: TreeDigest, b: TreeDigest): { missing: string[];
   const extra = [...b.hashes.keys()].filter((rel) => !a.hashes.has(rel))
   return { missing, different, extra }
 }
+
+/**
+ * `count` small files (minBytes-maxBytes each, default 100 B - 2 KB) over nested folders, about 100
+ * files a folder, for the scale run (scale-bench.ts). Names, sizes and bytes come from the seed.
+ */
+export async function generateScale(root: string, count: number, seed: number, minBytes = 100, maxBytes = 2000): Promise<Dataset & { dirs: number }> {
+  const rand = prng(seed ^ 0x5ca1e)
+  const dirs = nestedDirs(rand, Math.max(10, Math.ceil(count / 100)))
+  for (const d of dirs) await fs.mkdir(path.join(root, d), { recursive: true })
+  const files = Array.from({ length: count }, (_, i) => ({ rel: `${dirs[Math.floor(rand() * dirs.length)]}/f-${String(i).padStart(6, '0')}.txt`, size: between(rand, minBytes, maxBytes) }))
+  await pool(files, 32, async (f) => fs.writeFile(path.join(root, f.rel), content(seed, 'scale/' + f.rel, f.size)))
+  return { root, files: count, bytes: files.reduce((s, f) => s + f.size, 0), small: files.map((f) => f.rel), dirs: dirs.length }
+}

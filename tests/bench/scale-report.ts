@@ -83,6 +83,9 @@ export function renderScale(r: ScaleResult): string {
     ['verified (sha256 of every file)', `${r.verified ? 'yes' : 'NO'}: ${r.verifyDetail}`],
     ['idle RSS', `after the initial sync, verification and ${ms(r.idleAfterMs)} idle`],
     ['idle CPU', `${ms(r.idleCpu.windowMs)} window: publisher ${ms(r.idleCpu.publisherMs)}, receiver ${ms(r.idleCpu.receiverMs)} (receiver ${ms(r.idleCpu.receiverPerMinMs)} per minute); includes the bench's 100 ms RSS sampler`],
+    ...(r.rescanIntervalMs < 3_600_000 && Math.round(r.idleCpu.windowMs / 1000) % Math.round(r.rescanIntervalMs / 1000) !== 0
+      ? [['', `a ${Math.round(r.idleCpu.windowMs / 1000)} s window catches a varying number of the ${r.rescanIntervalMs / 1000} s periodic rescans, so scaled to a minute it over- or understates them; --cpu-window-s ${r.rescanIntervalMs / 1000} (or a multiple) counts them right`] as [string, string]]
+      : []),
     ['rescan with no change', `runs ${runs(r.rescanMs)}; publisher CPU ${runs(r.rescanCpuMs)}`],
     ...(r.rescanIntervalMs > 60_000
       ? [['idle CPU per minute with a 60 s rescan', `~${ms(r.idleCpu.publisherPerMinMs + rescanCpu)} (estimate: idle ${ms(r.idleCpu.publisherPerMinMs)} + one rescan's CPU ${ms(rescanCpu)})`] as [string, string]]

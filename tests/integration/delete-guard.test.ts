@@ -20,7 +20,8 @@ async function folderOf(files: number, dir: string): Promise<void> {
   await writeFiles(dir, content)
 }
 
-describe('the mass-delete guard', () => {
+// Each step waits with its own deadline; the test's limit leaves room for them, so a slow step names itself.
+describe('the mass-delete guard', { timeout: 180_000 }, () => {
   it('receivers hold a version that deletes most of the folder, apply the rest, and release or keep on request', async () => {
     const src = path.join(net.tmp, 'src')
     await folderOf(200, src)

@@ -260,7 +260,9 @@ export class Follow implements FolderKind {
     const f = this.#f
     if (!this.#held.record) return
     if (!keep) {
-      await this.#held.release()
+      // In the loop, between passes: a pass already under way would save its own record of what
+      // is held over this one, and the user's answer would be lost (seen under load).
+      await f.exclusive(() => this.#held.release())
       f.wake()
       return
     }

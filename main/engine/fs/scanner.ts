@@ -65,10 +65,16 @@ const PROGRESS_INTERVAL_MS = 100
 /** Deeper folders are reported and left alone (PATH_MAX would stop a walk near 2,000 anyway). */
 export const MAX_DEPTH = 256
 
+/**
+ * Tests only: called for each file a full scan looks at, with the scan's stop check (a hook that
+ * holds a scan open, as a huge folder would, calls it while it waits).
+ */
+export const scanTestHooks: { onFullScanFile?: (p: string, checkStop: () => void) => Promise<void> | void } = {}
+
 /** Scans the whole folder. Throws FOLDER_MISSING rather than reporting everything deleted. */
 export async function scanFolder(root: string, index: LocalIndex, ignore: IgnoreRules, opts: ScanOptions = {}): Promise<ScanResult> {
   const before = await statRoot(root)
-  const scan = new Scan(root, before.dev, index, ignore, opts)
+  const scan = new Scan(root, before.dev, index, ignore, opts, true)
   await scan.walkDir('/')
   await checkRootUnchanged(root, before)
   return scan.finish(() => true)
@@ -120,7 +126,14 @@ class Scan {
   private bytesHashed = 0
   private lastProgress = 0
 
-  constructor(root: string, private readonly rootDev: number, private readonly index: LocalIndex, private readonly rules: IgnoreRules, private readonly opts: ScanOptions) {
+  constructor(
+    root: string,
+    private readonly rootDev: number,
+    private readonly index: LocalIndex,
+    private readonly rules: IgnoreRules,
+    private readonly opts: ScanOptions,
+    private readonly full = false
+  ) {
     this.rootAbs = path.resolve(root)
     this.hashLimit = limiter(Math.max(1, opts.hashConcurrency ?? 4))
   }
@@ -183,6 +196,7 @@ class Scan {
     }
     if (st.isSymbolicLink()) return this.symlink(p, st)
     if (!st.isFile()) return this.warn(p, `${describeNode(st)}; skipped`)
+    if (this.full) await scanTestHooks.onFullScanFile?.(p, this.checkStop)
     const prev = this.index.get(p)
     const mode = st.mode & 0o777
     if (prev && sameStats(prev, st, 'file')) {

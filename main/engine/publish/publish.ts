@@ -99,7 +99,7 @@ export class Publish implements FolderKind {
 
   async scan(paths: string[] | null): Promise<void> {
     const f = this.#f
-    const isCancelled = () => f.stopped
+    const isCancelled = () => f.scanCancelled
     if (!paths) f.status.setState('scanning')
     this.#settling.scanning()
     const result = paths ? await scanPaths(f.config.path, paths, this.index, f.ignore, { isCancelled }) : await scanFolder(f.config.path, this.index, f.ignore, { isCancelled })
@@ -120,7 +120,7 @@ export class Publish implements FolderKind {
         for (const p of held.paths) await writeBack(this.drive, f.config.path, p, f.ctx.contentStallMs)
         await this.#held.set(null)
       })
-    } else await this.#held.release()
+    } else await f.exclusive(() => this.#held.release()) // between scans: one under way would save its record over it
     await f.rescan()
   }
 

@@ -58,7 +58,7 @@ export async function scanToOps(d: TwoWayDisk, paths: string[] | null): Promise<
     f.status.setState('scanning')
     await hello(d)
   }
-  const opts = { isCancelled: () => f.stopped } // pause and close stop a scan (ScanCancelled)
+  const opts = { isCancelled: () => f.scanCancelled } // pause, close and the watcher's edits stop a scan (ScanCancelled)
   d.held.settling.scanning()
   const result = paths ? await scanPaths(root, paths, index, f.ignore, opts) : await scanFolder(root, index, f.ignore, opts)
   for (const w of result.warnings) f.status.warn(`${w.path}: ${w.reason}`, w.path)

@@ -18,6 +18,7 @@ import { generateDataset, treeDigest, compareTrees, type DatasetSpec } from './d
 import { UploadTracker, sampleLoop } from './fanout-traffic.ts'
 import { renderFanout, fanoutJson, summarizeFanout, type FanoutResult } from './fanout-report.ts'
 import type { FolderInfo } from '../../shared/folder.ts'
+import { tearDown } from './bench-run.ts'
 
 const { values: flags } = parseArgs({
   options: {
@@ -209,10 +210,7 @@ async function main(): Promise<void> {
     r.verifyDetail = r.verified ? `${receiverCount + 1} receivers x ${want.files} files identical` : bad.join('; ')
   } finally {
     void loop?.stop() // on an error mid-phase: no sampler may keep this process alive
-    await Promise.all(peers.map((p) => p.stop().catch(() => p.kill())))
-    await testnet?.destroy().catch(() => {})
-    if (opt('keep')) log(`kept ${tmp}`)
-    else await fs.rm(tmp, { recursive: true, force: true })
+    await tearDown(peers, testnet, tmp, !!opt('keep'))
   }
 
   r.machine.loadEnd = os.loadavg()[0]

@@ -18,6 +18,7 @@ import { machineInfo } from './report.ts'
 import { renderScale, scaleJson, type ScaleResult } from './scale-report.ts'
 import { prng } from '../helpers/random.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
+import { sleep, tearDown, timed, untilFileHolds } from './bench-run.ts'
 
 const { values: flags } = parseArgs({
   options: {
@@ -53,12 +54,6 @@ const cpuWindowMs = Math.max(1000, num('cpu-window-s', 30) * 1000)
 const editCount = Math.max(1, num('edits', 5))
 const rescanEditCount = 3
 
-const sleep = (msValue: number) => new Promise((r) => setTimeout(r, msValue))
-const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
-  const t0 = performance.now()
-  const v = await fn()
-  return [v, performance.now() - t0]
-}
 
 async function main(): Promise<void> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'shoal-scale-'))
@@ -145,20 +140,8 @@ async function main(): Promise<void> {
       beforeWrite?.()
       const start = performance.now()
       await fs.writeFile(path.join(src, rel), data)
-      for (;;) {
-        const now = await fs.readFile(path.join(dst, rel)).catch(() => null)
-        if (now && now.equals(data)) return performance.now() - start
-        if (performance.now() > start + editTimeoutMs) throw new Error(`edit ${id} of ${rel} did not reach the receiver within ${editTimeoutMs} ms`)
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(t)
-            wakers.delete(done)
-            resolve()
-          }
-          const t = setTimeout(done, 5)
-          wakers.add(done)
-        })
-      }
+      await untilFileHolds(path.join(dst, rel), data, start, editTimeoutMs, wakers, `edit ${id} of ${rel}`)
+      return performance.now() - start
     }
     for (let i = 0; i < editCount; i++) {
       r.editMs.push(await editOnce(`edit-${i}`))
@@ -181,10 +164,7 @@ async function main(): Promise<void> {
     const [ps, rs] = await Promise.all([pub.stats(), recv.stats()])
     r.peakRss = { publisher: ps.peakRss, receiver: rs.peakRss }
   } finally {
-    await Promise.all(peers.map((p) => p.stop().catch(() => p.kill())))
-    await testnet?.destroy().catch(() => {})
-    if (opt('keep')) log(`kept ${tmp}`)
-    else await fs.rm(tmp, { recursive: true, force: true })
+    await tearDown(peers, testnet, tmp, !!opt('keep'))
   }
 
   r.machine.loadEnd = os.loadavg()[0]

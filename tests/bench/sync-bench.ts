@@ -23,6 +23,7 @@ import { scanFolder } from '../../main/engine/fs/scanner.ts'
 import { LocalIndex } from '../../main/engine/fs/local-index.ts'
 import { IgnoreRules } from '../../main/engine/fs/ignore-rules.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
+import { sleep, tearDown, timed, untilFileHolds } from './bench-run.ts'
 
 const { values: flags } = parseArgs({
   options: {
@@ -69,12 +70,6 @@ const editCount = Math.max(1, num('edits', 20, 20))
 const references = !['0', 'false', 'no', 'off'].includes(String(opt('references') ?? '1').toLowerCase())
 const profDir = (opt('cpu-prof-dir') as string | undefined) ?? (opt('cpu-prof') ? path.join(os.tmpdir(), `shoal-bench-prof-${Date.now()}`) : undefined)
 
-const sleep = (msValue: number) => new Promise((r) => setTimeout(r, msValue))
-const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
-  const t0 = performance.now()
-  const v = await fn()
-  return [v, performance.now() - t0]
-}
 
 async function main(): Promise<void> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'shoal-bench-'))
@@ -205,21 +200,7 @@ async function main(): Promise<void> {
         const data = content(spec.seed, `edit-${i}`, 1024 + Math.floor(rand() * 15 * 1024))
         const start = performance.now()
         await fs.writeFile(path.join(src, target), data)
-        const deadline = start + 30_000
-        for (;;) {
-          const now = await fs.readFile(path.join(dst, target)).catch(() => null)
-          if (now && now.equals(data)) break
-          if (performance.now() > deadline) throw new Error(`edit ${i} of ${target} did not reach the receiver within 30 s`)
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              clearTimeout(t)
-              wakers.delete(done)
-              resolve()
-            }
-            const t = setTimeout(done, 5)
-            wakers.add(done)
-          })
-        }
+        await untilFileHolds(path.join(dst, target), data, start, 30_000, wakers, `edit ${i} of ${target}`)
         r.editMs.push(performance.now() - start)
         await sleep(250) // let the publisher's watcher go quiet before the next edit
       }
@@ -250,10 +231,7 @@ async function main(): Promise<void> {
 
     ;[r.publisher, r.receiver] = await Promise.all([pub.stats(), recv.stats()])
   } finally {
-    await Promise.all(peers.map((p) => p.stop().catch(() => p.kill())))
-    await testnet?.destroy().catch(() => {})
-    if (opt('keep')) log(`kept ${tmp}`)
-    else await fs.rm(tmp, { recursive: true, force: true })
+    await tearDown(peers, testnet, tmp, !!opt('keep'))
   }
 
   r.machine.loadEnd = os.loadavg()[0]

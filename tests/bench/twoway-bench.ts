@@ -23,6 +23,7 @@ import { summarizeProfile } from './profile.ts'
 import { renderTwoWay, twoWayPass, type TwoWayResult } from './twoway-report.ts'
 import { largeFolder } from './twoway-large.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
+import { sleep, tearDown } from './bench-run.ts'
 
 const { values: flags } = parseArgs({
   options: {
@@ -61,7 +62,6 @@ const largeFiles = num('large', 20_000, 2_000)
 const largeOnly = opt('large-only') === true || opt('large-only') === '1'
 const TIMEOUT = 300_000
 
-const sleep = (msValue: number) => new Promise((r) => setTimeout(r, msValue))
 
 /** Polls `check` (every `everyMs`, or sooner when `wake` fires) until true, or throws after the deadline. */
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = TIMEOUT, everyMs = 20, wake?: Set<() => void>): Promise<void> {
@@ -237,10 +237,7 @@ async function main(): Promise<void> {
       r.large = await largeFolder([peers[0], peers[1]], largeDirs, { files: largeFiles, edits: editCount, seed, timeoutMs: 1_800_000 })
     }
   } finally {
-    await Promise.all(peers.map((p) => p.stop().catch(() => p.kill())))
-    await testnet?.destroy().catch(() => {})
-    if (opt('keep')) log(`kept ${tmp}`)
-    else await fs.rm(tmp, { recursive: true, force: true })
+    await tearDown(peers, testnet, tmp, !!opt('keep'))
   }
   r.machine.loadEnd = os.loadavg()[0]
   const table = renderTwoWay(r)

@@ -14,6 +14,7 @@ import type { IgnoreRules } from './ignore-rules.ts'
 import { linkTargetProblem } from './link-target.ts'
 import type { IndexEntry, LocalIndex } from './local-index.ts'
 import { orNull } from '../../../shared/let-go.ts'
+import { pairRenames } from './rename-pairs.ts'
 
 export type Change =
   | { type: 'add' | 'change'; path: string; entry: IndexEntry }
@@ -318,38 +319,6 @@ class Scan {
     this.opts.onProgress?.({ files: this.files, hashed: this.hashed, bytesHashed: this.bytesHashed })
     return { changes: [...paired.deletes, ...paired.renames, ...paired.rest], warnings: this.warnings, files: this.files, hashed: this.hashed }
   }
-}
-
-/** Turns delete + add of the same content into renames; each delete pairs with at most one add. */
-function pairRenames(found: Entry[], deletes: Delete[]): { deletes: Delete[]; renames: Change[]; rest: Entry[] } {
-  const used = new Set<Delete>()
-  const renames: Change[] = []
-  let rest = found
-  // Prefer pairs with the same name (a folder moved), then any remaining same-content pair.
-  for (const byName of [true, false]) {
-    const pool = new Map<string, Delete[]>()
-    for (const d of deletes) {
-      if (used.has(d)) continue
-      const key = renameKey(d.previous, byName ? d.path : null)
-      const list = pool.get(key)
-      if (list) list.push(d)
-      else pool.set(key, [d])
-    }
-    const left: Entry[] = []
-    for (const c of rest) {
-      const d = c.type === 'add' ? pool.get(renameKey(c.entry, byName ? c.path : null))?.shift() : undefined
-      if (d) {
-        used.add(d)
-        renames.push({ type: 'rename', from: d.path, path: c.path, entry: c.entry })
-      } else left.push(c)
-    }
-    rest = left
-  }
-  return { deletes: deletes.filter((d) => !used.has(d)), renames, rest }
-}
-
-function renameKey(e: IndexEntry, p: string | null): string {
-  return `${e.kind}\0${e.size}\0${e.hash}${p === null ? '' : '\0' + p.slice(p.lastIndexOf('/') + 1)}`
 }
 
 function sameStats(prev: IndexEntry, st: Stats, kind: IndexEntry['kind']): boolean {

@@ -10,11 +10,17 @@ interface Suspendable {
   resume(): Promise<void>
 }
 
+const RETRY_MAX_MS = 30_000
+const RETRY_RESET_MS = 60_000
+
 export class StoreSpace {
   readonly dataDir: string
   #store: Corestore
   #recovering: Promise<void> | null = null
   #closed = new AbortController()
+  /** Retries since space came back, and when the last write failed (a quiet minute starts over). */
+  #retries = 0
+  #lastFailure = 0
 
   constructor(dataDir: string, store: Corestore) {
     this.dataDir = dataDir
@@ -36,9 +42,15 @@ export class StoreSpace {
 
   async #recover(): Promise<void> {
     const free = await this.free()
-    if (free === null || free < LOW_SPACE) await waitForSpace(this.dataDir, free, { signal: this.#closed.signal })
-    // Room enough already: a write that failed before space was freed. Retry, once a second at most.
-    else await new Promise((resolve) => setTimeout(resolve, 1000).unref())
+    if (Date.now() - this.#lastFailure > RETRY_RESET_MS) this.#retries = 0
+    this.#lastFailure = Date.now()
+    // Retries wait 1, 2, 4 s... up to 30 s, or less if space grows meanwhile. RocksDB refuses
+    // writes for a few seconds after space comes back, and each refused batch leaves files that
+    // take space until compaction: at one retry a second, 28 MB free fell to 7 MB, and a wait for
+    // space to grow past that (which nothing would free) left the folder stuck for a minute.
+    const delay = Math.min(RETRY_MAX_MS, 1000 * 2 ** this.#retries++)
+    if (free === null || free < LOW_SPACE) await waitForSpace(this.dataDir, free, { signal: this.#closed.signal, maxWaitMs: delay })
+    else await new Promise((resolve) => setTimeout(resolve, delay).unref())
     if (this.#closed.signal.aborted) return
     const db = (this.#store as unknown as { storage?: { db?: Partial<Suspendable> } }).storage?.db
     if (typeof db?.suspend === 'function' && typeof db.resume === 'function') {

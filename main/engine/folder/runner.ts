@@ -26,6 +26,7 @@ import { explainReadError } from '../drive/read-errors.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import { letGo, orNull } from '../../../shared/let-go.ts'
+import { ScanPlan, type Scan } from './scan-plan.ts'
 
 export interface FolderContext {
   store: Corestore
@@ -50,10 +51,6 @@ export interface FolderContext {
 export type KindFactory = (runner: FolderRunner) => FolderKind
 
 const IDLE_POLL_MS = 5_000
-/** A full scan gives way to the watcher at most this often, then finishes (a file written every second cannot starve it). */
-const MAX_PREEMPTIONS = 3
-/** How long the watcher must be quiet before a full scan that gave way runs again. */
-const RESTART_QUIET_MS = 1000
 const OWED_FIRST_MS = 250
 const OWED_MAX_MS = 60_000
 const MAX_BACKOFF_MS = 60_000
@@ -74,23 +71,12 @@ export class FolderRunner extends Resource {
   #watcher: FolderWatcher | null = null
   #rescanTimer: NodeJS.Timeout | null = null
   #updateTimer: NodeJS.Timeout | null = null
-  /** A scan owed: 'full', or the paths the watcher reported. */
-  #scan: 'full' | Set<string> | null = null
+  /** The scans owed: 'full', or the paths the watcher reported (scan-plan.ts). */
+  #plan = new ScanPlan()
   #firstScanDone: (() => void) | null = null
   #jobs: Array<() => Promise<void>> = []
-  /** Callers waiting for the next full scan to end (rescan()). */
-  #fullScanWaiters: Array<{ after: number; resolve: () => void }> = []
-  /** Full scans started so far: a rescan() waits for one that starts after it asked. */
-  #fullStarts = 0
   /** Callers waiting for the loop to run out of work (idle()). */
   #idleWaiters: Array<() => void> = []
-  /** A full scan is running; the watcher asked it to give way; how often it did; it is owed again. */
-  #fullRunning = false
-  #preempt = false
-  #preemptions = 0
-  #fullAfter = false
-  /** When the last partial scan was asked for (the watcher saw a change). */
-  #lastChange = 0
   /** Set while scanOnce() runs without the loop (a command with no daemon running). */
   #oneShot = false
   #failures = 0
@@ -129,7 +115,7 @@ export class FolderRunner extends Resource {
    * (it starts again after the changes the watcher saw went out).
    */
   get scanCancelled(): boolean {
-    return this.stopped || this.#preempt
+    return this.stopped || this.#plan.givingWay
   }
 
   /** Aborted when the folder pauses or closes: reads and waits listen to it. */
@@ -199,7 +185,7 @@ export class FolderRunner extends Resource {
   async rescan(): Promise<void> {
     if (this.config.paused) return
     if (this.kind.scan && this.#running) {
-      const done = new Promise<void>((resolve) => this.#fullScanWaiters.push({ after: this.#fullStarts, resolve }))
+      const done = this.#plan.afterNextFull()
       this.requestScan(null)
       await done
     } else this.wake()
@@ -247,7 +233,7 @@ export class FolderRunner extends Resource {
     }
     if (this.kind.scan) {
       this.firstScan = new Promise((resolve) => (this.#firstScanDone = resolve))
-      this.#scan = 'full'
+      this.#plan.request(null)
     }
     this.#loop = this.#serve()
     this.kind.started?.()
@@ -279,7 +265,7 @@ export class FolderRunner extends Resource {
     await this.#loop
     this.#loop = null
     this.#firstScanDone?.()
-    for (const w of this.#fullScanWaiters.splice(0)) w.resolve()
+    this.#plan.releaseAll()
     for (const resolve of this.#idleWaiters.splice(0)) resolve()
     // Requests still queued get an answer rather than waiting forever.
     for (const job of this.#jobs.splice(0)) await job().catch(letGo) // each reports to its own caller
@@ -294,17 +280,7 @@ export class FolderRunner extends Resource {
 
   /** Scans the folder (null: all of it) in the loop, soon. */
   requestScan(paths: string[] | null): void {
-    if (paths === null || this.#scan === 'full') this.#scan = 'full'
-    else {
-      this.#scan ??= new Set()
-      for (const p of paths) this.#scan.add(p)
-      this.#lastChange = Date.now()
-      // A full scan of a big folder takes seconds: an edit made meanwhile goes out first.
-      if (this.#fullRunning && !this.#preempt && this.#preemptions < MAX_PREEMPTIONS) {
-        this.#preempt = true
-        this.#preemptions++
-      }
-    }
+    this.#plan.request(paths)
     this.#wakeup.wake()
   }
 
@@ -327,13 +303,8 @@ export class FolderRunner extends Resource {
         await job()
         continue
       }
-      // The full scan that gave way runs again once the watcher has been quiet for a while: run at
-      // once, it would see an rm -rf half done, and judge (and send) that half on its own.
-      const restartIn = this.#fullAfter ? this.#lastChange + RESTART_QUIET_MS - Date.now() : Infinity
-      if (this.#scan === null && restartIn <= 0) this.#scan = 'full'
-      if (this.#scan !== null) {
-        const scan = this.#scan
-        this.#scan = null
+      const { scan, restartIn } = this.#plan.next()
+      if (scan !== null) {
         await this.#run(() => this.#doScan(scan), () => this.requestScan(null), 'scan')
         continue
       }
@@ -349,14 +320,10 @@ export class FolderRunner extends Resource {
     }
   }
 
-  async #doScan(scan: 'full' | Set<string>): Promise<void> {
+  async #doScan(scan: Scan): Promise<void> {
     const full = scan === 'full'
     let gaveWay = false
-    const started = full ? ++this.#fullStarts : 0
-    if (full) {
-      this.#fullRunning = true
-      this.#fullAfter = false
-    }
+    const started = full ? this.#plan.fullStarted() : 0
     try {
       if (full || scan.has('/.shoalignore')) await this.reloadIgnore()
       if (full && !this.#watcher) await this.#watch()
@@ -366,22 +333,14 @@ export class FolderRunner extends Resource {
       else this.#owedDelay = OWED_FIRST_MS
     } catch (err) {
       // Gave way to the watcher: nothing of it was recorded; it runs again after the edits.
-      if (!(full && this.#preempt && err instanceof ScanCancelled && !this.stopped)) throw err
+      if (!(full && this.#plan.givingWay && err instanceof ScanCancelled && !this.stopped)) throw err
       gaveWay = true
-      this.#fullAfter = true
     } finally {
       if (full) {
-        this.#fullRunning = false
-        this.#preempt = false
+        this.#plan.fullEnded(started, gaveWay)
         if (!gaveWay) {
-          this.#preemptions = 0
           this.#firstScanDone?.()
           this.#firstScanDone = null
-          // Only for scans that started after the caller asked: one already running may have
-          // walked past what the caller changed just before.
-          const waiting = this.#fullScanWaiters
-          this.#fullScanWaiters = waiting.filter((w) => w.after >= started)
-          for (const w of waiting) if (w.after < started) w.resolve()
         }
       }
     }

@@ -37,6 +37,12 @@ export interface WriteOptions {
   onBytes?: (bytes: number) => void
 }
 
+/**
+ * Tests only: called after each chunk has reached the temp file, with the bytes written so far; a
+ * test holds the write there (say, to kill the process mid-write). Never set in the product.
+ */
+export const safeWriteTestHooks: { onTempWritten?: (tmp: string, bytes: number) => Promise<void> | void } = {}
+
 export interface WrittenFile {
   size: number
   hash: string
@@ -172,6 +178,7 @@ export async function writeFileAtomic(
       hasher.update(chunk)
       await writeAll(fh, chunk)
       opts.onBytes?.(chunk.byteLength)
+      if (safeWriteTestHooks.onTempWritten) await safeWriteTestHooks.onTempWritten(tmp, size)
     }
     if (opts.expectedSize !== undefined && size !== opts.expectedSize) {
       throw new ShoalError('BAD_ENTRY', `content of ${JSON.stringify(rel)} is ${size} bytes, its entry says ${opts.expectedSize}; the file was not changed`, { path: rel })

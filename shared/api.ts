@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DeviceInfo, FileRow, FolderInfo, InviteInfo, LocalChange, PeerInfo, Settings, VersionChange } from './folder.ts'
+import { DeviceInfo, FileRow, FolderInfo, HistoryPolicy, InviteInfo, LocalChange, PeerInfo, PruneResult, Settings, VersionChange } from './folder.ts'
 import { ShoalEvent } from './events.ts'
 import { commandSchema, nameSchema } from './names.ts'
 
@@ -92,6 +92,10 @@ export const methods = {
     params: z.object({ folder: folderRef, enabled: z.boolean().optional(), percent: z.number().int().min(1).max(100).optional(), minFiles: z.number().int().nonnegative().optional() }),
     result: FolderInfo
   },
+  /** How much history a share or join folder keeps on this device (null: no limit of that kind). */
+  'folders.history': { params: z.object({ folder: folderRef }).merge(HistoryPolicy.partial()), result: FolderInfo },
+  /** Removes the history the folder's policy no longer keeps, now (dryRun: only measures what it takes). */
+  'versions.prune': { params: z.object({ folder: folderRef, dryRun: z.boolean().optional() }), result: PruneResult },
   /** Receivers: files changed, added or deleted here compared with the published state. */
   'folders.localChanges': { params: z.object({ folder: folderRef }), result: z.array(LocalChange) },
   /** Receivers: restores the published state; local edits and added files are kept as conflict copies. */

@@ -44,6 +44,38 @@ export const HeldDeletes = z.object({
 })
 export type HeldDeletes = z.infer<typeof HeldDeletes>
 
+/**
+ * How much history a folder keeps on this device: every version of the last `keepDays` days, and
+ * at most `keepBytes` of content that only older versions use. null: no limit of that kind (both
+ * null: keep everything). The latest version is always kept whole.
+ */
+export const HistoryPolicy = z.object({
+  keepDays: z.number().nonnegative().max(100_000).nullable(),
+  keepBytes: z.number().int().nonnegative().nullable()
+})
+export type HistoryPolicy = z.infer<typeof HistoryPolicy>
+
+/** What a folder's versions take in this device's store, as of the last check. */
+export const DiskUse = z.object({
+  /** Content of the latest version held in the store (the folder's files are a second copy). */
+  current: z.number().nonnegative(),
+  /** Content that only older versions use: what history costs here. */
+  history: z.number().nonnegative(),
+  /** The oldest version whose files can all be restored from this device. */
+  keptFrom: z.number().int().nonnegative(),
+  checkedAt: z.number()
+})
+export type DiskUse = z.infer<typeof DiskUse>
+
+export const PruneResult = z.object({
+  /** Bytes of old content removed from the store (disk space returns once the store compacts, which prune does). */
+  freedBytes: z.number().nonnegative(),
+  disk: DiskUse,
+  /** False while some content is still arriving: nothing was removed this time. */
+  complete: z.boolean()
+})
+export type PruneResult = z.infer<typeof PruneResult>
+
 export const FolderInfo = z.object({
   id: z.string(),
   name: z.string(),
@@ -75,7 +107,11 @@ export const FolderInfo = z.object({
   /** The mass-delete guard's settings (folders with files on disk). */
   deleteGuard: DeleteGuard.optional(),
   /** Deletes the guard holds (state 'held'). */
-  held: HeldDeletes.optional()
+  held: HeldDeletes.optional(),
+  /** Folders with history (share, join): how much of it this device keeps. */
+  history: HistoryPolicy.optional(),
+  /** What the folder's versions take in this device's store (after the first check). */
+  disk: DiskUse.optional()
 })
 export type FolderInfo = z.infer<typeof FolderInfo>
 

@@ -1,11 +1,13 @@
 import os from 'node:os'
 import { readJson, writeJsonState } from './fs/state-file.ts'
 import type { DeleteGuard, FolderKind } from '../../shared/folder.ts'
+import type { HistorySettings } from './drive/history-keeper.ts'
 
 // What the engine remembers between runs: settings and the list of folders. Drive content and
 // history live in the Corestore; each folder's local index lives in its own state folder.
 
-export interface FolderConfig {
+/** History settings (drive/history-keeper.ts): the policy when not the defaults, the last prune, the last disk figures. */
+export interface FolderConfig extends HistorySettings {
   id: string
   name: string
   path: string

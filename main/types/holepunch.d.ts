@@ -18,6 +18,9 @@ declare module 'hypercore' {
     update(opts?: { wait?: boolean }): Promise<boolean>
     findingPeers(): () => void
     has(start: number, end?: number): Promise<boolean>
+    get(index: number, opts?: { wait?: boolean; timeout?: number }): Promise<Buffer | null>
+    /** Removes blocks from local storage (peers may still have them). */
+    clear(start: number, end?: number): Promise<unknown>
     /** Drops every block from `length` on (the view of an Autobase is truncated when the order of ops changes). */
     truncate(length: number, fork?: number): Promise<void>
     /** Merkle root hash of the first `length` blocks (the whole core by default). */
@@ -48,6 +51,8 @@ declare module 'corestore' {
     replicate(stream: unknown, opts?: unknown): unknown
     createKeyPair(name: string): Promise<{ publicKey: Buffer; secretKey: Buffer }>
     closed: boolean
+    /** The RocksDB store every core of this Corestore (and its namespaces) lives in. */
+    storage: { compact(opts?: { blobGarbageCollectionPolicy?: number; blobGarbageCollectionAgeCutoff?: number; bottommostLevelCompaction?: number }): Promise<void> }
   }
   export = Corestore
 }
@@ -398,4 +403,9 @@ declare module 'blind-pairing' {
     close(): Promise<void>
   }
   export = BlindPairing
+}
+
+declare module 'hyperblobs/lib/block-map.js' {
+  /** Decodes the blocks of a block map as stored; null when one of them is missing. Throws for bytes that are no map. */
+  export function decode(buffers: Array<Uint8Array | null>): { blocks: Array<{ index: number; byteLength: number }> } | null
 }

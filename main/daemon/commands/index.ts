@@ -17,11 +17,12 @@ import { hook } from './hook.ts'
 import { changes, revert } from './revert.ts'
 import { release } from './release.ts'
 import { guard } from './guard.ts'
+import { history, prune } from './history.ts'
 
 /** Every command, in the order `shoal --help` lists them. */
 export const COMMANDS: Command[] = [share, join, seed, sync, invite, devices, removeDevice, remove, pause, resume, rescan, release, guard, status, log, restore, peers, settings, run, bootstrap]
 // Receiver control (pin, hooks, local changes), listed after 'restore'.
-COMMANDS.splice(COMMANDS.indexOf(restore) + 1, 0, pin, unpin, hook, changes, revert)
+COMMANDS.splice(COMMANDS.indexOf(restore) + 1, 0, history, prune, pin, unpin, hook, changes, revert)
 
 export function findCommandByName(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name)

@@ -36,11 +36,13 @@ export const status: Command = {
       f.kind === 'follow' && f.remoteVersion > f.version ? `${f.version}/${f.remoteVersion}` : String(f.version),
       f.kind === 'seed' && f.files === 0 ? '-' : String(f.files),
       formatBytes(f.bytes),
+      // The store: the latest version's content and history (after the folder's first check).
+      f.disk ? `${formatBytes(f.disk.current + f.disk.history)} (${formatBytes(f.disk.history)})` : '-',
       String(f.progress.peers),
       f.state === 'idle' ? '100%' : f.state === 'syncing' || f.state === 'scanning' ? `${percentDone(f.progress)}%` : '-',
       f.kind === 'seed' ? '(seeding, no local folder)' : f.path
     ])
-    ctx.io.out('\n' + table(['NAME', 'KIND', 'STATE', 'VERSION', 'FILES', 'SIZE', 'PEERS', 'PROGRESS', 'PATH'], rows))
+    ctx.io.out('\n' + table(['NAME', 'KIND', 'STATE', 'VERSION', 'FILES', 'SIZE', 'STORE (HISTORY)', 'PEERS', 'PROGRESS', 'PATH'], rows))
     for (const f of result.folders) {
       if (daemon && f.error) ctx.io.out(`${printable(f.name)}: ${printable(f.error)}`)
       // While the folder shows 'held' its error is this message; paused, failed or not running, it is said here.

@@ -221,6 +221,14 @@ export const handlers: Handlers = {
     return f.info()
   },
 
+  'folders.history': async (engine, { folder, keepDays, keepBytes }) => {
+    const f = engine.findFolder(folder)
+    await f.capability('retention').setPolicy({ ...(keepDays !== undefined ? { keepDays } : {}), ...(keepBytes !== undefined ? { keepBytes } : {}) })
+    return f.info()
+  },
+
+  'versions.prune': async (engine, { folder, dryRun }) => engine.findFolder(folder).capability('retention').prune(dryRun === true),
+
   'folders.localChanges': async (engine, { folder }) => engine.findFolder(folder).capability('localChanges').list(),
 
   'folders.revert': async (engine, { folder }) => engine.findFolder(folder).capability('localChanges').revert(),

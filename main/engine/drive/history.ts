@@ -10,7 +10,7 @@ import { letGo } from '../../../shared/let-go.ts'
 // middle of a batch is not). Drives without markers fall back to one version per entry.
 
 export const COMMIT_KEY = 'shoal\u0000commit'
-const FILES_PREFIX = 'files\u0000'
+export const FILES_PREFIX = 'files\u0000'
 
 export interface CommitMarker {
   time: number

@@ -7,11 +7,16 @@ import { validateRemotePath } from '../fs/paths.ts'
 import { readEntry, readContent } from './drive-entry.ts'
 import { readMetadata, entrySize } from './drive-metadata.ts'
 import { checkPinVersion } from '../follow/follow-policy.ts'
+import { contentHere } from './content-blocks.ts'
+import type { PrunedRecord } from './history-keeper.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
-/** Content of `path` as it was at `version`; throws FILE_NOT_FOUND / VERSION_NOT_FOUND. */
-export async function readAt(drive: Hyperdrive, path: string, version: number): Promise<{ data: Buffer; entry: Hyperdrive.Entry }> {
+/**
+ * Content of `path` as it was at `version`; throws FILE_NOT_FOUND / VERSION_NOT_FOUND. `pruned`:
+ * this device's last prune, so content it removed is said to be gone instead of waited for.
+ */
+export async function readAt(drive: Hyperdrive, path: string, version: number, pruned?: PrunedRecord): Promise<{ data: Buffer; entry: Hyperdrive.Entry }> {
   if (version > drive.version) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} does not exist yet (latest is ${drive.version})`)
   // A position inside a publisher's batch is no snapshot: reading it fails deep in Hyperbee.
   // (Version 1 is the empty drive: the file is simply not there, said below.)
@@ -24,6 +29,10 @@ export async function readAt(drive: Hyperdrive, path: string, version: number): 
       throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} cannot be read (${e.message}); use a version listed by 'shoal log'`)
     })
     if (!entry || !entry.value.blob) throw new ShoalError('FILE_NOT_FOUND', `${path} does not exist at version ${version}`)
+    if (pruned && version < pruned.keptFrom && !(await contentHere((await drive.getBlobs())!.core, entry.value.blob))) {
+      const on = new Date(pruned.at).toISOString().slice(0, 10)
+      throw new ShoalError('VERSION_NOT_FOUND', `${path} at version ${version} is no longer kept here: history before version ${pruned.keptFrom} was pruned on ${on} (see 'shoal history'). Versions from ${pruned.keptFrom} on can be restored.`, { pruned: true })
+    }
     const data = await snapshot.get(path, { timeout: 30_000 }).catch((err) => {
       throw toShoalError(err)
     })
@@ -35,8 +44,8 @@ export async function readAt(drive: Hyperdrive, path: string, version: number): 
 }
 
 /** Writes `path` as it was at `version` to a file of the user's choice (never into the folder). */
-export async function restoreTo(drive: Hyperdrive, drivePath: string, version: number, to: string): Promise<{ path: string; bytes: number }> {
-  const { data, entry } = await readAt(drive, drivePath, version)
+export async function restoreTo(drive: Hyperdrive, drivePath: string, version: number, to: string, pruned?: PrunedRecord): Promise<{ path: string; bytes: number }> {
+  const { data, entry } = await readAt(drive, drivePath, version, pruned)
   const target = nodePath.resolve(to)
   await fs.mkdir(nodePath.dirname(target), { recursive: true })
   await writeFileAtomic(nodePath.dirname(target), nodePath.basename(target), data, { executable: entry.value.executable })

@@ -2,7 +2,7 @@
 // (runner.ts) drives, like Syncthing's folder types over its one folder.Serve loop: what a local
 // scan does, what the folder does when the remote side moves, and which capabilities it offers.
 // Callers ask the runner for a capability, never for a class.
-import type { FileRow, FolderInfo, LocalChange, VersionChange, DeviceInfo, InviteInfo } from '../../../shared/folder.ts'
+import type { FileRow, FolderInfo, LocalChange, VersionChange, DeviceInfo, InviteInfo, HistoryPolicy, PruneResult } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 
 export interface FolderKind {
@@ -41,6 +41,13 @@ export interface FolderKind {
 export interface History {
   log(opts: { limit: number; path?: string }): Promise<VersionChange[]>
   restore(path: string, version: number, to?: string): Promise<{ path: string; bytes: number }>
+}
+
+/** How much history this device keeps (share and join folders). */
+export interface Retention {
+  setPolicy(change: Partial<HistoryPolicy>): Promise<void>
+  /** Removes what the policy no longer keeps; dryRun only measures. */
+  prune(dryRun?: boolean): Promise<PruneResult>
 }
 
 export interface FileList {
@@ -86,6 +93,7 @@ export interface HeldDeletesControl {
 
 export interface Capabilities {
   history?: History
+  retention?: Retention
   files?: FileList
   ignore?: IgnorePatterns
   pin?: Pinning
@@ -101,6 +109,7 @@ export type CapabilityName = keyof Capabilities
 // What a user is told when a folder lacks a capability (the command belongs to another kind).
 const MISSING: Record<CapabilityName, string> = {
   history: 'has no history',
+  retention: 'has no history setting: a seed keeps every block it serves, and a two-way folder keeps its whole history for now',
   files: 'has no file list (a seed keeps blocks, not files)',
   ignore: 'has no ignore patterns (a seed keeps every block of the folder)',
   pin: "is not a joined (receive-only) folder: pinning belongs to 'shoal join' folders",

@@ -188,7 +188,8 @@ export class FolderRunner extends Resource {
       const done = this.#plan.afterNextFull()
       this.requestScan(null)
       await done
-    } else this.wake()
+    } else if (this.kind.scan && !this.ctx.network) await this.scanOnce() // a command run with no daemon: publish what changed now
+    else this.wake()
   }
 
   /**

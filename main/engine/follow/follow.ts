@@ -20,6 +20,7 @@ import { HeldState, heldMessage, isMassDelete, type HeldRecord } from '../folder
 import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { restoreTo } from '../drive/restore.ts'
+import { folderHistory, type HistoryKeeper } from '../drive/history-keeper.ts'
 import { listFileRows } from '../drive/file-tree.ts'
 import { closeFailedDrive, explainReadError } from '../drive/read-errors.ts'
 import { checkPinVersion, runAfterUpdateHook, targetVersion } from './follow-policy.ts'
@@ -48,19 +49,26 @@ export class Follow implements FolderKind {
   #foundPeers: (() => void) | null = null
   /** Deletes of a version that the mass-delete guard holds (still on disk and in the index). */
   readonly #held: HeldState
+  readonly #history: HistoryKeeper
 
   constructor(f: FolderRunner, atomic: boolean) {
     this.#f = f
     this.#writer = atomic ? new AtomicWriter(f) : new LiveWriter(f)
     this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
+    // What the folder shows (and a pinned version) stays restorable whatever the policy.
+    this.#history = folderHistory(f, () => this.drive, () => Math.min(f.config.pinned ?? Infinity, f.status.version || 1))
     this.capabilities = {
       history: {
         log: (opts) => readVersionLog(this.drive, opts),
         // A receiver's folder mirrors the publisher, so an old version is written where the user says.
         restore: async (p, version, to) => {
           if (!to) throw new ShoalError('BAD_REQUEST', `${f.config.path} is a read-only copy: choose where to save the old version (--to FILE)`)
-          return restoreTo(this.drive, p, version, to)
+          return restoreTo(this.drive, p, version, to, f.config.pruned)
         }
+      },
+      retention: {
+        setPolicy: (change) => this.#history.setPolicy(change),
+        prune: (dryRun) => this.#history.prune(dryRun)
       },
       files: {
         rows: (dir) => listFileRows({ drive: this.drive, index: this.#writer.index, root: f.config.path, status: f.status, ignore: f.ignore, publishing: false }, dir)
@@ -153,8 +161,13 @@ export class Follow implements FolderKind {
       remoteVersion: Math.max(this.#f.status.version, this.drive?.core?.length ?? 0),
       ...(c.pinned !== undefined ? { pinned: c.pinned } : {}),
       ...(c.hook ? { hook: c.hook } : {}),
-      ...(this.#localChanges !== undefined ? { localChanges: this.#localChanges } : {})
+      ...(this.#localChanges !== undefined ? { localChanges: this.#localChanges } : {}),
+      ...this.#history.info()
     }
+  }
+
+  started(): void {
+    this.#history.start()
   }
 
   tally(): { filesWritten: number; bytesLeft: number } {
@@ -325,6 +338,7 @@ export class Follow implements FolderKind {
   }
 
   async close(): Promise<void> {
+    this.#history.stop()
     this.#peersFound()
     this.#hookAbort.abort()
     // Closing the drive ends any read that still waits for a block.

@@ -13,6 +13,7 @@ import { removeTempFiles } from '../fs/temp-files.ts'
 import { commitChanges } from '../drive/drive-import.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { readAt, restoreTo, writeBack } from '../drive/restore.ts'
+import { folderHistory, type HistoryKeeper } from '../drive/history-keeper.ts'
 import { HeldState, judgeOwnDeletes } from '../folder/delete-guard.ts'
 import { SettlingDeletes } from '../folder/settling-deletes.ts'
 import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
@@ -31,6 +32,7 @@ export class Publish implements FolderKind {
   readonly #held: HeldState
   /** Deletes the watcher reported, waiting to be published as one change. */
   readonly #settling: SettlingDeletes
+  readonly #history: HistoryKeeper
 
   static namespace(id: string): string {
     return `publish/${id}`
@@ -40,10 +42,15 @@ export class Publish implements FolderKind {
     this.#f = f
     this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
     this.#settling = new SettlingDeletes(() => f.requestScan(null))
+    this.#history = folderHistory(f, () => this.drive)
     this.capabilities = {
       history: {
         log: (opts) => readVersionLog(this.drive, opts),
         restore: (p, version, to) => this.#restore(p, version, to)
+      },
+      retention: {
+        setPolicy: (change) => this.#history.setPolicy(change),
+        prune: (dryRun) => this.#history.prune(dryRun)
       },
       files: {
         rows: (dir) => listFileRows({ drive: this.drive, index: this.index, root: f.config.path, status: f.status, ignore: f.ignore, publishing: true }, dir)
@@ -93,8 +100,13 @@ export class Publish implements FolderKind {
     return {
       link: shareLink(c),
       ...(c.readKey ? { seedLink: formatLink({ key: c.key, seedOnly: true }) } : {}),
-      remoteVersion: this.#f.status.version
+      remoteVersion: this.#f.status.version,
+      ...this.#history.info()
     }
+  }
+
+  started(): void {
+    this.#history.start()
   }
 
   async scan(paths: string[] | null): Promise<void> {
@@ -152,9 +164,9 @@ export class Publish implements FolderKind {
 
   /** Puts the content of `drivePath` at `version` back into the folder and publishes it. */
   async #restore(drivePath: string, version: number, to?: string): Promise<{ path: string; bytes: number }> {
-    if (to) return restoreTo(this.drive, drivePath, version, to)
     const f = this.#f
-    const { data, entry } = await readAt(this.drive, drivePath, version)
+    if (to) return restoreTo(this.drive, drivePath, version, to, f.config.pruned)
+    const { data, entry } = await readAt(this.drive, drivePath, version, f.config.pruned)
     const rel = drivePath.replace(/^\/+/, '')
     await f.exclusive(async () => {
       await writeFileAtomic(f.config.path, rel, data, { executable: entry.value.executable })
@@ -166,6 +178,7 @@ export class Publish implements FolderKind {
   }
 
   async close(): Promise<void> {
+    this.#history.stop()
     this.#settling.close()
     await this.index?.close()
     await this.drive?.close()

@@ -1,0 +1,122 @@
+import type Hyperdrive from 'hyperdrive'
+import type Corestore from 'corestore'
+import type { DiskUse, HistoryPolicy, PruneResult } from '../../../shared/folder.ts'
+import { DEFAULT_HISTORY, applyRetention, diskUse, planRetention } from './retention.ts'
+import { letGo } from '../../../shared/let-go.ts'
+
+// A drive folder's history on this device (share and join): the policy the user set, a prune now
+// and then (and on request), and the disk figures of the last check. The policy and the last prune
+// live in the folder's settings, so they survive restarts.
+
+/** First check a minute after the folder starts (not during its first sync), then every hour. */
+const FIRST_CHECK_MS = 60_000
+const CHECK_EVERY_MS = 3600_000
+
+export interface PrunedRecord {
+  /** The oldest version whose files can all be restored after that prune. */
+  keptFrom: number
+  at: number
+}
+
+/** What a folder's settings remember of its history (so status shows it after a restart too). */
+export interface HistorySettings {
+  history?: Partial<HistoryPolicy>
+  pruned?: PrunedRecord
+  disk?: DiskUse
+}
+
+export interface HistoryHost {
+  drive(): Hyperdrive
+  store: Corestore
+  /** What the folder's settings say (fields not set take the defaults). */
+  settings(): HistorySettings
+  save(patch: HistorySettings): Promise<void>
+  /** A version kept whatever the policy (pinned, or what the folder on disk shows). */
+  floor(): number | undefined
+  /** Runs in the folder's loop, so no version is written or applied meanwhile. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>
+}
+
+export class HistoryKeeper {
+  #timer: NodeJS.Timeout | null = null
+
+  constructor(private readonly host: HistoryHost) {}
+
+  get policy(): HistoryPolicy {
+    return { ...DEFAULT_HISTORY, ...this.host.settings().history }
+  }
+
+  /** The part of the folder row: the policy and, once checked, the disk figures. */
+  info(): { history: HistoryPolicy; disk?: DiskUse } {
+    const disk = this.host.settings().disk
+    return { history: this.policy, ...(disk ? { disk } : {}) }
+  }
+
+  async setPolicy(change: Partial<HistoryPolicy>): Promise<void> {
+    await this.host.save({ history: { ...this.host.settings().history, ...change } })
+  }
+
+  /** Removes what the policy no longer keeps (dryRun: only measures). */
+  prune(dryRun = false): Promise<PruneResult> {
+    return this.host.exclusive(async () => {
+      const drive = this.host.drive()
+      const floor = this.host.floor()
+      const plan = await planRetention(drive, this.policy, floor === undefined ? {} : { floor })
+      const apply = !dryRun && plan.complete && plan.clear.length > 0
+      if (apply) await applyRetention(drive, this.host.store, plan)
+      // Content an earlier prune removed stays gone whatever the policy says now.
+      const keptFrom = apply ? Math.max(plan.keptFrom, this.keptFrom) : this.keptFrom
+      const disk = diskUse(plan, apply, keptFrom)
+      await this.host.save({ disk, ...(apply ? { pruned: { keptFrom, at: disk.checkedAt } } : {}) })
+      return { freedBytes: apply ? Math.round(plan.freeBytes) : 0, disk, complete: plan.complete }
+    })
+  }
+
+  /** The oldest version this device could restore whole after its last prune (1: all of them). */
+  get keptFrom(): number {
+    return this.host.settings().pruned?.keptFrom ?? 1
+  }
+
+  /** Checks (and prunes) in the background while the folder runs. */
+  start(): void {
+    this.#schedule(FIRST_CHECK_MS)
+  }
+
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+  }
+
+  #schedule(ms: number): void {
+    this.stop()
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      // A failed check (a store that is full or closing) is tried again at the next one.
+      this.prune()
+        .catch(letGo)
+        .finally(() => this.#schedule(CHECK_EVERY_MS))
+    }, ms)
+    this.#timer.unref()
+  }
+}
+
+/** What a folder runner offers a keeper (folder/runner.ts). */
+interface FolderLike {
+  readonly config: HistorySettings
+  readonly ctx: { store: Corestore }
+  /** Saves settings and tells clients the folder row changed. */
+  updateConfig(patch: HistorySettings): Promise<void>
+  exclusive<T>(fn: () => Promise<T>): Promise<T>
+}
+
+/** The keeper of a folder whose versions are `drive()`'s. */
+export function folderHistory(f: FolderLike, drive: () => Hyperdrive, floor: () => number | undefined = () => undefined): HistoryKeeper {
+  return new HistoryKeeper({
+    drive,
+    store: f.ctx.store,
+    settings: () => f.config,
+    save: (patch) => f.updateConfig(patch),
+    floor,
+    exclusive: (fn) => f.exclusive(fn)
+  })
+}

@@ -27,6 +27,8 @@ export interface EngineOptions {
   rescanIntervalMs?: number
   /** How long a receiver waits for any block of a file before reporting that no peer has it (default 30 s). */
   contentStallMs?: number
+  /** How often a folder applies its history setting (default hourly; the first a minute after it starts). */
+  historyCheckMs?: number
   /** Start the network (false for one-shot CLI commands that only change configuration). */
   network?: boolean
   /** Refuses connections with a peer when it returns true (Hyperswarm's firewall); tests cut links with it. */
@@ -163,6 +165,7 @@ export class Device extends Resource {
       deviceName: this.config.deviceName,
       rescanIntervalMs: this.opts.rescanIntervalMs ?? 60_000,
       contentStallMs: this.opts.contentStallMs ?? 30_000,
+      historyCheckMs: this.opts.historyCheckMs ?? 3600_000,
       storeSpace: this.storeSpace,
       network: this.opts.network !== false,
       restored: !this.opened,

@@ -109,6 +109,24 @@ describe('history retention', { timeout: 180_000 }, () => {
     await waitFor('a new version after the prunes', async () => sha(await fs.readFile(path.join(dst, 'doc.bin'))) === sha(last), 60_000)
   })
 
+  it('applies the setting by itself while the folder runs', async () => {
+    const src = path.join(net.tmp, 'src')
+    await writeFiles(src, { 'doc.bin': randomBytes(MB) })
+    const a = await net.engine('a', { historyCheckMs: 300 })
+    const shared = await a.call('folders.share', { path: src })
+    await a.call('folders.history', { folder: shared.id, keepDays: 0 })
+    const first = (await info(a, shared.id)).version
+    const latest = randomBytes(MB)
+    await fs.writeFile(path.join(src, 'doc.bin'), latest)
+    await a.call('folders.rescan', { folder: shared.id })
+    const second = (await info(a, shared.id)).version
+    expect(second).toBeGreaterThan(first)
+    // No prune asked for: the folder's own check removes the first version's content.
+    await waitFor('the background check to prune', async () => (await info(a, shared.id)).disk?.keptFrom === second, 30_000)
+    expect((await info(a, shared.id)).disk?.history).toBe(0)
+    expect(await restoreError(a, shared.id, first, path.join(net.tmp, 'old'))).toMatch(/no longer kept here/)
+  })
+
   it('refuses a policy for a folder kind without one, and bad values, naming the problem', async () => {
     const a = await net.engine('a')
     const src = path.join(net.tmp, 'src')

@@ -8,9 +8,8 @@ import { letGo } from '../../../shared/let-go.ts'
 // and then (and on request), and the disk figures of the last check. The policy and the last prune
 // live in the folder's settings, so they survive restarts.
 
-/** First check a minute after the folder starts (not during its first sync), then every hour. */
+/** The first check comes a minute after the folder starts (after its first sync, mostly), then every `checkEveryMs`. */
 const FIRST_CHECK_MS = 60_000
-const CHECK_EVERY_MS = 3600_000
 
 export interface PrunedRecord {
   /** The oldest version whose files can all be restored after that prune. */
@@ -35,6 +34,8 @@ export interface HistoryHost {
   floor(): number | undefined
   /** Runs in the folder's loop, so no version is written or applied meanwhile. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>
+  /** How often the setting is applied in the background (hourly). */
+  checkEveryMs: number
 }
 
 export class HistoryKeeper {
@@ -56,14 +57,14 @@ export class HistoryKeeper {
     await this.host.save({ history: { ...this.host.settings().history, ...change } })
   }
 
-  /** Removes what the policy no longer keeps (dryRun: only measures). */
-  prune(dryRun = false): Promise<PruneResult> {
+  /** Removes what the policy no longer keeps (dryRun: only measures); `background`: the hourly check. */
+  prune(dryRun = false, background = false): Promise<PruneResult> {
     return this.host.exclusive(async () => {
       const drive = this.host.drive()
       const floor = this.host.floor()
       const plan = await planRetention(drive, this.policy, floor === undefined ? {} : { floor })
       const apply = !dryRun && plan.complete && plan.clear.length > 0
-      if (apply) await applyRetention(drive, this.host.store, plan)
+      if (apply) await applyRetention(drive, this.host.store, plan, { compact: !background })
       // Content an earlier prune removed stays gone whatever the policy says now.
       const keptFrom = apply ? Math.max(plan.keptFrom, this.keptFrom) : this.keptFrom
       const disk = diskUse(plan, apply, keptFrom)
@@ -79,7 +80,7 @@ export class HistoryKeeper {
 
   /** Checks (and prunes) in the background while the folder runs. */
   start(): void {
-    this.#schedule(FIRST_CHECK_MS)
+    this.#schedule(Math.min(FIRST_CHECK_MS, this.host.checkEveryMs))
   }
 
   stop(): void {
@@ -92,9 +93,9 @@ export class HistoryKeeper {
     this.#timer = setTimeout(() => {
       this.#timer = null
       // A failed check (a store that is full or closing) is tried again at the next one.
-      this.prune()
+      this.prune(false, true)
         .catch(letGo)
-        .finally(() => this.#schedule(CHECK_EVERY_MS))
+        .finally(() => this.#schedule(this.host.checkEveryMs))
     }, ms)
     this.#timer.unref()
   }
@@ -103,7 +104,7 @@ export class HistoryKeeper {
 /** What a folder runner offers a keeper (folder/runner.ts). */
 interface FolderLike {
   readonly config: HistorySettings
-  readonly ctx: { store: Corestore }
+  readonly ctx: { store: Corestore; historyCheckMs: number }
   /** Saves settings and tells clients the folder row changed. */
   updateConfig(patch: HistorySettings): Promise<void>
   exclusive<T>(fn: () => Promise<T>): Promise<T>
@@ -117,6 +118,7 @@ export function folderHistory(f: FolderLike, drive: () => Hyperdrive, floor: () 
     settings: () => f.config,
     save: (patch) => f.updateConfig(patch),
     floor,
-    exclusive: (fn) => f.exclusive(fn)
+    exclusive: (fn) => f.exclusive(fn),
+    checkEveryMs: f.ctx.historyCheckMs
   })
 }

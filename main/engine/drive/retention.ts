@@ -128,11 +128,18 @@ export async function planRetention(drive: Hyperdrive, policy: HistoryPolicy, op
   return plan
 }
 
-/** Clears what the plan says from this device's store and compacts it so the disk space comes back. */
-export async function applyRetention(drive: Hyperdrive, store: Corestore, plan: RetentionPlan): Promise<void> {
+/** Below this, a background prune leaves the space to RocksDB's own compactions (a forced one rewrites the whole store). */
+const COMPACT_MIN_BYTES = 64 * 1024 * 1024
+
+/**
+ * Clears what the plan says from this device's store and (when asked, or when it freed much)
+ * compacts it so the disk space comes back now.
+ */
+export async function applyRetention(drive: Hyperdrive, store: Corestore, plan: RetentionPlan, opts: { compact: boolean }): Promise<void> {
   if (!plan.complete || plan.clear.length === 0) return
   const core = ((await drive.getBlobs()) as { core: Hypercore }).core
   for (const [start, end] of plan.clear) await core.clear(start, end)
+  if (!opts.compact && plan.freeBytes < COMPACT_MIN_BYTES) return
   // Cleared blocks are only marked deleted; RocksDB gives the space back when it rewrites its files
   // (blob files included: forced, or it would wait until they are old).
   await store.storage.compact({ blobGarbageCollectionPolicy: 1, blobGarbageCollectionAgeCutoff: 1, bottommostLevelCompaction: 2 })

@@ -36,6 +36,8 @@ export interface FolderContext {
   stateDir: string
   deviceName: string
   rescanIntervalMs: number
+  /** How often a folder applies its history setting (drive/history-keeper.ts). */
+  historyCheckMs: number
   /** Where the store's full disk is waited out, once for every folder (store-space.ts). */
   storeSpace: StoreSpace
   /** How long a receiver waits for a peer to send a block of a file before it says no peer has it. */

@@ -92,8 +92,8 @@ function waitSynced(args: { folder: string; files: number; bytes: number; timeou
 async function handle(req: Request): Promise<unknown> {
   switch (req.cmd) {
     case 'start': {
-      // Periodic full rescan: off in practice (1 h) unless the bench asks for one (scale-bench.ts can
-      // use the engine's own 60 s default).
+      // Periodic full rescan: the engine's default with a working watcher (1 h) unless the bench asks
+      // for another (scale-bench.ts --rescan-interval-s 60: what a failing watcher costs).
       const rescanIntervalMs = req.args.rescanIntervalMs ?? 3_600_000
       engine = new Engine({ dataDir: req.args.dataDir, bootstrap: req.args.bootstrap, bind: '127.0.0.1', rescanIntervalMs })
       engine.events.on('event', onEvent)

@@ -74,7 +74,7 @@ export function renderScale(r: ScaleResult): string {
   const widths = SCALE_COLUMNS.map((c, i) => Math.max(c.length, row[i].length))
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ')
-  const interval = r.rescanIntervalMs >= 3_600_000 ? `${r.rescanIntervalMs / 3_600_000} h (periodic rescan off in practice; the engine's default is 60 s)` : `${r.rescanIntervalMs / 1000} s${r.rescanIntervalMs === 60_000 ? " (the engine's default)" : " (the engine's default is 60 s)"}`
+  const interval = r.rescanIntervalMs >= 3_600_000 ? `${r.rescanIntervalMs / 3_600_000} h (the engine's default with a working watcher; 60 s while it fails)` : `${r.rescanIntervalMs / 1000} s (the engine's default is 1 h with a working watcher, 60 s while it fails)`
   const s = summarizeScale(r)
   const rescanCpu = median(r.rescanCpuMs)
   const detail: Array<[string, string]> = [
@@ -88,7 +88,10 @@ export function renderScale(r: ScaleResult): string {
       : []),
     ['rescan with no change', `runs ${runs(r.rescanMs)}; publisher CPU ${runs(r.rescanCpuMs)}`],
     ...(r.rescanIntervalMs > 60_000
-      ? [['idle CPU per minute with a 60 s rescan', `~${ms(r.idleCpu.publisherPerMinMs + rescanCpu)} (estimate: idle ${ms(r.idleCpu.publisherPerMinMs)} + one rescan's CPU ${ms(rescanCpu)})`] as [string, string]]
+      ? [
+          ['idle CPU per minute with the hourly rescan', `~${ms(r.idleCpu.publisherPerMinMs + rescanCpu / 60)} (estimate: idle ${ms(r.idleCpu.publisherPerMinMs)} + a 60th of one rescan's CPU ${ms(rescanCpu)})`] as [string, string],
+          ['... with a 60 s rescan (watcher failing)', `~${ms(r.idleCpu.publisherPerMinMs + rescanCpu)}`] as [string, string]
+        ]
       : []),
     ['edit to peer', `median ${ms(s.edit)}; runs ${runs(r.editMs)}`],
     ['edit to peer during a full rescan', `median ${ms(s.editDuringRescan)}; runs ${runs(r.editDuringRescanMs)}; the rescans took ${runs(r.rescanDuringEditMs)}`]

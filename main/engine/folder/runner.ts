@@ -28,6 +28,9 @@ import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import { letGo, orNull } from '../../../shared/let-go.ts'
 import { ScanPlan, type Scan } from './scan-plan.ts'
 
+/** A folder whose watcher failed is rescanned this often (with a working watcher: rescanIntervalMs, hourly). */
+const WATCHERLESS_RESCAN_MS = 60_000
+
 export interface FolderContext {
   store: Corestore
   swarm: SwarmHost
@@ -384,7 +387,10 @@ export class FolderRunner extends Resource {
       root: this.config.path,
       ignore: this.ignore,
       onChanges: (paths) => this.requestScan(paths),
-      onError: (err) => this.status.fail(err)
+      onError: (err) => {
+        this.status.fail(err)
+        this.#rescanEvery(WATCHERLESS_RESCAN_MS) // it may miss changes from now on: look more often
+      }
     })
     this.#watcher = watcher
     await watcher.ready()
@@ -393,7 +399,12 @@ export class FolderRunner extends Resource {
       await watcher.close()
       return
     }
-    this.#rescanTimer ??= setInterval(() => this.requestScan(null), this.ctx.rescanIntervalMs)
+    if (!this.#rescanTimer) this.#rescanEvery(this.ctx.rescanIntervalMs)
+  }
+
+  #rescanEvery(ms: number): void {
+    if (this.#rescanTimer) clearInterval(this.#rescanTimer)
+    this.#rescanTimer = setInterval(() => this.requestScan(null), Math.min(ms, this.ctx.rescanIntervalMs))
     this.#rescanTimer.unref()
   }
 

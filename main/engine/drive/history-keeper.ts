@@ -1,12 +1,13 @@
 import type Hyperdrive from 'hyperdrive'
 import type Corestore from 'corestore'
 import type { DiskUse, HistoryPolicy, PruneResult } from '../../../shared/folder.ts'
-import { DEFAULT_HISTORY, applyRetention, diskUse, planRetention } from './retention.ts'
+import { DEFAULT_HISTORY, applyRetention, diskUse, planRetention, walkDrive, type HistoryWalk, type RetentionPlan } from './retention.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
-// A drive folder's history on this device (share and join): the policy the user set, a prune now
-// and then (and on request), and the disk figures of the last check. The policy and the last prune
-// live in the folder's settings, so they survive restarts.
+// A folder's history on this device (share, join and two-way): the policy the user set, a prune
+// now and then (and on request), and the disk figures of the last check. The policy and the last
+// prune live in the folder's settings, so they survive restarts. The kind says how to walk its
+// history (a drive's, or a two-way view's).
 
 /** The first check comes a minute after the folder starts (after its first sync, mostly), then every `checkEveryMs`. */
 const FIRST_CHECK_MS = 60_000
@@ -25,7 +26,10 @@ export interface HistorySettings {
 }
 
 export interface HistoryHost {
-  drive(): Hyperdrive
+  /** Which blocks each version uses (retention.ts). */
+  walk(): Promise<HistoryWalk>
+  /** Content was cleared as `plan` says (a two-way folder stops downloading it again). */
+  cleared?(plan: RetentionPlan): Promise<void>
   store: Corestore
   /** What the folder's settings say (fields not set take the defaults). */
   settings(): HistorySettings
@@ -60,11 +64,13 @@ export class HistoryKeeper {
   /** Removes what the policy no longer keeps (dryRun: only measures); `background`: the hourly check. */
   prune(dryRun = false, background = false): Promise<PruneResult> {
     return this.host.exclusive(async () => {
-      const drive = this.host.drive()
       const floor = this.host.floor()
-      const plan = await planRetention(drive, this.policy, floor === undefined ? {} : { floor })
+      const plan = await planRetention(await this.host.walk(), this.policy, floor === undefined ? {} : { floor })
       const apply = !dryRun && plan.complete && plan.clear.length > 0
-      if (apply) await applyRetention(drive, this.host.store, plan, { compact: !background })
+      if (apply) {
+        await applyRetention(this.host.store, plan, { compact: !background })
+        await this.host.cleared?.(plan)
+      }
       // Content an earlier prune removed stays gone whatever the policy says now.
       const keptFrom = apply ? Math.max(plan.keptFrom, this.keptFrom) : this.keptFrom
       const disk = diskUse(plan, apply, keptFrom)
@@ -110,14 +116,18 @@ interface FolderLike {
   exclusive<T>(fn: () => Promise<T>): Promise<T>
 }
 
-/** The keeper of a folder whose versions are `drive()`'s. */
-export function folderHistory(f: FolderLike, drive: () => Hyperdrive, floor: () => number | undefined = () => undefined): HistoryKeeper {
+/** The keeper of a folder whose versions are `drive()`'s (share, join). */
+export function driveHistory(f: FolderLike, drive: () => Hyperdrive, floor: () => number | undefined = () => undefined): HistoryKeeper {
+  return folderHistory(f, { walk: () => walkDrive(drive()), floor })
+}
+
+/** The keeper of a folder: how its history is walked, the version it always keeps, what to do after a prune. */
+export function folderHistory(f: FolderLike, how: Pick<HistoryHost, 'walk' | 'floor' | 'cleared'>): HistoryKeeper {
   return new HistoryKeeper({
-    drive,
+    ...how,
     store: f.ctx.store,
     settings: () => f.config,
     save: (patch) => f.updateConfig(patch),
-    floor,
     exclusive: (fn) => f.exclusive(fn),
     checkEveryMs: f.ctx.historyCheckMs
   })

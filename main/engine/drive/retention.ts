@@ -17,8 +17,8 @@ import { blocksOf } from './content-blocks.ts'
 export const DEFAULT_HISTORY: HistoryPolicy = { keepDays: 30, keepBytes: null }
 
 const DAY_MS = 24 * 3600 * 1000
-/** Blocks the latest version uses: kept whatever the policy. */
-const CURRENT = Infinity
+/** The last version of content the latest version uses: kept whatever the policy. */
+export const CURRENT = Infinity
 
 export interface RetentionPlan {
   /** The oldest version whose files can all be restored once the plan is applied. */
@@ -28,10 +28,26 @@ export interface RetentionPlan {
   historyBytes: number
   /** What applying the plan removes. */
   freeBytes: number
-  /** Block ranges [start, end) of the content core to clear. */
-  clear: Array<[number, number]>
+  /** Per content core, the block ranges [start, end) to clear. */
+  clear: Array<{ core: Hypercore; ranges: Array<[number, number]> }>
+  /** Per content core, the first block a kept version uses that is not here yet (its length when none). */
+  missingFrom: Map<Hypercore, number>
   /** False when some content's block list is not here yet (a copy still arriving): clear nothing. */
   complete: boolean
+}
+
+/** A version and when it was made. */
+export interface Marker {
+  version: number
+  time: number
+}
+
+/** What a walk through a folder's history found: which blocks each version uses, and the versions' times. */
+export interface HistoryWalk {
+  uses: BlockUse[]
+  markers: Marker[]
+  /** The latest version. */
+  latest: number
 }
 
 interface RawNode {
@@ -41,8 +57,8 @@ interface RawNode {
   value: Uint8Array | null
 }
 
-/** Where the content core ends and what each block is worth: the last version that uses each block. */
-class BlockUse {
+/** One content core and the last version that uses each of its blocks. */
+export class BlockUse {
   /** Per block: the last version that uses it (CURRENT for the latest), 0 for none known. */
   readonly lastUsed: Float64Array
   readonly bytes: Float64Array
@@ -55,7 +71,7 @@ class BlockUse {
     this.bytes = new Float64Array(core.length)
   }
 
-  /** The content of `blob` is used up to (and including) version `last`. */
+  /** The content of `blob` is used up to (and including) version `last` (CURRENT: by the latest). */
   async note(blob: Hyperdrive.Blob, last: number): Promise<void> {
     const runs = await blocksOf(this.core, blob)
     if (!runs) {
@@ -74,16 +90,11 @@ class BlockUse {
   }
 }
 
-/**
- * Works out what `policy` keeps of `drive`'s history on this device; changes nothing. `floor`: a
- * version kept whatever the policy (a receiver's pinned version, or the one its folder shows).
- */
-export async function planRetention(drive: Hyperdrive, policy: HistoryPolicy, opts: { floor?: number; now?: number } = {}): Promise<RetentionPlan> {
-  const now = opts.now ?? Date.now()
-  const core = ((await drive.getBlobs()) as { core: Hypercore }).core
-  const use = new BlockUse(core)
-  const markers: Array<{ version: number; time: number }> = []
-  // The content each path has now, and since when (the seq of the node that wrote it).
+/** Which blocks of a drive's content core each version uses, from the drive's history. */
+export async function walkDrive(drive: Hyperdrive): Promise<HistoryWalk> {
+  const use = new BlockUse(((await drive.getBlobs()) as { core: Hypercore }).core)
+  const markers: Marker[] = []
+  // The content each path has now.
   const live = new Map<string, Hyperdrive.Blob>()
   const stream = drive.db.createHistoryStream({ gte: 1, valueEncoding: 'binary' }) as AsyncIterable<RawNode>
   for await (const node of stream) {
@@ -103,28 +114,43 @@ export async function planRetention(drive: Hyperdrive, policy: HistoryPolicy, op
     if (blob && blob.blockLength > 0) live.set(key, blob)
   }
   for (const blob of live.values()) await use.note(blob, CURRENT)
+  return { uses: [use], markers, latest: drive.version }
+}
 
-  const held = await heldBlocks(core, use.end)
-  const oldestKept = Math.min(opts.floor ?? Infinity, Math.max(1, daysCutoff(policy, markers, now), bytesCutoff(policy, use, held)))
-  const plan: RetentionPlan = { keptFrom: 1, currentBytes: 0, historyBytes: 0, freeBytes: 0, clear: [], complete: use.complete }
+/**
+ * Works out what `policy` keeps of a walked history on this device; changes nothing. `floor`: a
+ * version kept whatever the policy (a receiver's pinned version, or the one its folder shows).
+ */
+export async function planRetention(walk: HistoryWalk, policy: HistoryPolicy, opts: { floor?: number; now?: number } = {}): Promise<RetentionPlan> {
+  const now = opts.now ?? Date.now()
+  const held = await Promise.all(walk.uses.map((u) => heldBlocks(u.core, u.end)))
+  const oldestKept = Math.min(opts.floor ?? Infinity, Math.max(1, daysCutoff(policy, walk.markers, now), bytesCutoff(policy, walk.uses, held)))
+  const complete = walk.uses.every((u) => u.complete)
   // A version's files can all be restored when it is at or after the cutoff, at a commit.
-  plan.keptFrom = oldestKept <= 1 ? 1 : (markers.find((m) => m.version >= oldestKept)?.version ?? drive.version)
-  for (let i = 0; i < use.end; i++) {
-    const last = use.lastUsed[i]
-    const here = held[i] === 1
-    if (last === CURRENT) {
-      if (here) plan.currentBytes += use.bytes[i]
-      continue
+  const keptFrom = oldestKept <= 1 ? 1 : (walk.markers.find((m) => m.version >= oldestKept)?.version ?? walk.latest)
+  const plan: RetentionPlan = { keptFrom, currentBytes: 0, historyBytes: 0, freeBytes: 0, clear: [], missingFrom: new Map(), complete }
+  walk.uses.forEach((use, u) => {
+    const ranges: Array<[number, number]> = []
+    let missingFrom = use.core.length
+    for (let i = 0; i < use.end; i++) {
+      const last = use.lastUsed[i]
+      const here = held[u][i] === 1
+      if (!here && last >= oldestKept && i < missingFrom) missingFrom = i
+      if (last === CURRENT) {
+        if (here) plan.currentBytes += use.bytes[i]
+        continue
+      }
+      if (here) plan.historyBytes += use.bytes[i]
+      // Blocks no entry uses (a write that was cancelled) go too.
+      if (last >= oldestKept) continue
+      if (here) plan.freeBytes += use.bytes[i]
+      const open = ranges[ranges.length - 1]
+      if (open && open[1] === i) open[1] = i + 1
+      else ranges.push([i, i + 1])
     }
-    if (here) plan.historyBytes += use.bytes[i]
-    // Blocks no entry uses (a write that was cancelled) go too.
-    if (last >= oldestKept) continue
-    if (here) plan.freeBytes += use.bytes[i]
-    const open = plan.clear[plan.clear.length - 1]
-    if (open && open[1] === i) open[1] = i + 1
-    else plan.clear.push([i, i + 1])
-  }
-  if (!plan.complete) plan.clear = []
+    plan.missingFrom.set(use.core, missingFrom)
+    if (complete && ranges.length) plan.clear.push({ core: use.core, ranges })
+  })
   return plan
 }
 
@@ -135,10 +161,9 @@ const COMPACT_MIN_BYTES = 64 * 1024 * 1024
  * Clears what the plan says from this device's store and (when asked, or when it freed much)
  * compacts it so the disk space comes back now.
  */
-export async function applyRetention(drive: Hyperdrive, store: Corestore, plan: RetentionPlan, opts: { compact: boolean }): Promise<void> {
+export async function applyRetention(store: Corestore, plan: RetentionPlan, opts: { compact: boolean }): Promise<void> {
   if (!plan.complete || plan.clear.length === 0) return
-  const core = ((await drive.getBlobs()) as { core: Hypercore }).core
-  for (const [start, end] of plan.clear) await core.clear(start, end)
+  for (const { core, ranges } of plan.clear) for (const [start, end] of ranges) await core.clear(start, end)
   if (!opts.compact && plan.freeBytes < COMPACT_MIN_BYTES) return
   // Cleared blocks are only marked deleted; RocksDB gives the space back when it rewrites its files
   // (blob files included: forced, or it would wait until they are old).
@@ -151,7 +176,7 @@ export function diskUse(plan: RetentionPlan, applied: boolean, keptFrom: number,
   return { current: Math.round(plan.currentBytes), history: Math.round(plan.historyBytes - freed), keptFrom, checkedAt: now }
 }
 
-function markerTime(value: Uint8Array | null): number {
+export function markerTime(value: Uint8Array | null): number {
   try {
     const time = (JSON.parse(Buffer.from(value ?? []).toString('utf8')) as { time?: unknown }).time
     return typeof time === 'number' && Number.isFinite(time) ? time : 0
@@ -161,7 +186,7 @@ function markerTime(value: Uint8Array | null): number {
 }
 
 /** The version that was the latest `keepDays` days ago: it and every later one are kept. */
-function daysCutoff(policy: HistoryPolicy, markers: Array<{ version: number; time: number }>, now: number): number {
+function daysCutoff(policy: HistoryPolicy, markers: Marker[], now: number): number {
   if (policy.keepDays === null) return 1
   const since = now - policy.keepDays * DAY_MS
   let cutoff = 1
@@ -170,14 +195,16 @@ function daysCutoff(policy: HistoryPolicy, markers: Array<{ version: number; tim
 }
 
 /** The oldest version whose content fits in `keepBytes`, counting from the newest history down. */
-function bytesCutoff(policy: HistoryPolicy, use: BlockUse, held: Uint8Array): number {
+function bytesCutoff(policy: HistoryPolicy, uses: BlockUse[], held: Uint8Array[]): number {
   if (policy.keepBytes === null) return 1
   const byLast = new Map<number, number>()
-  for (let i = 0; i < use.end; i++) {
-    const last = use.lastUsed[i]
-    if (last === CURRENT || last === 0 || held[i] !== 1) continue
-    byLast.set(last, (byLast.get(last) ?? 0) + use.bytes[i])
-  }
+  uses.forEach((use, u) => {
+    for (let i = 0; i < use.end; i++) {
+      const last = use.lastUsed[i]
+      if (last === CURRENT || last === 0 || held[u][i] !== 1) continue
+      byLast.set(last, (byLast.get(last) ?? 0) + use.bytes[i])
+    }
+  })
   let total = 0
   for (const last of [...byLast.keys()].sort((a, b) => b - a)) {
     total += byLast.get(last)!

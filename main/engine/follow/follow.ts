@@ -20,7 +20,7 @@ import { HeldState, heldMessage, isMassDelete, type HeldRecord } from '../folder
 import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { restoreTo } from '../drive/restore.ts'
-import { folderHistory, type HistoryKeeper } from '../drive/history-keeper.ts'
+import { driveHistory, type HistoryKeeper } from '../drive/history-keeper.ts'
 import { listFileRows } from '../drive/file-tree.ts'
 import { closeFailedDrive, explainReadError } from '../drive/read-errors.ts'
 import { checkPinVersion, runAfterUpdateHook, targetVersion } from './follow-policy.ts'
@@ -56,7 +56,7 @@ export class Follow implements FolderKind {
     this.#writer = atomic ? new AtomicWriter(f) : new LiveWriter(f)
     this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
     // What the folder shows (and a pinned version) stays restorable whatever the policy.
-    this.#history = folderHistory(f, () => this.drive, () => Math.min(f.config.pinned ?? Infinity, f.status.version || 1))
+    this.#history = driveHistory(f, () => this.drive, () => Math.min(f.config.pinned ?? Infinity, f.status.version || 1))
     this.capabilities = {
       history: {
         log: (opts) => readVersionLog(this.drive, opts),

@@ -13,7 +13,7 @@ import { removeTempFiles } from '../fs/temp-files.ts'
 import { commitChanges } from '../drive/drive-import.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { readAt, restoreTo, writeBack } from '../drive/restore.ts'
-import { folderHistory, type HistoryKeeper } from '../drive/history-keeper.ts'
+import { driveHistory, type HistoryKeeper } from '../drive/history-keeper.ts'
 import { HeldState, judgeOwnDeletes } from '../folder/delete-guard.ts'
 import { SettlingDeletes } from '../folder/settling-deletes.ts'
 import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
@@ -42,7 +42,7 @@ export class Publish implements FolderKind {
     this.#f = f
     this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
     this.#settling = new SettlingDeletes(() => f.requestScan(null))
-    this.#history = folderHistory(f, () => this.drive)
+    this.#history = driveHistory(f, () => this.drive)
     this.capabilities = {
       history: {
         log: (opts) => readVersionLog(this.drive, opts),

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { randomBytes, createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { describe, it, expect } from 'vitest'
-import { networkPerTest } from '../helpers/network.ts'
+import { networkPerTest, twoWayOf } from '../helpers/network.ts'
 import { waitFor, writeFiles } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 import { isShoalError } from '../../shared/errors.ts'
@@ -127,13 +127,67 @@ describe('history retention', { timeout: 180_000 }, () => {
     expect(await restoreError(a, shared.id, first, path.join(net.tmp, 'old'))).toMatch(/no longer kept here/)
   })
 
+  it('two-way: a device prunes its copy of another device\'s old versions, and does not fetch them again after a restart', async () => {
+    const laptopDir = path.join(net.tmp, 'laptop')
+    const desktopDir = path.join(net.tmp, 'desktop')
+    const contents = [randomBytes(2 * MB)]
+    await writeFiles(laptopDir, { 'doc.bin': contents[0] })
+    await fs.mkdir(desktopDir)
+    const laptop = await net.engine('laptop')
+    let desktop = await net.engine('desktop')
+    const created = await laptop.call('folders.sync', { path: laptopDir })
+    const joined = await desktop.call('folders.syncJoin', { invite: created.invite.invite, path: desktopDir, timeoutMs: 60_000 })
+    const onDesktop = async (content: Buffer) => sha(await fs.readFile(path.join(desktopDir, 'doc.bin')).catch(() => Buffer.alloc(0))) === sha(content)
+    await waitFor('the first copy on the desktop', () => onDesktop(contents[0]), 60_000)
+    const versions = [(await info(desktop, joined.id)).version]
+    for (let i = 1; i < 3; i++) {
+      contents.push(randomBytes(2 * MB))
+      await fs.writeFile(path.join(laptopDir, 'doc.bin'), contents[i])
+      await laptop.call('folders.rescan', { folder: created.folder.id })
+      await waitFor(`edit ${i} on the desktop`, () => onDesktop(contents[i]), 60_000)
+      await waitFor('the desktop idle', async () => (await info(desktop, joined.id)).state === 'idle', 60_000)
+      versions.push((await info(desktop, joined.id)).version)
+    }
+    expect((await info(desktop, joined.id)).history).toEqual({ keepDays: 30, keepBytes: null })
+    const measured = await desktop.call('versions.prune', { folder: joined.id, dryRun: true })
+    expect(measured.disk.history).toBeGreaterThanOrEqual(4 * MB)
+
+    await desktop.call('folders.history', { folder: joined.id, keepDays: 0 })
+    const pruned = await desktop.call('versions.prune', { folder: joined.id })
+    expect(pruned.freedBytes).toBeGreaterThanOrEqual(4 * MB)
+    expect(pruned.disk.history).toBeLessThan(MB)
+    const out = path.join(net.tmp, 'out')
+    expect(await restoreError(desktop, joined.id, versions[0], path.join(out, 'v1'))).toMatch(/no longer kept here/)
+    await desktop.call('versions.restore', { folder: joined.id, path: '/doc.bin', version: versions[2], to: path.join(out, 'v3') })
+    expect(sha(await fs.readFile(path.join(out, 'v3')))).toBe(sha(contents[2]))
+    // The laptop keeps its own 30 days.
+    expect((await laptop.call('versions.prune', { folder: created.folder.id, dryRun: true })).disk.history).toBeGreaterThanOrEqual(4 * MB)
+
+    // After a restart the desktop's eager download of the laptop's content starts past what it pruned.
+    const laptopContent = twoWayOf(laptop, created.folder.id)!.blobs.key
+    await net.stop(desktop)
+    desktop = await net.engine('desktop')
+    const last = randomBytes(MB)
+    await fs.writeFile(path.join(laptopDir, 'doc.bin'), last)
+    await laptop.call('folders.rescan', { folder: created.folder.id })
+    await waitFor('an edit after the restart', () => onDesktop(last), 60_000)
+    const core = await twoWayOf(desktop, joined.id)!.blobs.coreOf(laptopContent)
+    expect(await core.has(0)).toBe(false)
+    // History here is the version the last edit replaced (2 MB), not the pruned ones again (6 MB).
+    expect((await desktop.call('versions.prune', { folder: joined.id, dryRun: true })).disk.history).toBeLessThan(3 * MB)
+  })
+
   it('refuses a policy for a folder kind without one, and bad values, naming the problem', async () => {
     const a = await net.engine('a')
     const src = path.join(net.tmp, 'src')
     await writeFiles(src, { 'a.txt': 'a' })
     const shared = await a.call('folders.share', { path: src })
     await expect(a.call('folders.history', { folder: shared.id, keepDays: -1 })).rejects.toThrow(/keepDays/)
-    const synced = await a.call('folders.sync', { path: path.join(net.tmp, 'two') })
-    await expect(a.call('versions.prune', { folder: synced.folder.id })).rejects.toThrow(/has no history setting/)
+    const seeded = await a.call('folders.seed', { link: shared.link }).catch((err: Error) => err)
+    // A device cannot seed its own share; the message for a seed comes from another device.
+    const b = await net.engine('b')
+    const seed = await b.call('folders.seed', { link: shared.link })
+    expect(seeded).toBeInstanceOf(Error)
+    await expect(b.call('versions.prune', { folder: seed.id })).rejects.toThrow(/has no history setting: a seed keeps every block it serves/)
   })
 })

@@ -51,12 +51,12 @@ describe('History tab: history on this device', () => {
     expect(screen.getByTestId('history-keep-note').textContent).toBe('Removed 3.8 MB of old versions.')
   })
 
-  it('refuses a negative number of days, and is absent where the folder has no history setting', async () => {
+  it('refuses a negative number of days, and is absent when the engine reports no history setting', async () => {
     const first = await open(folder({ history: { keepDays: 30, keepBytes: null } }))
     await fireEvent.input(input('keep-days'), { target: { value: '-1' } })
     expect((screen.getByTestId('history-keep-save') as HTMLButtonElement).disabled).toBe(true)
     first.unmount()
-    await open(folder({ kind: 'two-way' }))
+    await open(folder({ kind: 'publish' }))
     expect(screen.queryByTestId('history-keep')).toBeNull()
   })
 })

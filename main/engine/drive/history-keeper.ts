@@ -3,6 +3,7 @@ import type Corestore from 'corestore'
 import type { DiskUse, HistoryPolicy, PruneResult } from '../../../shared/folder.ts'
 import { DEFAULT_HISTORY, applyRetention, diskUse, planRetention, walkDrive, type HistoryWalk, type RetentionPlan } from './retention.ts'
 import { letGo } from '../../../shared/let-go.ts'
+import { ShoalError } from '../../../shared/errors.ts'
 
 // A folder's history on this device (share, join and two-way): the policy the user set, a prune
 // now and then (and on request), and the disk figures of the last check. The policy and the last
@@ -16,6 +17,18 @@ export interface PrunedRecord {
   /** The oldest version whose files can all be restored after that prune. */
   keptFrom: number
   at: number
+  /** Two-way: per other device's content core, where its eager download starts (what is before was pruned or is here). */
+  downloadFrom?: Record<string, number>
+}
+
+/** What a restore of content a prune removed says, at once (instead of waiting for a peer). */
+export function prunedError(path: string, version: number, pruned: PrunedRecord): ShoalError {
+  const on = new Date(pruned.at).toISOString().slice(0, 10)
+  return new ShoalError(
+    'VERSION_NOT_FOUND',
+    `${path} at version ${version} is no longer kept here: history before version ${pruned.keptFrom} was pruned on ${on} (see 'shoal history'). Versions from ${pruned.keptFrom} on can be restored.`,
+    { pruned: true }
+  )
 }
 
 /** What a folder's settings remember of its history (so status shows it after a restart too). */
@@ -74,7 +87,7 @@ export class HistoryKeeper {
       // Content an earlier prune removed stays gone whatever the policy says now.
       const keptFrom = apply ? Math.max(plan.keptFrom, this.keptFrom) : this.keptFrom
       const disk = diskUse(plan, apply, keptFrom)
-      await this.host.save({ disk, ...(apply ? { pruned: { keptFrom, at: disk.checkedAt } } : {}) })
+      await this.host.save({ disk, ...(apply ? { pruned: { ...this.host.settings().pruned, keptFrom, at: disk.checkedAt } } : {}) })
       return { freedBytes: apply ? Math.round(plan.freeBytes) : 0, disk, complete: plan.complete }
     })
   }

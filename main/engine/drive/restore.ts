@@ -8,7 +8,7 @@ import { readEntry, readContent } from './drive-entry.ts'
 import { readMetadata, entrySize } from './drive-metadata.ts'
 import { checkPinVersion } from '../follow/follow-policy.ts'
 import { contentHere } from './content-blocks.ts'
-import type { PrunedRecord } from './history-keeper.ts'
+import { prunedError, type PrunedRecord } from './history-keeper.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
@@ -29,10 +29,7 @@ export async function readAt(drive: Hyperdrive, path: string, version: number, p
       throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} cannot be read (${e.message}); use a version listed by 'shoal log'`)
     })
     if (!entry || !entry.value.blob) throw new ShoalError('FILE_NOT_FOUND', `${path} does not exist at version ${version}`)
-    if (pruned && version < pruned.keptFrom && !(await contentHere((await drive.getBlobs())!.core, entry.value.blob))) {
-      const on = new Date(pruned.at).toISOString().slice(0, 10)
-      throw new ShoalError('VERSION_NOT_FOUND', `${path} at version ${version} is no longer kept here: history before version ${pruned.keptFrom} was pruned on ${on} (see 'shoal history'). Versions from ${pruned.keptFrom} on can be restored.`, { pruned: true })
-    }
+    if (pruned && version < pruned.keptFrom && !(await contentHere((await drive.getBlobs())!.core, entry.value.blob))) throw prunedError(path, version, pruned)
     const data = await snapshot.get(path, { timeout: 30_000 }).catch((err) => {
       throw toShoalError(err)
     })

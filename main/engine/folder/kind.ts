@@ -109,7 +109,7 @@ export type CapabilityName = keyof Capabilities
 // What a user is told when a folder lacks a capability (the command belongs to another kind).
 const MISSING: Record<CapabilityName, string> = {
   history: 'has no history',
-  retention: 'has no history setting: a seed keeps every block it serves, and a two-way folder keeps its whole history for now',
+  retention: 'has no history setting: a seed keeps every block it serves',
   files: 'has no file list (a seed keeps blocks, not files)',
   ignore: 'has no ignore patterns (a seed keeps every block of the folder)',
   pin: "is not a joined (receive-only) folder: pinning belongs to 'shoal join' folders",

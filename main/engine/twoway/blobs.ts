@@ -34,8 +34,12 @@ export class BlobStore {
   #remotes = new Map<string, Remote>()
   #closing = false
 
-  constructor(store: Corestore) {
+  /** Where the eager download of another device's core starts (history pruned before it is not fetched again). */
+  readonly #downloadFrom: (keyHex: string) => number
+
+  constructor(store: Corestore, downloadFrom: (keyHex: string) => number = () => 0) {
     this.#store = store
+    this.#downloadFrom = downloadFrom
     this.local = new Hyperblobs(store.get({ name: 'blobs' }))
   }
 
@@ -98,7 +102,7 @@ export class BlobStore {
     core
       .ready()
       .then(() => {
-        if (!this.#closing) remote.range = core.download({ start: 0, end: -1 })
+        if (!this.#closing) remote.range = core.download({ start: this.#downloadFrom(keyHex), end: -1 })
       })
       .catch(letGo) // closing meanwhile: the core downloads nothing more
   }
@@ -127,6 +131,13 @@ export class BlobStore {
     if (!map) throw new ShoalError('BAD_ENTRY', 'its block map cannot be read')
     for (const b of map.blocks) if (!(await blobs.core.has(b.index))) return false
     return true
+  }
+
+  /** The content core of a device (this one's, or another's, tracked from now on). */
+  async coreOf(keyHex: string): Promise<Hypercore> {
+    const core = this.#blobsFor(keyHex).core
+    await core.ready()
+    return core
   }
 
   /** Blocks held of each known blobs core (devices list: "what they have"). */

@@ -17,6 +17,7 @@ import type { VersionChange } from '../../../shared/folder.ts'
 import type { BlobStore } from './blobs.ts'
 import type { FileEntry } from './ops.ts'
 import { fileKey, type MemberRecord } from './view.ts'
+import { prunedError, type PrunedRecord } from '../drive/history-keeper.ts'
 
 interface HistoryNode {
   seq: number
@@ -132,8 +133,9 @@ export interface RestoreTarget {
  * Puts `p` as it was at `version` back: into the folder (a new local edit, which syncs to every
  * device like any other) or to `to` (a file of the user's choice).
  */
-export async function restoreVersion(view: Hyperbee, blobs: BlobStore, target: RestoreTarget, p: string, version: number, to?: string): Promise<{ path: string; bytes: number }> {
+export async function restoreVersion(view: Hyperbee, blobs: BlobStore, target: RestoreTarget, p: string, version: number, to?: string, pruned?: PrunedRecord): Promise<{ path: string; bytes: number }> {
   const entry = await entryAt(view, p, version)
+  if (pruned && version < pruned.keptFrom && entry.blob && !(await blobs.has(entry.blob))) throw prunedError(p, version, pruned)
   const data = await readContent(blobs, entry)
   if (to) {
     const abs = path.resolve(to)

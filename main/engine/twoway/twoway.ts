@@ -33,6 +33,9 @@ import { DiskPass, type PassRecord } from './disk-pass.ts'
 import { readTwoWayLog, restoreVersion } from './history.ts'
 import { listTwoWayRows } from './file-rows.ts'
 import { TwoWayHeld } from './held-deletes.ts'
+import { walkView } from './history-walk.ts'
+import { folderHistory, type HistoryKeeper } from '../drive/history-keeper.ts'
+import type { RetentionPlan } from '../drive/retention.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import { letGo } from '../../../shared/let-go.ts'
@@ -50,6 +53,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
   membership: Membership | null = null
   readonly held: TwoWayHeld
   readonly capabilities: Capabilities
+  readonly #history: HistoryKeeper
   #ns!: Corestore
   #disk = new DiskPass()
   /** The view changed (ops of any device applied): the disk needs a pass. */
@@ -63,6 +67,8 @@ export class TwoWay implements FolderKind, TwoWayDisk {
   constructor(f: FolderRunner) {
     this.f = f
     this.held = new TwoWayHeld(f)
+    // What the folder on disk shows stays restorable whatever the policy.
+    this.#history = folderHistory(f, { walk: () => walkView(this.#requireBase().view, this.blobs), floor: () => f.status.version || 1, cleared: (plan) => this.#pruned(plan) })
     this.capabilities = {
       history: {
         log: (opts) => readTwoWayLog(this.#requireBase().view, opts),
@@ -76,7 +82,14 @@ export class TwoWay implements FolderKind, TwoWayDisk {
             })
             f.status.fileEvent(file, 'restored', 'local', `version ${version}`)
           }
-          return restoreVersion(this.#requireBase().view, this.blobs, { root: f.config.path, writeInFolder }, p, version, to)
+          return restoreVersion(this.#requireBase().view, this.blobs, { root: f.config.path, writeInFolder }, p, version, to, f.config.pruned)
+        }
+      },
+      retention: {
+        setPolicy: (change) => this.#history.setPolicy(change),
+        prune: (dryRun) => {
+          this.#requireBase()
+          return this.#history.prune(dryRun)
         }
       },
       files: {
@@ -125,7 +138,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
   async open(): Promise<void> {
     const f = this.f
     this.#ns = f.ctx.store.namespace(`twoway/${f.id}`)
-    this.blobs = new BlobStore(this.#ns)
+    this.blobs = new BlobStore(this.#ns, (key) => f.config.pruned?.downloadFrom?.[key] ?? 0)
     await this.blobs.ready()
     this.index = new LocalIndex(path.join(f.ctx.stateDir, 'index.json'))
     await this.index.ready()
@@ -181,7 +194,24 @@ export class TwoWay implements FolderKind, TwoWayDisk {
   }
 
   info(): Partial<FolderInfo> {
-    return { link: '', remoteVersion: this.#ready() ? this.base.view.core.length : 0 }
+    return { link: '', remoteVersion: this.#ready() ? this.base.view.core.length : 0, ...this.#history.info() }
+  }
+
+  started(): void {
+    this.#history.start()
+  }
+
+  /**
+   * Another device's content this one pruned must not come back with the eager download when the
+   * folder opens again: it starts where nothing kept is missing.
+   */
+  async #pruned(plan: RetentionPlan): Promise<void> {
+    const downloadFrom = { ...this.f.config.pruned?.downloadFrom }
+    for (const [core, from] of plan.missingFrom) {
+      const key = core.key!.toString('hex')
+      if (key !== this.blobs.key) downloadFrom[key] = from
+    }
+    await this.f.updateConfig({ pruned: { ...(this.f.config.pruned ?? { keptFrom: 1, at: Date.now() }), downloadFrom } })
   }
 
   async scan(paths: string[] | null): Promise<'complete' | 'incomplete' | 'not-ready'> {
@@ -300,6 +330,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
   }
 
   async close(): Promise<void> {
+    this.#history.stop()
     this.interrupt()
     this.held.close()
     await this.membership?.close()

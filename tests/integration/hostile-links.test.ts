@@ -6,6 +6,7 @@ import { networkPerTest, publishedDrive } from '../helpers/network.ts'
 import { waitFor, writeFiles } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
 import type Hyperdrive from 'hyperdrive'
+import { prng } from '../helpers/random.ts'
 
 // Property test of path confinement, as an attacker would try it: a publisher writes raw entries
 // into its drive (bypassing Hyperdrive's path handling), version after version, mixing symbolic
@@ -18,15 +19,6 @@ import type Hyperdrive from 'hyperdrive'
 const SEEDS = (process.env.SHOAL_LINK_SEEDS ?? '11,66,33,44').split(',').map(Number)
 const VERSIONS = Number(process.env.SHOAL_LINK_VERSIONS ?? 18)
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    return (s >>> 0) / 0x100000000
-  }
-}
 
 const NAMES = ['a', 'b', 'l', 'x']
 // Targets that look inside as text and are not, once other links exist; plus harmless ones.

@@ -10,6 +10,7 @@ import { LocalIndex } from '../../main/engine/fs/local-index.ts'
 import { IgnoreRules } from '../../main/engine/fs/ignore-rules.ts'
 import type { BlobStore } from '../../main/engine/twoway/blobs.ts'
 import type { EntryData, FileEntry, Op } from '../../main/engine/twoway/ops.ts'
+import { prng } from '../helpers/random.ts'
 
 // Path confinement of the two-way disk writer, as a hostile device of the folder would try it: it
 // appends ops (through the real apply(), so the view is what every device would build) that mix
@@ -30,15 +31,6 @@ const blobs = {
   }
 } as unknown as BlobStore
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    return (s >>> 0) / 0x100000000
-  }
-}
 
 let tmp: string
 beforeEach(async () => {

@@ -10,6 +10,7 @@ import { LocalIndex } from '../../main/engine/fs/local-index.ts'
 import { IgnoreRules } from '../../main/engine/fs/ignore-rules.ts'
 import type { BlobStore } from '../../main/engine/twoway/blobs.ts'
 import type { EntryData, FileEntry, Op } from '../../main/engine/twoway/ops.ts'
+import { prng } from '../helpers/random.ts'
 
 // A disk pass given only what changed (the view's diff since the last pass, plus what that pass
 // left owed) must leave the folder exactly as a full pass over everything would. Two folders take
@@ -30,15 +31,6 @@ const blobs = {
   }
 } as unknown as BlobStore
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1
-  return () => {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    return (s >>> 0) / 0x100000000
-  }
-}
 
 /** Every path under root: 'dir', 'link:<target>' or the file's content (hex). */
 async function snapshot(root: string): Promise<Record<string, string>> {

@@ -93,7 +93,7 @@ export const methods = {
     result: FolderInfo
   },
   /** How much history a share or join folder keeps on this device (null: no limit of that kind). */
-  'folders.history': { params: z.object({ folder: folderRef }).merge(HistoryPolicy.partial()), result: FolderInfo },
+  'folders.history': { params: z.object({ folder: folderRef, storeCopy: z.boolean().optional() }).merge(HistoryPolicy.partial()), result: FolderInfo },
   /** Removes the history the folder's policy no longer keeps, now (dryRun: only measures what it takes). */
   'versions.prune': { params: z.object({ folder: folderRef, dryRun: z.boolean().optional() }), result: PruneResult },
   /** Receivers: files changed, added or deleted here compared with the published state. */

@@ -111,7 +111,9 @@ export const FolderInfo = z.object({
   /** Folders with history (share, join): how much of it this device keeps. */
   history: HistoryPolicy.optional(),
   /** What the folder's versions take in this device's store (after the first check). */
-  disk: DiskUse.optional()
+  disk: DiskUse.optional(),
+  /** Receivers: whether the store keeps a second copy of the files (false: it serves nothing it wrote). */
+  storeCopy: z.boolean().optional()
 })
 export type FolderInfo = z.infer<typeof FolderInfo>
 

@@ -22,6 +22,8 @@ export interface FolderConfig extends HistorySettings {
   atomic?: boolean
   /** Receivers: hold the folder at this drive version instead of following the latest. */
   pinned?: number
+  /** Receivers: false keeps no second copy of the files in the store (drive/store-copy.ts); default true. */
+  storeCopy?: boolean
   /** Receivers: shell command run after each version applied (see follow-policy.ts). */
   hook?: string
   /** The mass-delete guard's settings, when not the defaults (folder/delete-guard.ts). */

@@ -16,8 +16,9 @@ function open(start: FolderInfo) {
     route: { view: 'folder', id: 'f1', tab: 'history', dir: '/' },
     handlers: {
       'versions.log': () => [],
-      'folders.history': ({ keepDays, keepBytes }: Partial<HistoryPolicy>) => {
+      'folders.history': ({ keepDays, keepBytes, storeCopy }: Partial<HistoryPolicy> & { storeCopy?: boolean }) => {
         row = { ...row, history: { ...row.history!, ...(keepDays !== undefined ? { keepDays } : {}), ...(keepBytes !== undefined ? { keepBytes } : {}) } }
+        if (storeCopy !== undefined) row = { ...row, storeCopy }
         return row
       },
       'versions.prune': () => ({ freedBytes: 3_800_000, complete: true, disk: { ...DISK, history: 0, keptFrom: 9 } })
@@ -34,6 +35,7 @@ describe('History tab: history on this device', () => {
     expect(screen.getByTestId('history-disk').textContent?.replace(/\s+/g, ' ')).toMatch(/^ ?Folder 1.9 MB · store 5.7 MB \(latest version 1.9 MB, history 3.8 MB\) · every version can be restored · checked /)
     expect([input('keep-by-days').checked, input('keep-days').value, input('keep-by-size').checked]).toEqual([true, '30', false])
     expect((screen.getByTestId('history-keep-save') as HTMLButtonElement).disabled).toBe(true)
+    expect(screen.queryByTestId('store-copy')).toBeNull() // a shared folder's store is what others download
   })
 
   it('saves a new limit and prunes now', async () => {
@@ -49,6 +51,15 @@ describe('History tab: history on this device', () => {
     await settle()
     expect(transport.callsTo('versions.prune')).toEqual([{ folder: 'f1' }])
     expect(screen.getByTestId('history-keep-note').textContent).toBe('Removed 3.8 MB of old versions.')
+  })
+
+  it('on a joined folder, turns the second copy in the store off', async () => {
+    const { transport } = await open(folder({ kind: 'follow', history: { keepDays: 30, keepBytes: null }, storeCopy: true }))
+    expect(input('store-copy').checked).toBe(true)
+    await fireEvent.click(input('store-copy'))
+    await fireEvent.click(screen.getByTestId('history-keep-save'))
+    await settle()
+    expect(transport.callsTo('folders.history')).toEqual([{ folder: 'f1', keepDays: 30, keepBytes: null, storeCopy: false }])
   })
 
   it('refuses a negative number of days, and is absent when the engine reports no history setting', async () => {

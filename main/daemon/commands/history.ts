@@ -13,7 +13,7 @@ import type { DiskUse, FolderInfo, HistoryPolicy } from '../../../shared/folder.
 
 export const history: Command = {
   name: 'history',
-  usage: 'history <folder> [--keep-days N] [--keep-size SIZE] [--keep-all]',
+  usage: 'history <folder> [--keep-days N] [--keep-size SIZE] [--keep-all] [--no-store-copy | --store-copy]',
   summary: 'Show or set how much history a folder keeps on this device',
   details: [
     'Every version of every file stays restorable (shoal log, shoal restore) for as long as its content',
@@ -25,13 +25,17 @@ export const history: Command = {
     '  --keep-days N     Keep every version of the last N days (0: only the latest version)',
     '  --keep-size SIZE  Keep at most SIZE of old content (10GB, 500MB...); the newest is kept first',
     '  --keep-all        No limit: keep every version (with --keep-days or --keep-size: only that limit)',
+    '  --no-store-copy   Joined folders: keep no second copy of the files in the store. Saves their',
+    '                    size on disk; this device then serves nothing it wrote, restores from other',
+    '                    devices, and downloads a changed big file whole. --store-copy: keep it again',
+    '                    (from the next version on).',
     '',
     'Both limits may be set: a version is kept while it is within both.'
   ].join('\n'),
-  options: { 'keep-days': { type: 'string' }, 'keep-size': { type: 'string' }, 'keep-all': { type: 'boolean' } },
+  options: { 'keep-days': { type: 'string' }, 'keep-size': { type: 'string' }, 'keep-all': { type: 'boolean' }, 'store-copy': { type: 'boolean' }, 'no-store-copy': { type: 'boolean' } },
   async run(ctx) {
     expectArgs(ctx.args, ['folder'], 'history')
-    const change = policyChange(ctx.values)
+    const change = { ...policyChange(ctx.values), ...storeCopyChange(ctx.values) }
     const { info, measured } = await withApi(ctx.global, async ({ api }) => {
       const folder = await folderRef(api, ctx.args[0])
       const info = Object.keys(change).length > 0 ? await api.call('folders.history', { folder, ...change }) : null
@@ -41,6 +45,7 @@ export const history: Command = {
     })
     if (ctx.global.json) return printJson(ctx.io, { history: info.history, disk: measured.disk })
     ctx.io.out(`History of ${printable(info.path)}: ${describeHistory(info.history!)}`)
+    if (info.storeCopy === false) ctx.io.out('No second copy: the store keeps no copy of the files in the folder.')
     ctx.io.out(describeDisk(info, measured.disk))
     if (!measured.complete) ctx.io.out('Some content is still arriving: prune waits until it is here.')
   }
@@ -72,6 +77,11 @@ function describeDisk(info: FolderInfo, disk: DiskUse): string {
     `Folder ${formatBytes(info.bytes)} on disk; store ${formatBytes(disk.current + disk.history)}: ${formatBytes(disk.current)} latest version, ${formatBytes(disk.history)} history${since}.`,
     `Checked ${formatTime(disk.checkedAt)}.`
   ].join('\n')
+}
+
+function storeCopyChange(values: Record<string, string | boolean | undefined>): { storeCopy?: boolean } {
+  if (values['store-copy'] && values['no-store-copy']) throw new UsageError('history: give --store-copy or --no-store-copy, not both', 'history')
+  return values['store-copy'] ? { storeCopy: true } : values['no-store-copy'] ? { storeCopy: false } : {}
 }
 
 function policyChange(values: Record<string, string | boolean | undefined>): Partial<HistoryPolicy> {

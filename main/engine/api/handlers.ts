@@ -221,9 +221,12 @@ export const handlers: Handlers = {
     return f.info()
   },
 
-  'folders.history': async (engine, { folder, keepDays, keepBytes }) => {
+  'folders.history': async (engine, { folder, keepDays, keepBytes, storeCopy }) => {
     const f = engine.findFolder(folder)
-    await f.capability('retention').setPolicy({ ...(keepDays !== undefined ? { keepDays } : {}), ...(keepBytes !== undefined ? { keepBytes } : {}) })
+    if (keepDays !== undefined || keepBytes !== undefined) {
+      await f.capability('retention').setPolicy({ ...(keepDays !== undefined ? { keepDays } : {}), ...(keepBytes !== undefined ? { keepBytes } : {}) })
+    }
+    if (storeCopy !== undefined) await f.capability('storeCopy').set(storeCopy)
     return f.info()
   },
 

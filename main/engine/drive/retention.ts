@@ -164,9 +164,14 @@ const COMPACT_MIN_BYTES = 64 * 1024 * 1024
 export async function applyRetention(store: Corestore, plan: RetentionPlan, opts: { compact: boolean }): Promise<void> {
   if (!plan.complete || plan.clear.length === 0) return
   for (const { core, ranges } of plan.clear) for (const [start, end] of ranges) await core.clear(start, end)
-  if (!opts.compact && plan.freeBytes < COMPACT_MIN_BYTES) return
-  // Cleared blocks are only marked deleted; RocksDB gives the space back when it rewrites its files
-  // (blob files included: forced, or it would wait until they are old).
+  if (opts.compact || plan.freeBytes >= COMPACT_MIN_BYTES) await compactStore(store)
+}
+
+/**
+ * Cleared blocks are only marked deleted; RocksDB gives the space back when it rewrites its files
+ * (blob files included: forced, or it would wait until they are old). Rewrites the whole store.
+ */
+export async function compactStore(store: Corestore): Promise<void> {
   await store.storage.compact({ blobGarbageCollectionPolicy: 1, blobGarbageCollectionAgeCutoff: 1, bottommostLevelCompaction: 2 })
 }
 

@@ -50,6 +50,11 @@ export interface Retention {
   prune(dryRun?: boolean): Promise<PruneResult>
 }
 
+/** Receivers: whether the store keeps a second copy of the files written to the folder. */
+export interface StoreCopy {
+  set(keep: boolean): Promise<void>
+}
+
 export interface FileList {
   rows(dir: string): Promise<FileRow[]>
 }
@@ -94,6 +99,7 @@ export interface HeldDeletesControl {
 export interface Capabilities {
   history?: History
   retention?: Retention
+  storeCopy?: StoreCopy
   files?: FileList
   ignore?: IgnorePatterns
   pin?: Pinning
@@ -110,6 +116,7 @@ export type CapabilityName = keyof Capabilities
 const MISSING: Record<CapabilityName, string> = {
   history: 'has no history',
   retention: 'has no history setting: a seed keeps every block it serves',
+  storeCopy: "keeps its content in the store: a shared folder's store is what other devices download, a seed keeps every block, and two-way folders always keep theirs for now",
   files: 'has no file list (a seed keeps blocks, not files)',
   ignore: 'has no ignore patterns (a seed keeps every block of the folder)',
   pin: "is not a joined (receive-only) folder: pinning belongs to 'shoal join' folders",

@@ -21,6 +21,8 @@ import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { restoreTo } from '../drive/restore.ts'
 import { driveHistory, type HistoryKeeper } from '../drive/history-keeper.ts'
+import { dropStoredContent } from '../drive/store-copy.ts'
+import { compactStore } from '../drive/retention.ts'
 import { listFileRows } from '../drive/file-tree.ts'
 import { closeFailedDrive, explainReadError } from '../drive/read-errors.ts'
 import { checkPinVersion, runAfterUpdateHook, targetVersion } from './follow-policy.ts'
@@ -70,6 +72,7 @@ export class Follow implements FolderKind {
         setPolicy: (change) => this.#history.setPolicy(change),
         prune: (dryRun) => this.#history.prune(dryRun)
       },
+      storeCopy: { set: (keep) => this.#setStoreCopy(keep) },
       files: {
         rows: (dir) => listFileRows({ drive: this.drive, index: this.#writer.index, root: f.config.path, status: f.status, ignore: f.ignore, publishing: false }, dir)
       },
@@ -162,7 +165,8 @@ export class Follow implements FolderKind {
       ...(c.pinned !== undefined ? { pinned: c.pinned } : {}),
       ...(c.hook ? { hook: c.hook } : {}),
       ...(this.#localChanges !== undefined ? { localChanges: this.#localChanges } : {}),
-      ...this.#history.info()
+      ...this.#history.info(),
+      storeCopy: c.storeCopy !== false
     }
   }
 
@@ -222,6 +226,7 @@ export class Follow implements FolderKind {
       const { changes, held } = this.#guard(found.changes, target)
       await this.#writer.apply(snapshot, target, changes, owed)
       if (f.stopped) return
+      if (f.config.storeCopy === false) await dropStoredContent(this.drive, changes.flatMap((c) => (c.entry ? [c.entry] : [])))
       await this.#held.set(held)
       this.#missing.set(this.#writer.owed)
       s.version = this.#writer.applied
@@ -335,6 +340,28 @@ export class Follow implements FolderKind {
         await snapshot.close().catch(letGo) // closing a checkout only releases its session
       }
     })
+  }
+
+  /** Off: the content of the version on disk leaves the store now; on: versions from now on are kept. */
+  async #setStoreCopy(keep: boolean): Promise<void> {
+    const f = this.#f
+    await f.updateConfig({ storeCopy: keep ? undefined : false })
+    if (keep) return
+    const dropped = await f.exclusive(async () => {
+      const applied = this.#writer.applied
+      if (applied === 0) return 0
+      const snapshot = this.drive.checkout(applied)
+      try {
+        const entries: Hyperdrive.Entry[] = []
+        for await (const entry of snapshot.list('/', { recursive: true }) as AsyncIterable<Hyperdrive.Entry>) entries.push(entry)
+        return await dropStoredContent(this.drive, entries)
+      } finally {
+        await snapshot.close().catch(letGo) // closing a checkout only releases its session
+      }
+    })
+    if (dropped === 0) return
+    await compactStore(f.ctx.store)
+    await this.#history.prune(true) // the disk figures, as they are now
   }
 
   async close(): Promise<void> {

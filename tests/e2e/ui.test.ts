@@ -253,6 +253,8 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     // Newest first: the edit is its own, newest version.
     expect(await groups.first().locator('[data-testid=version-change][data-action=changed]').count()).toBe(1)
     expect(Number(await groups.first().getAttribute('data-version'))).toBeGreaterThan(Number(await groups.last().getAttribute('data-version')))
+    // What the folder takes on disk, measured when the tab opened.
+    await waitForText(pageB.getByTestId('history-disk'), /Folder \d+ KB · store \d+ KB \(latest version \d+ KB, history \d+ B\) · every version can be restored/)
     await screenshot(pageB, 'folder-history')
   }, 90_000)
 
@@ -285,6 +287,24 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     await waitFor('the restored content reaches B', async () => (await fs.readFile(path.join(dest, 'notes.txt'), 'utf8')) === NOTES_V1, SYNC_MS, 100)
     expect(await treeHashes(dest)).toEqual(await treeHashes(src))
     expect(await exists(path.join(dest, `notes.v${oldVersion}.txt`))).toBe(false)
+  }, 90_000)
+
+  it('keeps only the latest version on A once asked: Prune now, and an older restore says it is gone', async () => {
+    // A's History tab is open from the test before.
+    const panel = pageA.getByTestId('history-keep')
+    await panel.waitFor({ timeout: UI_MS })
+    expect(await pageA.getByTestId('history-policy').textContent()).toBe('Keeps the versions of the last 30 days.')
+    await pageA.getByTestId('keep-days').fill('0')
+    await pageA.getByTestId('history-keep-save').click()
+    await waitForText(pageA.getByTestId('history-policy'), /^Keeps only the latest version\.$/)
+    await pageA.getByTestId('history-prune').click()
+    await waitForText(pageA.getByTestId('history-keep-note'), /^Removed \d+(\.\d)? (B|KB) of old versions\.$/)
+    await waitForText(pageA.getByTestId('history-disk'), /versions from \d+ on can be restored/)
+    // The first version of notes.txt is listed still, and restoring it says why it cannot.
+    const changed = pageA.locator('[data-testid=version-change][data-action=changed]').filter({ hasText: '/notes.txt' })
+    await changed.last().getByTestId('restore-button').click()
+    await waitForText(pageA.getByTestId('toasts'), /Could not restore \/notes\.txt: .*is no longer kept here: history before version \d+ was pruned on/)
+    expect(await fs.readFile(path.join(src, 'notes.txt'), 'utf8')).toBe(NOTES_V1)
   }, 90_000)
 
   it('shows both kinds of folder, the peers, the activity and the settings', async () => {

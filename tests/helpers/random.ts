@@ -9,3 +9,11 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/** `size` bytes from prng(seed): the same seed gives the same bytes. */
+export function randomBytes(size: number, seed: number): Buffer {
+  const next = prng(seed)
+  const buf = Buffer.alloc(Math.ceil(size / 4) * 4)
+  for (let i = 0; i < buf.length; i += 4) buf.writeUInt32LE(Math.floor(next() * 2 ** 32) >>> 0, i)
+  return buf.subarray(0, size)
+}

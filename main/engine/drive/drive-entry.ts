@@ -72,7 +72,7 @@ export async function readEntry(snapshot: Hyperdrive, drivePath: string): Promis
 
 /** Hyperblobs refuses larger block maps. */
 const MAX_MAP_BLOCKS = 64
-/** Hypercore's suggested largest block. */
+/** Hypercore's suggested largest block (Shoal's own are at most 1 MiB: content-chunks.ts). */
 const MAX_BLOCK_BYTES = 15 * 1024 * 1024
 
 /**

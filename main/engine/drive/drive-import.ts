@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import type { Stats } from 'node:fs'
 import type Hyperdrive from 'hyperdrive'
 import { BLOCK_BYTES, streamDone, writeChunk } from './write-stream.ts'
+import { contentChunks, READ_BYTES } from './content-chunks.ts'
 import { ScanCancelled, type Change } from '../fs/scanner.ts'
 import { UnreadableFile, withRegularFile } from '../fs/file-read.ts'
 import type { IndexEntry } from '../fs/local-index.ts'
@@ -60,10 +61,11 @@ function unread(err: unknown): { skipped: string } | { error: unknown } {
 type BlobWriter = NodeJS.WritableStream & { id: Hyperdrive.Blob; destroy(err?: Error): void }
 
 /**
- * Streams a large file into the content core. Given the blob of the file's version before, blocks
- * that did not change are not stored again: the new blob is a block map that reuses them, so an
- * edit in the middle of a big file stores and sends only the blocks it touched (a reader, Shoal or
- * a plain Hyperdrive 13.3, reads the map and then the blocks it lists).
+ * Streams a large file into the content core, in blocks cut where its content says
+ * (content-chunks.ts). Given the blob of the file's version before, blocks that did not change are
+ * not stored again: the new blob is a block map that reuses them, so an edit of a big file, an
+ * insert or a deletion too, stores and sends only the blocks around it (a reader, Shoal or a plain
+ * Hyperdrive 13.3, reads the map and then the blocks it lists).
  */
 async function appendLarge(blobs: { createWriteStream(opts?: unknown): BlobWriter }, file: string, checkStop: () => void, previous: Hyperdrive.Blob | null) {
   return withRegularFile(file, {}, async (f) => {
@@ -72,7 +74,7 @@ async function appendLarge(blobs: { createWriteStream(opts?: unknown): BlobWrite
     const done = streamDone(ws)
     let size = 0
     try {
-      for await (const chunk of f.chunks(BLOCK_BYTES, { checkStop })) {
+      for await (const chunk of contentChunks(f.chunks(READ_BYTES, { checkStop }))) {
         hash.update(chunk)
         size += chunk.length
         await writeChunk(ws, chunk, done)
@@ -106,7 +108,7 @@ export async function commitChanges(drive: Hyperdrive, root: string, changes: Ch
     if (isCancelled()) throw new ScanCancelled()
   }
   const blobs = (await drive.getBlobs()) as unknown as Parameters<typeof appendLarge>[0] & { batch(): BlobBatch; blockSize: number }
-  blobs.blockSize = BLOCK_BYTES // small files' put() splits by it (large ones by their chunks)
+  blobs.blockSize = BLOCK_BYTES // small files' put() splits by it (large ones are cut by content)
   // Small files' blocks go into the content core in groups: one append (one signature, one
   // storage write) per few MiB instead of one per file.
   const blobBatch = blobs.batch()

@@ -4,11 +4,13 @@ import { letGo } from '../../../shared/let-go.ts'
 // forever, and the stream's error would be an unhandled rejection.
 
 /**
- * The size of the blocks a file's content is stored and sent in (a reader reads whatever blocks a
- * blob has, so older 64 KiB blobs stay readable). Hyperblobs' default of 64 KiB made a receiver
- * spend most of its time on per-block work (RocksDB writes, Merkle nodes, messages, GC). 256 KiB
- * took a 256 MiB file's initial sync from 7.3-12.3 s to 4.7 s here, receiver CPU -30%, at the
- * same peak RSS; 1 MiB was no faster and added ~50 MiB of RSS (requests in flight).
+ * The size of the blocks a small file's content is stored and sent in (big files, and every file
+ * of a two-way folder, are cut by their content around this size: content-chunks.ts). A reader
+ * reads whatever blocks a blob has, so older 64 KiB blobs stay readable. Hyperblobs' default of
+ * 64 KiB made a receiver spend most of its time on per-block work (RocksDB writes, Merkle nodes,
+ * messages, GC). 256 KiB took a 256 MiB file's initial sync from 7.3-12.3 s to 4.7 s here,
+ * receiver CPU -30%, at the same peak RSS; 1 MiB was no faster and added ~50 MiB of RSS (requests
+ * in flight).
  */
 export const BLOCK_BYTES = 256 * 1024
 

@@ -6,7 +6,8 @@ import Hyperblobs from 'hyperblobs'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type { BlobRef } from './ops.ts'
-import { BLOCK_BYTES, DELTA_MIN_BYTES, streamDone, writeChunk } from '../drive/write-stream.ts'
+import { DELTA_MIN_BYTES, streamDone, writeChunk } from '../drive/write-stream.ts'
+import { contentChunks, READ_BYTES } from '../drive/content-chunks.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
@@ -52,10 +53,11 @@ export class BlobStore {
   }
 
   /**
-   * Streams a file into this device's blobs core, hashing it on the way. Given the blob of the
-   * file's version before, if this device wrote it and the file is big, unchanged blocks are not
-   * stored again: the new blob is a block map reusing them (a device can only point into its own
-   * core, so an edit of another device's file is stored whole).
+   * Streams a file into this device's blobs core, hashing it on the way, in blocks cut where its
+   * content says (content-chunks.ts). Given the blob of the file's version before, if this device
+   * wrote it and the file is big, unchanged blocks are not stored again, even after an insert or a
+   * deletion: the new blob is a block map reusing them (a device can only point into its own core,
+   * so an edit of another device's file is stored whole).
    */
   async uploadFile(abs: string, previous: BlobRef | null = null): Promise<Uploaded> {
     const hasher = createHash('sha256')
@@ -72,7 +74,7 @@ export class BlobStore {
     const done = streamDone(ws)
     let size = 0
     try {
-      for await (const buf of file.chunks(BLOCK_BYTES)) {
+      for await (const buf of contentChunks(file.chunks(READ_BYTES))) {
         hasher.update(buf)
         size += buf.length
         await writeChunk(ws, buf, done)

@@ -1,12 +1,16 @@
 import type { Command } from './types.ts'
-import { expectArgs, intOption } from '../args.ts'
+import { UsageError, expectArgs, intOption } from '../args.ts'
 import { Engine } from '../../engine/engine.ts'
+import { loadConfig } from '../../engine/config.ts'
+import { dataPaths } from '../../engine/data-dir.ts'
 import { DaemonServer } from '../server.ts'
 import { DaemonClient } from '../client.ts'
 import { builtUiDir } from '../ui-dir.ts'
 import { StateLineFilter, eventLine, folderLine } from '../event-lines.ts'
 import { untilSignal } from '../signals.ts'
+import { checkPortFree } from '../ui-port.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
+import { DEFAULT_UI_PORT } from '../../../shared/ui-port.ts'
 import type { ShoalEvent } from '../../../shared/events.ts'
 
 /**
@@ -23,17 +27,25 @@ export const run: Command = {
     'Keeps running until Ctrl-C (SIGINT) or SIGTERM. While it runs, the other commands go',
     'through it. Logs one line per change, peer and error; --json logs one JSON event per line.',
     '',
+    `The web UI is at http://127.0.0.1:${DEFAULT_UI_PORT}/?token=... unless another port is stored`,
+    "('shoal settings --ui-port N'); the token stays the same across restarts ('shoal ui-url').",
+    '',
     'Options:',
-    '  --port N   Port for the API and web UI on 127.0.0.1 (default: any free port)'
+    '  --port N   Port for the API and web UI on 127.0.0.1 for this run (default: the stored',
+    `             setting, ${DEFAULT_UI_PORT} unless changed; 0: any free port). A taken port is an error.`
   ].join('\n'),
   options: { port: { type: 'string' } },
   async run(ctx) {
     expectArgs(ctx.args, [], 'run')
-    const port = intOption(ctx.values, 'port', 'run', 0) ?? 0
+    const flagPort = intOption(ctx.values, 'port', 'run', 0)
+    if (flagPort !== undefined && flagPort > 65535) throw new UsageError(`run: --port must be a port number (0-65535), not '${flagPort}'`, 'run')
     const { global, io } = ctx
     // Corestore's lock would refuse anyway; this says where the running one is.
     const running = await DaemonClient.find(global.dataDir)
     if (running) throw new ShoalError('DATA_DIR_LOCKED', `shoal run is already running for ${global.dataDir} (API at ${running.url})`)
+    // The stored port is read before the engine opens every folder, so a taken port fails at once.
+    const port = flagPort ?? (await loadConfig(dataPaths(global.dataDir).config)).uiPort
+    await checkPortFree(port)
     const engine = new Engine({
       dataDir: global.dataDir,
       network: true,
@@ -56,10 +68,8 @@ export const run: Command = {
     try {
       const starting = (async () => {
         await engine.ready()
-        await server.ready().catch((err) => {
-          if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ShoalError('INTERNAL', `Port ${port} on 127.0.0.1 is already in use; choose another with --port`)
-          throw err
-        })
+        await server.ready() // a port taken since checkPortFree: the same PORT_IN_USE error
+        engine.uiPort = server.port
       })()
       // A signal while folders are still opening stops at once, too.
       const early = await Promise.race([starting.then(() => null), stopping])
@@ -112,3 +122,4 @@ export const run: Command = {
     }
   }
 }
+

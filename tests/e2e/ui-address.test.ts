@@ -1,20 +1,23 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { waitFor, writeFiles } from '../helpers/files.ts'
 import { ensureUiBuilt, launchBrowser, newContext, textOf, waitForText } from './helpers/browser.ts'
 import { apiCall } from './helpers/http.ts'
-import { runShoal, startDaemon, startNetwork, type Daemon, type ShoalNetwork } from './helpers/shoal-process.ts'
+import { UI_URL, runShoal, startDaemon, startNetwork, startScript, startShoal, type Daemon, type ShoalNetwork, type ShoalProcess } from './helpers/shoal-process.ts'
 
 // The web UI's address as a user meets it (issue 11): a real `shoal run`, real Chromium. The address
 // and token survive a restart, and an open page reconnects by itself; `shoal ui-url` prints the
 // address and `--rotate` replaces the token, after which old pages say what to do and the API
-// answers 401; a taken port is a clear error.
+// answers 401; a taken port is a clear error; `shoal run --open` and `npm start` open the browser.
 
 const UI_MS = 15_000
+const REPO = fileURLToPath(new URL('../../', import.meta.url))
 
 let root: string
 let network: ShoalNetwork
@@ -23,6 +26,7 @@ let A: Daemon
 let context: BrowserContext
 let page: Page
 const pageErrors: string[] = []
+const extra: ShoalProcess[] = []
 
 const shoal = (args: string[], env: NodeJS.ProcessEnv = network.env) => runShoal(args, { env })
 
@@ -36,6 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close().catch(() => {})
+  await Promise.all(extra.map((p) => p.stop()))
   await network?.stop()
   if (root) await fsp.rm(root, { recursive: true, force: true })
 }, 60_000)
@@ -190,4 +195,69 @@ describe('the web UI address (real daemon, real Chromium)', () => {
       await new Promise<void>((resolve) => blocker.close(() => resolve()))
     }
   }, 90_000)
+})
+
+describe('opening the browser (a stand-in for xdg-open / open records what it was asked to open)', () => {
+  // The platform opener is replaced by a script earlier on the PATH; a desktop is claimed (DISPLAY).
+  async function desktopEnv(name: string): Promise<{ env: NodeJS.ProcessEnv; opened: string }> {
+    const bin = path.join(root, `${name}-bin`)
+    const opened = path.join(root, `${name}-opened.txt`)
+    await fsp.mkdir(bin, { recursive: true })
+    for (const opener of ['xdg-open', 'open']) await fsp.writeFile(path.join(bin, opener), '#!/bin/sh\nprintf "%s" "$1" > "$SHOAL_TEST_OPENED"\n', { mode: 0o755 })
+    const { CI: _ci, BROWSER: _browser, SSH_CONNECTION: _ssh, SSH_TTY: _tty, ...rest } = network.env
+    return { env: { ...rest, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, DISPLAY: ':99', SHOAL_TEST_OPENED: opened }, opened }
+  }
+
+  async function openedUrl(file: string): Promise<string> {
+    let text = ''
+    await waitFor(`${file} to be written`, async () => (text = await fsp.readFile(file, 'utf8').catch(() => '')) !== '', UI_MS, 50)
+    return text
+  }
+
+  it.skipIf(process.platform === 'win32')('shoal run --open prints the address and opens it once the UI is ready', async () => {
+    const { env, opened } = await desktopEnv('run')
+    const proc = startShoal(['run', '--open', '--port', '0', '--bind', '127.0.0.1', '--bootstrap', network.bootstrap, '--data', path.join(root, 'D')], env)
+    extra.push(proc)
+    const m = await proc.waitFor(UI_URL)
+    await proc.waitFor(/Opened it in your browser\./)
+    expect(await openedUrl(opened)).toBe(`${m[1]}/?token=${m[3]}`)
+    expect(await proc.stop()).toBe(0)
+  }, 90_000)
+
+  const electronInstalled = (() => {
+    try {
+      const dir = path.join(REPO, 'node_modules', 'electron')
+      return fs.existsSync(path.join(dir, 'dist', fs.readFileSync(path.join(dir, 'path.txt'), 'utf8').trim()))
+    } catch {
+      return false
+    }
+  })()
+
+  // With Electron installed, `npm start` opens the desktop app instead (tests/desktop covers it).
+  it.skipIf(process.platform === 'win32' || electronInstalled)('npm start without Electron: serves the UI, prints its address and opens it in the browser', async () => {
+    const { env, opened } = await desktopEnv('start')
+    const dataDir = path.join(root, 'E')
+    // What `npm start -- <args>` runs.
+    const start = startScript(path.join(REPO, 'scripts', 'start.js'), ['--', '--port', '0', '--bind', '127.0.0.1', '--bootstrap', network.bootstrap, '--data', dataDir], env)
+    extra.push(start)
+    await start.waitFor(/serving the Shoal UI in your browser instead/)
+    const m = await start.waitFor(UI_URL)
+    await start.waitFor(/Opened it in your browser\./)
+    expect(await openedUrl(opened)).toBe(`${m[1]}/?token=${m[3]}`)
+    // Its `shoal run` runs in a process group of its own; a Ctrl-C to npm start stops both.
+    const { pid } = JSON.parse(await fsp.readFile(path.join(dataDir, 'daemon.json'), 'utf8')) as { pid: number }
+    expect(await start.stop()).toBe(0)
+    const alive = () => {
+      try {
+        process.kill(pid, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    await waitFor(`shoal run (pid ${pid}) to exit`, () => !alive(), 15_000, 50).catch((err) => {
+      if (alive()) process.kill(pid, 'SIGKILL') // never left behind, whatever the assertion says
+      throw err
+    })
+  }, 120_000)
 })

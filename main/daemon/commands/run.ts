@@ -9,6 +9,7 @@ import { builtUiDir } from '../ui-dir.ts'
 import { StateLineFilter, eventLine, folderLine } from '../event-lines.ts'
 import { untilSignal } from '../signals.ts'
 import { checkPortFree } from '../ui-port.ts'
+import { browserOpener, launchOpener } from '../open-browser.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import { DEFAULT_UI_PORT } from '../../../shared/ui-port.ts'
 import type { ShoalEvent } from '../../../shared/events.ts'
@@ -21,7 +22,7 @@ export const STOP_DEADLINE_MS = 10_000
 
 export const run: Command = {
   name: 'run',
-  usage: 'run [--port N]',
+  usage: 'run [--port N] [--open]',
   summary: 'Run Shoal: sync every folder and serve the API and web UI on 127.0.0.1',
   details: [
     'Keeps running until Ctrl-C (SIGINT) or SIGTERM. While it runs, the other commands go',
@@ -32,9 +33,10 @@ export const run: Command = {
     '',
     'Options:',
     '  --port N   Port for the API and web UI on 127.0.0.1 for this run (default: the stored',
-    `             setting, ${DEFAULT_UI_PORT} unless changed; 0: any free port). A taken port is an error.`
+    `             setting, ${DEFAULT_UI_PORT} unless changed; 0: any free port). A taken port is an error.`,
+    '  --open     Open the web UI in the browser once it is ready (not in CI, nor without a display)'
   ].join('\n'),
-  options: { port: { type: 'string' } },
+  options: { port: { type: 'string' }, open: { type: 'boolean' } },
   async run(ctx) {
     expectArgs(ctx.args, [], 'run')
     const flagPort = intOption(ctx.values, 'port', 'run', 0)
@@ -88,6 +90,7 @@ export const run: Command = {
         if (folders.length === 0) io.out("No folders yet: 'shoal share <folder>', 'shoal join <link> <folder>' or 'shoal sync <folder>' in another terminal.")
         for (const f of folders) io.out(folderLine(f))
       }
+      if (ctx.values.open === true) await openUi(server.uiUrl, (line) => (global.json ? io.err(line) : io.out(line)))
       // Remembered, because a removed folder's last event arrives after the engine forgot it.
       const names = new Map(folders.map((f) => [f.id, f.name]))
       const name = (id: string) => {
@@ -123,3 +126,10 @@ export const run: Command = {
   }
 }
 
+/** `--open`: the browser on the UI, where there is a desktop to show it (open-browser.ts says when). */
+async function openUi(url: string, say: (line: string) => void): Promise<void> {
+  const opener = browserOpener(url)
+  if (!opener.open) return say(`Not opening a browser (${opener.reason}); open the address above.`)
+  const failed = await launchOpener(opener)
+  say(failed ? `Could not open a browser (${failed}); open the address above.` : 'Opened it in your browser.')
+}

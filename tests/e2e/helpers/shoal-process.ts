@@ -20,17 +20,23 @@ export interface ShoalProcess {
 }
 
 /**
- * An environment that cannot leak into the user's data directory or the public DHT. Daemons get
- * `--port 0` (startDaemon): tests run many at once, and none may take the default port from a
- * Shoal the user runs.
+ * An environment that cannot leak into the user's data directory or the public DHT, nor open a
+ * browser (BROWSER=none: `shoal run --open`, open-browser.ts). Daemons get `--port 0` (startDaemon):
+ * tests run many at once, and none may take the default port from a Shoal the user runs.
  */
 export function cleanEnv(unusedDataDir: string): NodeJS.ProcessEnv {
-  return { ...process.env, SHOAL_DATA: unusedDataDir, SHOAL_BOOTSTRAP: '', SHOAL_BIND: '' }
+  return { ...process.env, SHOAL_DATA: unusedDataDir, SHOAL_BOOTSTRAP: '', SHOAL_BIND: '', BROWSER: 'none' }
 }
 
 /** Starts a long-running `shoal` process. */
 export function startShoal(args: string[], env: NodeJS.ProcessEnv): ShoalProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  return startScript(BIN, args, env)
+}
+
+/** Starts a long-running Node script (bin/shoal.js, scripts/start.js) and keeps what it prints. */
+export function startScript(script: string, args: string[], env: NodeJS.ProcessEnv): ShoalProcess {
+  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const name = script === BIN ? 'shoal' : path.basename(script)
   let out = ''
   const listeners = new Set<() => void>()
   const onData = (d: Buffer) => {
@@ -55,11 +61,11 @@ export function startShoal(args: string[], env: NodeJS.ProcessEnv): ShoalProcess
         }
         const timer = setTimeout(() => {
           done()
-          reject(new Error(`timed out waiting for ${pattern} from shoal ${args.join(' ')}; output:\n${out}`))
+          reject(new Error(`timed out waiting for ${pattern} from ${name} ${args.join(' ')}; output:\n${out}`))
         }, timeoutMs)
         const onExit = () => {
           done()
-          reject(new Error(`shoal ${args.join(' ')} exited while waiting for ${pattern}; output:\n${out}`))
+          reject(new Error(`${name} ${args.join(' ')} exited while waiting for ${pattern}; output:\n${out}`))
         }
         function done() {
           clearTimeout(timer)

@@ -73,8 +73,9 @@ async function main(): Promise<void> {
     say(`Starting a private bootstrap node on ${boot} (nothing touches the public network)`)
     await start('bootstrap', ['bootstrap', '--host', '127.0.0.1', '--port', String(port)], /listening/i)
     say('Starting two devices, "laptop" and "desktop", each with its own data directory')
-    await start('laptop', ['run', '--data', dataA, ...net], /Shoal is running/)
-    await start('desktop', ['run', '--data', dataB, ...net], /Shoal is running/)
+    // Any free port for each web UI: two devices on one computer cannot both have the default one.
+    await start('laptop', ['run', '--port', '0', '--data', dataA, ...net], /Shoal is running/)
+    await start('desktop', ['run', '--port', '0', '--data', dataB, ...net], /Shoal is running/)
 
     await fs.mkdir(path.join(photos, '2026', 'summer'), { recursive: true })
     await fs.writeFile(path.join(photos, 'README.txt'), 'Holiday photos, shared with Shoal.\n')

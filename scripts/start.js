@@ -3,6 +3,8 @@
 // browser, served by `shoal run`. The Electron binary is found by reading node_modules/electron/path.txt,
 // never by require('electron'), which would try to download the binary.
 // Arguments after `--` go to the app or to `shoal run` (e.g. `npm start -- --port 8384`).
+// In the browser, `shoal run --open` prints the address once it is ready and opens it where there is a
+// desktop to show it (never in CI or without a display: main/daemon/open-browser.ts).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -78,5 +80,5 @@ if (electron) {
     const config = path.join(root, 'renderer', 'vite.config.ts')
     if (fs.existsSync(config)) await runStep('Building the web UI (vite build)', process.execPath, [binOf('vite', 'bin/vite.js'), 'build', '--config', config])
   }
-  runForeground(process.execPath, [path.join(root, 'bin', 'shoal.js'), 'run', ...args])
+  runForeground(process.execPath, [path.join(root, 'bin', 'shoal.js'), 'run', ...(args.includes('--open') ? [] : ['--open']), ...args])
 }

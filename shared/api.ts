@@ -128,7 +128,9 @@ export const methods = {
       deviceName: nameSchema(64).optional(),
       bootstrap: z.array(hostPort).optional(),
       bind: z.string().optional(),
-      startAtLogin: z.boolean().optional()
+      startAtLogin: z.boolean().optional(),
+      /** Takes effect the next time the web UI's server starts. */
+      uiPort: z.number().int().min(1).max(65535).optional()
     }),
     result: Settings
   },

@@ -19,7 +19,8 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'INTERNAL',
   'BAD_ENTRY', // an entry from a peer that is malformed, or whose content does not match what it claims
-  'FOLDER_NOT_EMPTY' // joining into a folder that holds files needs the user's go-ahead to merge
+  'FOLDER_NOT_EMPTY', // joining into a folder that holds files needs the user's go-ahead to merge
+  'PORT_IN_USE' // the web UI's port on 127.0.0.1 is taken by another program
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -165,11 +165,14 @@ export const Settings = z.object({
   bind: z.string(),
   /** Desktop app only: open at login (off by default). */
   startAtLogin: z.boolean(),
+  /** The web UI's port on 127.0.0.1 from the next start on (DEFAULT_UI_PORT unless changed). */
+  uiPort: z.number().int().min(1).max(65535),
   /**
-   * The network this running engine actually uses (command-line flags and environment variables
-   * override the stored settings until the next start).
+   * What this running engine actually uses: the network (command-line flags and environment
+   * variables override the stored settings until the next start), and the port the web UI is
+   * served on now, when something serves it.
    */
-  active: z.object({ bootstrap: z.array(z.string()), bind: z.string() }).optional()
+  active: z.object({ bootstrap: z.array(z.string()), bind: z.string(), uiPort: z.number().int().optional() }).optional()
 })
 export type Settings = z.infer<typeof Settings>
 

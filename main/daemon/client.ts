@@ -3,6 +3,7 @@ import type { MethodName, Params, Result, ShoalApi } from '../../shared/api.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
 import { ERROR_CODES, ShoalError, type ErrorCode } from '../../shared/errors.ts'
 import { readDaemonFile } from './daemon-file.ts'
+import { ROTATE_PATH } from './ui-token.ts'
 
 export interface Subscription {
   /** Resolves once the replay is done and live events flow. */
@@ -56,6 +57,22 @@ export class DaemonClient implements ShoalApi {
     if (body?.error) throw toClientError(body.error)
     if (!res.ok || !body || !('result' in body)) throw new ShoalError('INTERNAL', `shoal run answered ${res.status} ${res.statusText} without a result`)
     return body.result as Result<M>
+  }
+
+  /** Asks the daemon for a new UI token (the old one stops working at once); returns it. */
+  async rotateToken(): Promise<string> {
+    let res: Response
+    try {
+      res = await fetch(`${this.url}${ROTATE_PATH}`, { method: 'POST', headers: { Authorization: `Bearer ${this.token}` } })
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name
+      throw new ShoalError('DAEMON_UNREACHABLE', `Cannot reach shoal run at ${this.url} (${cause})`)
+    }
+    const body = (await res.json().catch(() => null)) as { result?: { token?: unknown }; error?: { code?: string; message?: string } } | null // not JSON: the status below says what failed
+    if (body?.error) throw toClientError(body.error)
+    const token = body?.result?.token
+    if (!res.ok || typeof token !== 'string') throw new ShoalError('INTERNAL', `shoal run answered ${res.status} ${res.statusText} without a new token`)
+    return token
   }
 
   /** Streams events after `since` (replayed first), then live ones, over the daemon's WebSocket. */

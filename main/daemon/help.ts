@@ -27,6 +27,7 @@ export function mainHelp(): string {
     '  shoal share ~/Photos                 prints a link: shoal://...',
     '  shoal join shoal://... ~/Photos      on another computer',
     "  shoal run                            keeps them in sync (run it on both)",
+    "  shoal ui-url                         the web UI's address, http://127.0.0.1:PORT/?token=...",
     '  shoal sync ~/Notes                   two-way sync across your own devices: prints an invite',
     '  shoal sync --invite <code> ~/Notes   on your other device (both running shoal run)',
     '',

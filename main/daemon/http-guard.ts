@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http'
 
 // The API binds to 127.0.0.1, but a web page in the user's browser can still reach it. Three checks
 // keep it private: the Host header (a DNS-rebinding page sends its own host name), the Origin header
-// (a foreign page's fetch/WebSocket carries its origin) and the token (only readers of daemon.json,
-// or of the printed URL, know it).
+// (a foreign page's fetch/WebSocket carries its origin) and the token (only readers of the data
+// directory's ui-token or daemon.json, or of the printed URL, know it).
 
 export type GuardResult = { ok: true } | { ok: false; status: 401 | 403; message: string }
 
@@ -41,7 +41,10 @@ export function checkToken(req: IncomingMessage, url: URL, token: string): Guard
   return {
     ok: false,
     status: 401,
-    message: given === null ? 'A token is required (Authorization: Bearer <token>, see daemon.json)' : 'The token is wrong (shoal run makes a new one each time it starts)'
+    message:
+      given === null
+        ? "A token is required (Authorization: Bearer <token>); 'shoal ui-url' prints the address with it"
+        : "The token is wrong or no longer valid: run 'shoal ui-url' on this computer to get the current address"
   }
 }
 

@@ -1,6 +1,5 @@
 import http from 'node:http'
 import type { Duplex } from 'node:stream'
-import { randomBytes } from 'node:crypto'
 import { WebSocketServer } from 'ws'
 import { Resource } from '../engine/resource.ts'
 import { ShoalError } from '../../shared/errors.ts'
@@ -12,25 +11,30 @@ import { serveStatic } from './static-files.ts'
 import { WsSession } from './ws-session.ts'
 import { removeDaemonFile, writeDaemonFile, type DaemonInfo } from './daemon-file.ts'
 import { letGo } from '../../shared/let-go.ts'
+import { ROTATE_PATH, loadUiToken, newToken, rotateUiToken } from './ui-token.ts'
+import { HOST, portError } from './ui-port.ts'
 
 export interface DaemonServerOptions {
   api: ServedApi
   /** 0 picks a free port. */
   port?: number
-  /** Where to write daemon.json (the data directory); omit to write none. */
+  /**
+   * The data directory: daemon.json is written there, and the token is the one stored there
+   * (ui-token.ts), the same across restarts. Without it, no file and a new token per start.
+   */
   dataDir?: string
   /** Built web UI to serve at `/`; without it `/` is a placeholder page. */
   staticDir?: string
 }
 
-export const HOST = '127.0.0.1'
+/** Close code for the sockets of a token that was replaced (4000-4999 are for applications). */
+export const CLOSE_TOKEN_CHANGED = 4001
 
 // The local bridge to the engine (Syncthing's model): JSON over HTTP for one-shot calls, a WebSocket
 // for calls plus live events. Only on 127.0.0.1, only with the token, only for our own Host/Origin.
 export class DaemonServer extends Resource {
   readonly opts: DaemonServerOptions
-  /** Generated per start; shown to the user in the UI URL and stored in daemon.json. */
-  readonly token = randomBytes(32).toString('hex')
+  #token = newToken()
   #http: http.Server | null = null
   #wss: WebSocketServer | null = null
   #port = 0
@@ -42,6 +46,11 @@ export class DaemonServer extends Resource {
 
   get port(): number {
     return this.#port
+  }
+
+  /** The secret of the UI URL and the API (in daemon.json too); the data directory's, once ready. */
+  get token(): string {
+    return this.#token
   }
 
   get url(): string {
@@ -58,6 +67,7 @@ export class DaemonServer extends Resource {
   }
 
   protected async _open(): Promise<void> {
+    if (this.opts.dataDir) this.#token = await loadUiToken(this.opts.dataDir)
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES })
     this.#wss.on('connection', (ws) => new WsSession(ws, this.opts.api))
     const server = http.createServer((req, res) => {
@@ -69,15 +79,28 @@ export class DaemonServer extends Resource {
     server.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head))
     server.on('clientError', (_err, socket) => socket.destroy())
     this.#http = server
+    const port = this.opts.port ?? 0
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.opts.port ?? 0, HOST, () => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(portError(port, err)))
+      server.listen(port, HOST, () => {
         server.off('error', reject)
         resolve()
       })
     })
     this.#port = (server.address() as { port: number }).port
     if (this.opts.dataDir) await writeDaemonFile(this.opts.dataDir, this.info)
+  }
+
+  /**
+   * A new token, stored and in daemon.json; every open socket (browser tabs, CLI event streams) is
+   * closed, and whoever still has the old token gets 401 from now on.
+   */
+  async rotateToken(): Promise<string> {
+    const token = this.opts.dataDir ? await rotateUiToken(this.opts.dataDir) : newToken()
+    this.#token = token
+    if (this.opts.dataDir && this.opened && !this.closing) await writeDaemonFile(this.opts.dataDir, this.info)
+    for (const client of this.#wss?.clients ?? []) client.close(CLOSE_TOKEN_CHANGED, 'The token changed: run shoal ui-url for the new address')
+    return token
   }
 
   protected async _close(): Promise<void> {
@@ -102,9 +125,14 @@ export class DaemonServer extends Resource {
   async #onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url)
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/')
-    const guard = this.#guard(req, url, isApi)
+    const guard = this.#guard(req, url, isApi || url.pathname === ROTATE_PATH)
     if (!guard.ok) {
       return sendJson(res, guard.status, { error: { code: 'UNAUTHORIZED', message: guard.message } })
+    }
+    // The daemon's own business, not the engine's API (the desktop window has no token to rotate).
+    if (url.pathname === ROTATE_PATH) {
+      if (req.method !== 'POST') return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: `Use POST ${ROTATE_PATH}` } })
+      return sendJson(res, 200, { result: { token: await this.rotateToken() } })
     }
     if (!isApi) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: 'Only GET here' } })

@@ -80,7 +80,8 @@ export class WsSession {
     }
     this.#listener = listener
     this.#api.events.on('event', listener)
-    this.#send({ id, result: { lastSeq, missed } })
+    const epoch = this.#api.events.epoch
+    this.#send({ id, result: { lastSeq, missed, ...(epoch ? { epoch } : {}) } })
   }
 
   #unsubscribe(): void {

@@ -18,6 +18,11 @@ export interface BackendOptions {
   dataDir: string
   /** The built UI, served by the API server to browsers (the CLI's `shoal run` does the same). */
   staticDir?: string
+  /**
+   * The API server's port (0: any free one; tests). Default: the stored setting, and when another
+   * program has it, any free port with a line in the log: the window needs no port, so the app starts anyway.
+   */
+  port?: number
   /** Extra engine options (tests turn the network off). */
   engine?: Partial<Omit<EngineOptions, 'dataDir'>>
   /** Called after every (re)start, so views rebuild from the new source. */
@@ -97,21 +102,43 @@ export class Backend implements ShoalApi {
     const engine = new Engine({ ...this.opts.engine, dataDir: this.opts.dataDir })
     // Listening before ready(): the startup events (scans, folders that failed to open) are not lost.
     engine.events.on('event', this.#emit)
-    const server = new DaemonServer({ api: engine, port: 0, dataDir: this.opts.dataDir, ...(this.opts.staticDir ? { staticDir: this.opts.staticDir } : {}) })
+    let server: DaemonServer | null = null
     try {
       await engine.ready()
-      await server.ready()
+      server = await this.#serve(engine)
     } catch (err) {
       engine.events.off('event', this.#emit)
-      await server.close().catch(letGo) // already failing: the start's error is the one to report
+      await server?.close().catch(letGo) // already failing: the start's error is the one to report
       await engine.close().catch(letGo) // likewise
       throw err
     }
+    engine.uiPort = server.port
     this.#engine = engine
     this.#server = server
     this.mode = 'engine'
     this.opts.log?.(`engine running; API and web UI at ${server.uiUrl}`)
     this.opts.onStart?.('engine')
+  }
+
+  /** The API server for browsers and the CLI, on the configured port or, when that is taken, on any. */
+  async #serve(engine: Engine): Promise<DaemonServer> {
+    const make = (port: number) => new DaemonServer({ api: engine, port, dataDir: this.opts.dataDir, ...(this.opts.staticDir ? { staticDir: this.opts.staticDir } : {}) })
+    const port = this.opts.port ?? engine.config.uiPort
+    const server = make(port)
+    try {
+      await server.ready()
+      return server
+    } catch (err) {
+      await server.close().catch(letGo) // never listened
+      if (!(err instanceof ShoalError && err.code === 'PORT_IN_USE') || port === 0) throw err
+      this.opts.log?.(`port ${port} is in use by another program; the web UI gets another port this time`)
+      const fallback = make(0)
+      await fallback.ready().catch(async (e) => {
+        await fallback.close().catch(letGo) // the ready() error is the one to report
+        throw e
+      })
+      return fallback
+    }
   }
 
   async #useClient(client: DaemonClient): Promise<void> {

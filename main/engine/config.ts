@@ -2,6 +2,7 @@ import os from 'node:os'
 import { readJson, writeJsonState } from './fs/state-file.ts'
 import type { DeleteGuard, FolderKind } from '../../shared/folder.ts'
 import type { HistorySettings } from './drive/history-keeper.ts'
+import { DEFAULT_UI_PORT, isUiPort } from '../../shared/ui-port.ts'
 
 // What the engine remembers between runs: settings and the list of folders. Drive content and
 // history live in the Corestore; each folder's local index lives in its own state folder.
@@ -37,16 +38,21 @@ export interface EngineConfig {
   bootstrap: string[]
   bind: string
   startAtLogin: boolean
+  /** The web UI's port on 127.0.0.1 (shared/ui-port.ts); `shoal run --port` overrides it for one run. */
+  uiPort: number
   folders: FolderConfig[]
 }
 
 export function defaultConfig(): EngineConfig {
-  return { deviceName: os.hostname() || 'device', bootstrap: [], bind: '', startAtLogin: false, folders: [] }
+  return { deviceName: os.hostname() || 'device', bootstrap: [], bind: '', startAtLogin: false, uiPort: DEFAULT_UI_PORT, folders: [] }
 }
 
 export async function loadConfig(file: string): Promise<EngineConfig> {
   const stored = await readJson<Partial<EngineConfig>>(file)
-  return { ...defaultConfig(), ...(stored ?? {}), folders: stored?.folders ?? [] }
+  const config = { ...defaultConfig(), ...(stored ?? {}), folders: stored?.folders ?? [] }
+  // A hand-edited config.json with a port that cannot be: the default, rather than no web UI.
+  if (!isUiPort(config.uiPort)) config.uiPort = DEFAULT_UI_PORT
+  return config
 }
 
 export async function saveConfig(file: string, config: EngineConfig): Promise<void> {

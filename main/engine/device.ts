@@ -54,6 +54,8 @@ export class Device extends Resource {
   swarm!: SwarmHost
   deviceKey!: Buffer
   readonly folders = new Map<string, FolderRunner>()
+  /** The port the web UI is served on right now, set by whoever serves it (shoal run, the desktop app). */
+  uiPort: number | null = null
   #saveTimer: NodeJS.Timeout | null = null
   #soon: Promise<void> | null = null
   #saveNow: (() => Promise<void>) | null = null

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
 import type { ShoalEvent, ShoalEventInput } from '../../shared/events.ts'
 
 // Numbers every event and keeps the most recent ones so a client that reconnects can resume with
@@ -7,6 +8,11 @@ export class EventLog extends EventEmitter {
   #buffer: ShoalEvent[] = []
   #seq = 0
   readonly capacity: number
+  /**
+   * Names this log: seq numbers count from 1 again in a restarted engine, so a client that
+   * reconnects compares epochs to know whether its `since` still means anything.
+   */
+  readonly epoch = randomBytes(8).toString('hex')
 
   constructor(capacity = 5000) {
     super()

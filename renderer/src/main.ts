@@ -12,7 +12,7 @@ import { pickTransport } from './transport/pick.ts'
 const target = document.getElementById('app')!
 const startup = pickTransport()
 if (!startup.ok) {
-  mount(NoConnection, { target, props: { message: startup.message } })
+  mount(NoConnection, { target, props: { reason: startup.reason } })
 } else {
   const store = new ShoalStore(startup.transport, startup.desktop)
   store.start()

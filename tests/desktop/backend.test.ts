@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -17,7 +18,7 @@ const backends: Backend[] = []
 function backend(dataDir: string): { backend: Backend; events: ShoalEvent[]; modes: string[] } {
   const events: ShoalEvent[] = []
   const modes: string[] = []
-  const b = new Backend({ dataDir, engine: { network: false }, retryMs: 20_000, onStart: (mode) => modes.push(mode) })
+  const b = new Backend({ dataDir, port: 0, engine: { network: false }, retryMs: 20_000, onStart: (mode) => modes.push(mode) })
   b.onEvent((e) => events.push(e))
   backends.push(b)
   return { backend: b, events, modes }
@@ -45,6 +46,36 @@ describe('Backend', () => {
     const client = await DaemonClient.find(dataDir)
     expect(client).not.toBeNull()
     expect(await client!.call('folders.list', {})).toEqual([])
+  })
+
+  it("serves the web UI at the stored port with the data directory's token; a taken port moves it for this run, the window does not care", async () => {
+    const blocker = net.createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const taken = (blocker.address() as net.AddressInfo).port
+    try {
+      const dataDir = path.join(tmp, 'data')
+      await fs.mkdir(dataDir, { recursive: true })
+      await fs.writeFile(path.join(dataDir, 'config.json'), JSON.stringify({ uiPort: taken }))
+      const log: string[] = []
+      const b = new Backend({ dataDir, engine: { network: false }, log: (line) => log.push(line) })
+      backends.push(b)
+      await b.start()
+      expect(b.mode).toBe('engine')
+      const url = new URL(b.uiUrl!)
+      expect(Number(url.port)).not.toBe(taken)
+      expect(url.searchParams.get('token')).toBe((await fs.readFile(path.join(dataDir, 'ui-token'), 'utf8')).trim())
+      expect(log).toContain(`port ${taken} is in use by another program; the web UI gets another port this time`)
+      expect((await b.call('settings.get', {})).active?.uiPort).toBe(Number(url.port))
+      await b.close()
+      // Free again: the next start is at the stored port, with the same token.
+      await new Promise<void>((resolve) => blocker.close(() => resolve()))
+      const again = new Backend({ dataDir, engine: { network: false } })
+      backends.push(again)
+      await again.start()
+      expect(again.uiUrl).toBe(`http://127.0.0.1:${taken}/?token=${url.searchParams.get('token')}`)
+    } finally {
+      if (blocker.listening) await new Promise<void>((resolve) => blocker.close(() => resolve()))
+    }
   })
 
   it('uses a running daemon instead of fighting over the data directory, and takes over when it stops', async () => {

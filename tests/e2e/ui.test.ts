@@ -9,6 +9,7 @@ import { exists, treeHashes, waitFor, waitForSameTree, writeFiles } from '../hel
 import { ensureUiBuilt, launchBrowser, newContext, screenshot, textOf, waitForText, watchErrors } from './helpers/browser.ts'
 import { apiCall, rawRequest, tryWebSocket } from './helpers/http.ts'
 import { startNetwork, type Daemon, type ShoalNetwork } from './helpers/shoal-process.ts'
+import { DEFAULT_UI_PORT } from '../../shared/ui-port.ts'
 
 // The web UI as a person uses it: two `shoal run` daemons (A and B) on a private loopback DHT, each
 // opened in real Chromium from the URL it printed. A shares a folder, B joins it by its link, A's
@@ -127,10 +128,13 @@ afterEach(async (ctx) => {
 describe('web UI end to end (two daemons, real Chromium)', () => {
   it('opens each daemon from its printed URL: empty state, settings, and a reload keeps the session', async () => {
     pageA = await openUi(A)
-    // The token leaves the address bar at once (it lives in sessionStorage for this tab).
+    // The token leaves the address bar at once (this browser keeps it in localStorage for the address).
     expect(pageA.url()).not.toContain('token=')
     await pageA.getByTestId('folders-empty').waitFor({ timeout: UI_MS })
     await renameDevice(pageA, 'Studio PC')
+    // The web UI's port: the stored one (the default) and, run with --port 0, the one in use now.
+    expect(await pageA.getByTestId('settings-ui-port').inputValue()).toBe(String(DEFAULT_UI_PORT))
+    await waitForText(pageA.getByTestId('settings-ui-active'), `In use now: ${A.origin}/`)
 
     pageB = await openUi(B)
     await pageB.getByTestId('folders-empty').waitFor({ timeout: UI_MS })

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { fireEvent, screen, within } from '@testing-library/svelte'
 import { CallError } from '../../renderer/src/transport/types.ts'
-import { folder, peer, renderApp, settle } from './fixtures.ts'
+import { folder, peer, renderApp, settle, SETTINGS } from './fixtures.ts'
 
 describe('Folder detail tabs', () => {
   it('asks for confirmation before removing, saying the files stay', async () => {
@@ -111,11 +111,40 @@ describe('Settings', () => {
   })
 
   it('saves and says when network changes apply; start at login is desktop-only', async () => {
-    await renderApp({ route: { view: 'settings' }, handlers: { 'settings.set': (p) => ({ deviceName: p.deviceName!, bootstrap: p.bootstrap!, bind: p.bind!, startAtLogin: false }) } })
+    await renderApp({ route: { view: 'settings' }, handlers: { 'settings.set': (p) => ({ deviceName: p.deviceName!, bootstrap: p.bootstrap!, bind: p.bind!, startAtLogin: false, uiPort: p.uiPort ?? 7462 }) } })
     expect((screen.getByTestId('settings-start-at-login') as HTMLInputElement).disabled).toBe(true)
     await fireEvent.input(screen.getByTestId('settings-bind'), { target: { value: '192.168.1.20' } })
     await fireEvent.click(screen.getByTestId('settings-save'))
     await settle()
     expect(screen.getByTestId('settings-note').textContent).toContain('apply when Shoal restarts')
+  })
+
+  it("changes the web UI's port: sent only when changed, and the page says where the UI moves at the next start", async () => {
+    const served = { ...SETTINGS, active: { bootstrap: [], bind: '', uiPort: 7462 } }
+    const { transport } = await renderApp({
+      route: { view: 'settings' },
+      handlers: { 'settings.get': () => served, 'settings.set': (p) => ({ ...served, uiPort: p.uiPort ?? served.uiPort }) }
+    })
+    const port = screen.getByTestId('settings-ui-port') as HTMLInputElement
+    expect(port.value).toBe('7462')
+    expect(screen.getByTestId('settings-ui-active').textContent).toBe('In use now: http://127.0.0.1:7462/')
+    // Saving other settings leaves the port alone.
+    await fireEvent.click(screen.getByTestId('settings-save'))
+    await settle()
+    expect(transport.callsTo('settings.set').at(-1)).not.toHaveProperty('uiPort')
+    expect(screen.getByTestId('settings-note').textContent).toBe('Saved.')
+
+    await fireEvent.input(port, { target: { value: '70000' } })
+    await fireEvent.click(screen.getByTestId('settings-save'))
+    await settle()
+    expect(screen.getByTestId('settings-error').textContent).toContain('from 1 to 65535')
+    expect(transport.callsTo('settings.set')).toHaveLength(1)
+
+    await fireEvent.input(port, { target: { value: '8123' } })
+    await fireEvent.click(screen.getByTestId('settings-save'))
+    await settle()
+    expect(transport.callsTo('settings.set').at(-1)).toMatchObject({ uiPort: 8123 })
+    expect(screen.getByTestId('settings-note').textContent).toBe('Saved. When Shoal restarts, the web UI moves to http://127.0.0.1:8123/.')
+    expect(screen.getByTestId('settings-ui-active').textContent).toBe('In use now: http://127.0.0.1:7462/')
   })
 })

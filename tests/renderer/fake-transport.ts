@@ -1,6 +1,6 @@
 import type { MethodName, Params, Result } from '../../shared/api.ts'
 import type { ShoalEvent, ShoalEventInput } from '../../shared/events.ts'
-import { CallError, type EventListener, type Transport } from '../../renderer/src/transport/types.ts'
+import { CallError, type ConnectionListener, type EventListener, type MissedListener, type Transport } from '../../renderer/src/transport/types.ts'
 
 // A scripted stand-in for the engine behind the Transport interface: calls are answered from
 // handlers a test sets up, every call is recorded, and the test pushes events when it wants.
@@ -13,9 +13,11 @@ export class FakeTransport implements Transport {
   readonly calls: { method: MethodName; params: unknown }[] = []
   readonly #handlers: Handlers
   #listener: EventListener | null = null
-  #onMissed: (() => void) | null = null
-  #connection = new Set<(connected: boolean, reason?: string) => void>()
+  #onMissed: MissedListener | null = null
+  #connection = new Set<ConnectionListener>()
   #connected = true
+  #reason: string | undefined
+  #tokenRejected = false
   seq = 0
 
   constructor(handlers: Handlers = {}) {
@@ -40,7 +42,7 @@ export class FakeTransport implements Transport {
     return this.calls.filter((c) => c.method === method).map((c) => c.params as Params<M>)
   }
 
-  subscribe(since: number, onEvent: EventListener, onMissed?: () => void): () => void {
+  subscribe(since: number, onEvent: EventListener, onMissed?: MissedListener): () => void {
     this.subscribedSince = since
     this.#listener = onEvent
     this.#onMissed = onMissed ?? null
@@ -51,9 +53,9 @@ export class FakeTransport implements Transport {
 
   subscribedSince: number | null = null
 
-  onConnection(cb: (connected: boolean, reason?: string) => void): () => void {
+  onConnection(cb: ConnectionListener): () => void {
     this.#connection.add(cb)
-    cb(this.#connected)
+    cb(this.#connected, this.#reason, this.#tokenRejected)
     return () => this.#connection.delete(cb)
   }
 
@@ -64,12 +66,15 @@ export class FakeTransport implements Transport {
     return event
   }
 
-  missed(): void {
-    this.#onMissed?.()
+  /** The engine no longer had every event (`restarted`: a new engine, as after a daemon restart). */
+  missed(restarted = false): void {
+    this.#onMissed?.(restarted)
   }
 
-  setConnected(connected: boolean, reason?: string): void {
+  setConnected(connected: boolean, reason?: string, tokenRejected?: boolean): void {
     this.#connected = connected
-    for (const cb of this.#connection) cb(connected, reason)
+    this.#reason = reason
+    this.#tokenRejected = tokenRejected === true
+    for (const cb of this.#connection) cb(connected, reason, tokenRejected)
   }
 }

@@ -1,10 +1,12 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
-import { screen, within } from '@testing-library/svelte'
+import { render, screen, within } from '@testing-library/svelte'
 import type { ShoalEvent } from '../../shared/events.ts'
 import { ShoalStore } from '../../renderer/src/stores/shoal-store.svelte.ts'
+import { Router } from '../../renderer/src/stores/router.svelte.ts'
+import App from '../../renderer/src/App.svelte'
 import { FakeTransport } from './fake-transport.ts'
-import { baseHandlers, folder, peer, progress, renderApp, settle } from './fixtures.ts'
+import { SETTINGS, baseHandlers, folder, peer, progress, renderApp, settle } from './fixtures.ts'
 
 async function started(folders = [folder()], past: ShoalEvent[] = []) {
   const transport = new FakeTransport(
@@ -83,6 +85,62 @@ describe('store', () => {
     transport.missed()
     await settle()
     expect(store.folders[0].name).toBe('Reloaded')
+    expect(store.activity).toHaveLength(500) // events were missed, the engine is the same: the list stays
+  })
+
+  it('after a daemon restart, reloads folders, peers and settings, and the Activity list starts from the new engine', async () => {
+    const { transport, store } = await started()
+    transport.emit({ type: 'file-changed', folder: 'f1', path: '/before-restart', action: 'changed', direction: 'local' })
+    expect(store.activity.map((e) => ('path' in e ? e.path : e.type))).toEqual(['/before-restart'])
+    // The new engine numbers from 1 again; its events are what the list shows now.
+    const fresh: ShoalEvent[] = [
+      { type: 'folder-state', folder: 'f1', state: 'idle', version: 1, seq: 1, time: 1 },
+      { type: 'file-changed', folder: 'f1', path: '/after-restart', action: 'added', direction: 'in', seq: 2, time: 2 }
+    ]
+    transport.on('events.since', () => ({ events: fresh, lastSeq: 2, missed: false }))
+    transport.on('folders.list', () => [folder({ name: 'After restart' })])
+    transport.on('settings.get', () => ({ ...SETTINGS, deviceName: 'renamed while stopped' }))
+    transport.missed(true)
+    await settle()
+    expect(store.folders.map((f) => f.name)).toEqual(['After restart'])
+    expect(store.settings?.deviceName).toBe('renamed while stopped')
+    expect(store.activity.map((e) => ('path' in e ? e.path : e.type))).toEqual(['/after-restart'])
+  })
+})
+
+describe('Connection states', () => {
+  it('a page that has not reached Shoal yet says it is connecting and why, not "Loading folders…"; it loads once connected', async () => {
+    const transport = new FakeTransport(baseHandlers([]))
+    transport.setConnected(false, 'Shoal is not reachable at this address right now (stopped, or restarting).')
+    const store = new ShoalStore(transport)
+    store.start()
+    render(App, { props: { store, router: new Router() } })
+    await settle()
+    const waiting = screen.getByTestId('folders-connecting')
+    expect(waiting.textContent).toContain('Connecting to Shoal…')
+    expect(waiting.textContent).toContain('not reachable at this address')
+    expect(screen.queryByTestId('folders-loading')).toBeNull()
+    transport.setConnected(true)
+    await settle()
+    expect(screen.queryByTestId('folders-connecting')).toBeNull()
+    expect(screen.getByTestId('folders-empty')).toBeTruthy()
+    // Dropped again: the empty list is not offered as current, the page says it reconnects.
+    transport.setConnected(false)
+    await settle()
+    expect(screen.getByTestId('folders-connecting').textContent).toContain('Reconnecting to Shoal…')
+    expect(screen.getByTestId('disconnected-banner').textContent).toContain('Reconnecting…')
+  })
+
+  it('a token the daemon refuses replaces the window with what to do', async () => {
+    const { transport } = await renderApp({ folders: [folder()] })
+    expect(screen.getAllByTestId('folder-card')).toHaveLength(1)
+    transport.setConnected(false, 'The token is wrong or no longer valid', true)
+    await settle()
+    const page = screen.getByTestId('no-connection')
+    expect(page.dataset.reason).toBe('token-rejected')
+    expect(page.textContent).toContain("This link's token is no longer valid")
+    expect(screen.getByTestId('no-connection-message').textContent).toMatch(/Run shoal ui-url on that computer to get the current address/)
+    expect(screen.queryByTestId('folder-card')).toBeNull()
   })
 })
 

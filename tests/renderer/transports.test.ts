@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ShoalEvent } from '../../shared/events.ts'
-import { WsTransport } from '../../renderer/src/transport/ws-transport.ts'
+import { WsTransport, httpProbe, type ProbeResult } from '../../renderer/src/transport/ws-transport.ts'
 import { IpcTransport } from '../../renderer/src/transport/ipc-transport.ts'
 import type { ShoalBridge } from '../../shared/bridge.ts'
 import { takeToken, socketUrl } from '../../renderer/src/transport/token.ts'
@@ -41,7 +41,7 @@ class FakeSocket {
 const ev = (seq: number): ShoalEvent => ({ type: 'folder-added', folder: `f${seq}`, seq, time: 0 })
 const transports: WsTransport[] = []
 
-function make(probe?: () => Promise<string | null>) {
+function make(probe?: () => Promise<ProbeResult | null>) {
   FakeSocket.all = []
   const t = new WsTransport({ url: 'ws://127.0.0.1:1/ws?token=t', WebSocket: FakeSocket as unknown as typeof WebSocket, minDelayMs: 1, maxDelayMs: 5, ...(probe ? { probe } : {}) })
   transports.push(t)
@@ -102,12 +102,68 @@ describe('WebSocket transport', () => {
     expect(states).toEqual([false, true, false, true])
   })
 
-  it('reports why the socket would not open', async () => {
-    const t = make(async () => 'The token is wrong (shoal run makes a new one each time it starts)')
-    const reasons: (string | undefined)[] = []
-    t.onConnection((_c, reason) => reasons.push(reason))
+  it('reports why the socket would not open, and keeps trying while the daemon is away', async () => {
+    const t = make(async () => ({ message: 'Shoal is not reachable at this address right now (stopped, or restarting).' }))
+    const states: [boolean, string | undefined, boolean | undefined][] = []
+    t.onConnection((c, reason, rejected) => states.push([c, reason, rejected]))
+    for (let i = 1; i <= 4; i++) {
+      FakeSocket.last().drop()
+      await vi.waitFor(() => expect(FakeSocket.all.length).toBe(i + 1))
+    }
+    expect(states).toContainEqual([false, 'Shoal is not reachable at this address right now (stopped, or restarting).', false])
+    FakeSocket.last().open()
+    expect(states.at(-1)).toEqual([true, undefined, false])
+  })
+
+  it('stops retrying once the daemon refuses the token (401), and says so', async () => {
+    const t = make(async () => ({ message: 'The token is wrong or no longer valid', unauthorized: true }))
+    const states: [boolean, string | undefined, boolean | undefined][] = []
+    t.onConnection((c, reason, rejected) => states.push([c, reason, rejected]))
     FakeSocket.last().drop()
-    await vi.waitFor(() => expect(reasons).toContain('The token is wrong (shoal run makes a new one each time it starts)'))
+    await vi.waitFor(() => expect(states.at(-1)).toEqual([false, 'The token is wrong or no longer valid', true]))
+    const sockets = FakeSocket.all.length
+    await new Promise((resolve) => setTimeout(resolve, 30)) // six times the longest retry delay
+    expect(FakeSocket.all.length).toBe(sockets)
+  })
+
+  it('after a daemon restart (a new epoch), resets its seq and says the engine restarted', async () => {
+    const t = make()
+    const seen: number[] = []
+    const missed = vi.fn()
+    t.subscribe(0, (e) => seen.push(e.seq), missed)
+    const first = FakeSocket.last()
+    first.open()
+    for (const seq of [1, 2, 3]) first.receive({ event: ev(seq) })
+    first.receive({ id: first.sent[0].id, result: { lastSeq: 3, missed: false, epoch: 'one' } })
+    expect(missed).not.toHaveBeenCalled()
+    first.drop()
+    await vi.waitFor(() => expect(FakeSocket.all.length).toBe(2))
+    // The new engine has emitted more events than the old one had: only its epoch tells.
+    const second = FakeSocket.last()
+    second.open()
+    expect(second.sent[0]).toEqual({ id: expect.any(Number), subscribe: { since: 3 } })
+    for (const seq of [4, 5]) second.receive({ event: ev(seq) })
+    second.receive({ id: second.sent[0].id, result: { lastSeq: 5, missed: false, epoch: 'two' } })
+    expect(missed).toHaveBeenCalledWith(true)
+    second.receive({ event: ev(6) })
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6])
+    // The same engine again (a dropped socket, no restart): nothing to reload.
+    second.drop()
+    await vi.waitFor(() => expect(FakeSocket.all.length).toBe(3))
+    const third = FakeSocket.last()
+    third.open()
+    third.receive({ id: third.sent[0].id, result: { lastSeq: 6, missed: false, epoch: 'two' } })
+    expect(missed).toHaveBeenCalledTimes(1)
+  })
+
+  it('the HTTP probe tells a refused token (401) from a daemon that is away', async () => {
+    const answer = (status: number, body: unknown) => (async () => new Response(JSON.stringify(body), { status })) as unknown as typeof fetch
+    await expect(httpProbe('t', answer(401, { error: { code: 'UNAUTHORIZED', message: 'no longer valid' } }))()).resolves.toEqual({ message: 'no longer valid', unauthorized: true })
+    await expect(httpProbe('t', answer(200, { result: {} }))()).resolves.toBeNull()
+    const down = (async () => {
+      throw new TypeError('Failed to fetch')
+    }) as unknown as typeof fetch
+    expect((await httpProbe('t', down)())?.unauthorized).toBeUndefined()
   })
 })
 
@@ -157,14 +213,18 @@ describe('IPC transport', () => {
 })
 
 describe('token', () => {
-  it('moves the token from the address bar into sessionStorage', () => {
+  it('moves the token from the address bar into localStorage, so a bookmark of the bare address works too', () => {
     history.replaceState(null, '', '/?token=abc123&x=1#/peers')
     expect(takeToken()).toBe('abc123')
     expect(location.search).toBe('?x=1')
     expect(location.hash).toBe('#/peers')
-    expect(sessionStorage.getItem('shoal.token')).toBe('abc123')
+    expect(localStorage.getItem('shoal.token')).toBe('abc123')
     history.replaceState(null, '', '/')
     expect(takeToken()).toBe('abc123')
+    // A newer address replaces the remembered token.
+    history.replaceState(null, '', '/?token=def456')
+    expect(takeToken()).toBe('def456')
+    expect(localStorage.getItem('shoal.token')).toBe('def456')
     expect(socketUrl('a b')).toBe(`ws://${location.host}/ws?token=a%20b`)
   })
 })

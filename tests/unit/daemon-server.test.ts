@@ -6,7 +6,9 @@ import path from 'node:path'
 import WebSocket from 'ws'
 import { Engine } from '../../main/engine/engine.ts'
 import { dataPaths } from '../../main/engine/data-dir.ts'
-import { DaemonServer } from '../../main/daemon/server.ts'
+import { CLOSE_TOKEN_CHANGED, DaemonServer } from '../../main/daemon/server.ts'
+import { ROTATE_PATH } from '../../main/daemon/ui-token.ts'
+import { checkPortFree } from '../../main/daemon/ui-port.ts'
 import { DaemonClient } from '../../main/daemon/client.ts'
 import { ShoalError } from '../../shared/errors.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
@@ -227,7 +229,9 @@ describe('DaemonServer WebSocket', () => {
     await sock.opened
     sock.ws.send(JSON.stringify({ id: 1, subscribe: { since } }))
     const reply = await sock.next((m) => m.id === 1)
-    expect(reply.result).toEqual({ lastSeq: before, missed: false })
+    // The epoch names this engine's event log: a reconnecting client tells a restarted daemon by it.
+    expect(reply.result).toEqual({ lastSeq: before, missed: false, epoch: engine.events.epoch })
+    expect(engine.events.epoch).toMatch(/^[0-9a-f]{16}$/)
     // Everything after `since` came first, in order, before the reply.
     const replayed = sock.messages.slice(0, sock.messages.indexOf(reply)).map((m) => m.event.seq)
     expect(replayed).toEqual([before - 1, before])
@@ -286,11 +290,90 @@ describe('DaemonServer lifecycle', () => {
     expect(info).toEqual({ pid: process.pid, port: s.port, token: s.token, url: `http://127.0.0.1:${s.port}` })
     expect(s.token).toMatch(/^[0-9a-f]{64}$/)
     expect(s.token).not.toBe(server.token)
+    // The token is the data directory's: stored, private, and kept after close.
+    const tokenFile = dataPaths(dataDir).uiToken
+    expect((await fs.stat(tokenFile)).mode & 0o777).toBe(0o600)
+    expect((await fs.readFile(tokenFile, 'utf8')).trim()).toBe(s.token)
     await Promise.all([s.close(), s.close()])
+    expect((await fs.readFile(tokenFile, 'utf8')).trim()).toBe(s.token)
     await expect(fs.stat(file)).rejects.toMatchObject({ code: 'ENOENT' })
     const refused = await new Promise<NodeJS.ErrnoException>((resolve) => {
       http.get({ host: '127.0.0.1', port: s.port, path: '/' }, () => resolve(new Error('still answering'))).on('error', resolve)
     })
     expect(refused.code).toBe('ECONNREFUSED')
+  })
+})
+
+describe('The UI token across restarts', () => {
+  it('a new server on the same data directory and port has the same token; without a data directory, a new one each time', async () => {
+    const dataDir = path.join(root, 'restart')
+    const first = new DaemonServer({ api: engine, port: 0, dataDir })
+    await first.ready()
+    const { port, token } = first
+    await first.close()
+    // Same port right away (no TIME_WAIT trouble), same token, and the old client works again.
+    const second = new DaemonServer({ api: engine, port, dataDir })
+    await second.ready()
+    try {
+      expect(second.port).toBe(port)
+      expect(second.token).toBe(token)
+      const client = new DaemonClient({ url: second.url, token })
+      expect((await client.call('status', {})).deviceName).toBeTruthy()
+    } finally {
+      await second.close()
+    }
+    const a = new DaemonServer({ api: engine, port: 0 })
+    const b = new DaemonServer({ api: engine, port: 0 })
+    await Promise.all([a.ready(), b.ready()])
+    expect(a.token).not.toBe(b.token)
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('rotate: a new token, stored and in daemon.json; the old one gets 401 and its sockets are closed', async () => {
+    const dataDir = path.join(root, 'rotate')
+    const s = new DaemonServer({ api: engine, port: 0, dataDir })
+    await s.ready()
+    try {
+      const old = s.token
+      const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws?token=${old}`)
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+      const client = new DaemonClient({ url: s.url, token: old })
+      const fresh = await client.rotateToken()
+      expect(fresh).toMatch(/^[0-9a-f]{64}$/)
+      expect(fresh).not.toBe(old)
+      expect(s.token).toBe(fresh)
+      expect(await closed).toBe(CLOSE_TOKEN_CHANGED)
+      expect((await fs.readFile(dataPaths(dataDir).uiToken, 'utf8')).trim()).toBe(fresh)
+      expect(JSON.parse(await fs.readFile(dataPaths(dataDir).daemon, 'utf8')).token).toBe(fresh)
+      await expect(client.call('status', {})).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/shoal ui-url/) })
+      await expect(client.rotateToken()).rejects.toMatchObject({ code: 'UNAUTHORIZED' })
+      expect((await new DaemonClient({ url: s.url, token: fresh }).call('status', {})).deviceName).toBeTruthy()
+      // Only POST, and only with the token.
+      const get = await new Promise<number>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: s.port, path: ROTATE_PATH, headers: { Authorization: `Bearer ${fresh}` } }, (res) => {
+            res.resume()
+            resolve(res.statusCode ?? 0)
+          })
+          .on('error', reject)
+      })
+      expect(get).toBe(405)
+      expect(s.token).toBe(fresh)
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('a taken port is a PORT_IN_USE error that names the port and how to choose another', async () => {
+    const s = new DaemonServer({ api: engine, port: server.port })
+    const err = await s.ready().catch((e: unknown) => e)
+    await s.close()
+    expect(err).toBeInstanceOf(ShoalError)
+    expect(err).toMatchObject({ code: 'PORT_IN_USE', details: { port: server.port } })
+    expect((err as Error).message).toContain(`Port ${server.port} on 127.0.0.1 is already in use`)
+    expect((err as Error).message).toContain('shoal run --port N')
+    await expect(checkPortFree(server.port)).rejects.toMatchObject({ code: 'PORT_IN_USE' })
+    await expect(checkPortFree(0)).resolves.toBeUndefined()
   })
 })

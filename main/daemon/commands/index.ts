@@ -6,6 +6,7 @@ import { sync, invite } from './sync.ts'
 import { devices, removeDevice } from './devices.ts'
 import { remove, pause, resume, rescan } from './folder-ops.ts'
 import { status } from './status.ts'
+import { uiUrl } from './ui-url.ts'
 import { log } from './log.ts'
 import { restore } from './restore.ts'
 import { peers } from './peers.ts'
@@ -20,7 +21,7 @@ import { guard } from './guard.ts'
 import { history, prune } from './history.ts'
 
 /** Every command, in the order `shoal --help` lists them. */
-export const COMMANDS: Command[] = [share, join, seed, sync, invite, devices, removeDevice, remove, pause, resume, rescan, release, guard, status, log, restore, peers, settings, run, bootstrap]
+export const COMMANDS: Command[] = [share, join, seed, sync, invite, devices, removeDevice, remove, pause, resume, rescan, release, guard, status, uiUrl, log, restore, peers, settings, run, bootstrap]
 // Receiver control (pin, hooks, local changes), listed after 'restore'.
 COMMANDS.splice(COMMANDS.indexOf(restore) + 1, 0, history, prune, pin, unpin, hook, changes, revert)
 

@@ -1,12 +1,17 @@
 import type { Command } from './types.ts'
-import { expectArgs, intOption } from '../args.ts'
+import { UsageError, expectArgs, intOption } from '../args.ts'
 import { Engine } from '../../engine/engine.ts'
+import { loadConfig } from '../../engine/config.ts'
+import { dataPaths } from '../../engine/data-dir.ts'
 import { DaemonServer } from '../server.ts'
 import { DaemonClient } from '../client.ts'
 import { builtUiDir } from '../ui-dir.ts'
 import { StateLineFilter, eventLine, folderLine } from '../event-lines.ts'
 import { untilSignal } from '../signals.ts'
+import { checkPortFree } from '../ui-port.ts'
+import { browserOpener, launchOpener } from '../open-browser.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
+import { DEFAULT_UI_PORT } from '../../../shared/ui-port.ts'
 import type { ShoalEvent } from '../../../shared/events.ts'
 
 /**
@@ -17,23 +22,32 @@ export const STOP_DEADLINE_MS = 10_000
 
 export const run: Command = {
   name: 'run',
-  usage: 'run [--port N]',
+  usage: 'run [--port N] [--open]',
   summary: 'Run Shoal: sync every folder and serve the API and web UI on 127.0.0.1',
   details: [
     'Keeps running until Ctrl-C (SIGINT) or SIGTERM. While it runs, the other commands go',
     'through it. Logs one line per change, peer and error; --json logs one JSON event per line.',
     '',
+    `The web UI is at http://127.0.0.1:${DEFAULT_UI_PORT}/?token=... unless another port is stored`,
+    "('shoal settings --ui-port N'); the token stays the same across restarts ('shoal ui-url').",
+    '',
     'Options:',
-    '  --port N   Port for the API and web UI on 127.0.0.1 (default: any free port)'
+    '  --port N   Port for the API and web UI on 127.0.0.1 for this run (default: the stored',
+    `             setting, ${DEFAULT_UI_PORT} unless changed; 0: any free port). A taken port is an error.`,
+    '  --open     Open the web UI in the browser once it is ready (not in CI, nor without a display)'
   ].join('\n'),
-  options: { port: { type: 'string' } },
+  options: { port: { type: 'string' }, open: { type: 'boolean' } },
   async run(ctx) {
     expectArgs(ctx.args, [], 'run')
-    const port = intOption(ctx.values, 'port', 'run', 0) ?? 0
+    const flagPort = intOption(ctx.values, 'port', 'run', 0)
+    if (flagPort !== undefined && flagPort > 65535) throw new UsageError(`run: --port must be a port number (0-65535), not '${flagPort}'`, 'run')
     const { global, io } = ctx
     // Corestore's lock would refuse anyway; this says where the running one is.
     const running = await DaemonClient.find(global.dataDir)
     if (running) throw new ShoalError('DATA_DIR_LOCKED', `shoal run is already running for ${global.dataDir} (API at ${running.url})`)
+    // The stored port is read before the engine opens every folder, so a taken port fails at once.
+    const port = flagPort ?? (await loadConfig(dataPaths(global.dataDir).config)).uiPort
+    await checkPortFree(port)
     const engine = new Engine({
       dataDir: global.dataDir,
       network: true,
@@ -56,10 +70,8 @@ export const run: Command = {
     try {
       const starting = (async () => {
         await engine.ready()
-        await server.ready().catch((err) => {
-          if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ShoalError('INTERNAL', `Port ${port} on 127.0.0.1 is already in use; choose another with --port`)
-          throw err
-        })
+        await server.ready() // a port taken since checkPortFree: the same PORT_IN_USE error
+        engine.uiPort = server.port
       })()
       // A signal while folders are still opening stops at once, too.
       const early = await Promise.race([starting.then(() => null), stopping])
@@ -78,6 +90,7 @@ export const run: Command = {
         if (folders.length === 0) io.out("No folders yet: 'shoal share <folder>', 'shoal join <link> <folder>' or 'shoal sync <folder>' in another terminal.")
         for (const f of folders) io.out(folderLine(f))
       }
+      if (ctx.values.open === true) await openUi(server.uiUrl, (line) => (global.json ? io.err(line) : io.out(line)))
       // Remembered, because a removed folder's last event arrives after the engine forgot it.
       const names = new Map(folders.map((f) => [f.id, f.name]))
       const name = (id: string) => {
@@ -111,4 +124,12 @@ export const run: Command = {
       process.off('unhandledRejection', onRejection)
     }
   }
+}
+
+/** `--open`: the browser on the UI, where there is a desktop to show it (open-browser.ts says when). */
+async function openUi(url: string, say: (line: string) => void): Promise<void> {
+  const opener = browserOpener(url)
+  if (!opener.open) return say(`Not opening a browser (${opener.reason}); open the address above.`)
+  const failed = await launchOpener(opener)
+  say(failed ? `Could not open a browser (${failed}); open the address above.` : 'Opened it in your browser.')
 }

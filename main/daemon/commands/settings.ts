@@ -1,30 +1,37 @@
 import type { Command } from './types.ts'
 import { printJson } from './types.ts'
-import { expectArgs } from '../args.ts'
+import { UsageError, expectArgs, intOption } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { parseBootstrap } from '../../engine/network/bootstrap.ts'
 import type { Settings } from '../../../shared/folder.ts'
+import { DEFAULT_UI_PORT, isUiPort } from '../../../shared/ui-port.ts'
 
 export const settings: Command = {
   name: 'settings',
-  usage: 'settings [--device-name X] [--bootstrap L] [--bind A]',
+  usage: 'settings [--device-name X] [--bootstrap L] [--bind A] [--ui-port N]',
   summary: 'Show or change the stored settings',
   details: [
-    'Without options, shows the settings. Network changes apply when shoal run starts again.',
+    'Without options, shows the settings. Network and port changes apply when shoal run starts again.',
     '',
     'Options:',
     '  --device-name X   Name other devices see (used in conflict copies)',
     "  --bootstrap L     Private DHT bootstrap nodes, host:port,... ('' = the public DHT)",
-    "  --bind A          Local address for the network ('' = all interfaces)"
+    "  --bind A          Local address for the network ('' = all interfaces)",
+    `  --ui-port N       Port of the web UI on 127.0.0.1 (default ${DEFAULT_UI_PORT}; 'shoal run --port' overrides it)`
   ].join('\n'),
-  options: { 'device-name': { type: 'string' } },
+  options: { 'device-name': { type: 'string' }, 'ui-port': { type: 'string' } },
   async run(ctx) {
     expectArgs(ctx.args, [], 'settings')
     // Only what is on the command line is stored (SHOAL_BOOTSTRAP / SHOAL_BIND are per-run overrides).
-    const change: { deviceName?: string; bootstrap?: string[]; bind?: string } = {}
+    const change: { deviceName?: string; bootstrap?: string[]; bind?: string; uiPort?: number } = {}
     if (ctx.values['device-name'] !== undefined) change.deviceName = ctx.values['device-name'] as string
     if (ctx.values.bootstrap !== undefined) change.bootstrap = parseBootstrap(ctx.values.bootstrap as string)
     if (ctx.values.bind !== undefined) change.bind = ctx.values.bind as string
+    const uiPort = intOption(ctx.values, 'ui-port', 'settings')
+    if (uiPort !== undefined) {
+      if (!isUiPort(uiPort)) throw new UsageError(`settings: --ui-port must be a port number (1-65535), not '${uiPort}'`, 'settings')
+      change.uiPort = uiPort
+    }
     const changed = Object.keys(change).length > 0
     const { result, daemon } = await withApi(ctx.global, async ({ api, daemon }) => ({
       result: changed ? await api.call('settings.set', change) : await api.call('settings.get', {}),
@@ -33,6 +40,9 @@ export const settings: Command = {
     if (ctx.global.json) return printJson(ctx.io, result)
     ctx.io.out(describeSettings(result))
     if (daemon && (change.bootstrap || change.bind !== undefined)) ctx.io.out('Restart shoal run for the network settings to take effect.')
+    if (daemon && change.uiPort !== undefined && change.uiPort !== result.active?.uiPort) {
+      ctx.io.out(`Restart shoal run to serve the web UI at http://127.0.0.1:${change.uiPort}/ (then 'shoal ui-url' prints its address).`)
+    }
   }
 }
 
@@ -40,6 +50,7 @@ function describeSettings(s: Settings): string {
   return [
     `Device name  ${s.deviceName}`,
     `Bootstrap    ${s.bootstrap.length ? s.bootstrap.join(',') : '(public DHT)'}`,
-    `Bind         ${s.bind || '(all interfaces)'}`
+    `Bind         ${s.bind || '(all interfaces)'}`,
+    `Web UI port  ${s.uiPort}${s.active?.uiPort && s.active.uiPort !== s.uiPort ? ` (serving on ${s.active.uiPort} until shoal run restarts)` : ''}`
   ].join('\n')
 }

@@ -3,6 +3,7 @@ import { printJson } from './types.ts'
 import { expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { readDaemonFile } from '../daemon-file.ts'
+import { uiUrlOf } from './ui-url.ts'
 import { formatBytes, percentDone, shortKey, table } from '../format.ts'
 import { printable } from '../printable.ts'
 import { heldMessage } from '../../engine/folder/delete-guard.ts'
@@ -17,7 +18,7 @@ export const status: Command = {
     const { result, daemon } = await withApi(ctx.global, async (session) => ({ result: await session.api.call('status', {}), daemon: session.daemon }))
     // The web UI's address carries the token; a user who lost the line 'shoal run' printed finds it here.
     const info = daemon ? await readDaemonFile(ctx.global.dataDir) : null
-    const uiUrl = info ? `${info.url}/?token=${info.token}` : undefined
+    const uiUrl = info ? uiUrlOf(info.url, info.token) : undefined
     if (ctx.global.json) return printJson(ctx.io, { running: daemon, ...(uiUrl ? { uiUrl } : {}), ...result })
     ctx.io.out(`Device  ${printable(result.deviceName)} (${shortKey(result.device)})`)
     ctx.io.out(daemon ? `Shoal   running, ${result.peers} peer${result.peers === 1 ? '' : 's'} connected` : `Shoal   not running for ${ctx.global.dataDir} (start 'shoal run' to sync)`)

@@ -17,8 +17,8 @@ import type { MethodName, Params, Result } from '../../../shared/api.ts'
 import { letGo, orNull } from '../../../shared/let-go.ts'
 
 function settingsOf(engine: Device) {
-  const { deviceName, bootstrap, bind, startAtLogin } = engine.config
-  return { deviceName, bootstrap, bind, startAtLogin, active: { bootstrap: engine.bootstrap, bind: engine.bind } }
+  const { deviceName, bootstrap, bind, startAtLogin, uiPort } = engine.config
+  return { deviceName, bootstrap, bind, startAtLogin, uiPort, active: { bootstrap: engine.bootstrap, bind: engine.bind, ...(engine.uiPort ? { uiPort: engine.uiPort } : {}) } }
 }
 
 function normaliseDir(dir: string): string {
@@ -262,11 +262,12 @@ export const handlers: Handlers = {
 
   'settings.get': async (engine) => settingsOf(engine),
 
-  'settings.set': async (engine, { deviceName, bootstrap, bind, startAtLogin }) => {
+  'settings.set': async (engine, { deviceName, bootstrap, bind, startAtLogin, uiPort }) => {
     if (deviceName !== undefined) engine.config.deviceName = deviceName
     if (bootstrap !== undefined) engine.config.bootstrap = parseBootstrap(bootstrap)
     if (bind !== undefined) engine.config.bind = bind.trim()
     if (startAtLogin !== undefined) engine.config.startAtLogin = startAtLogin
+    if (uiPort !== undefined) engine.config.uiPort = uiPort
     await engine.saveConfig()
     return settingsOf(engine)
   },

@@ -2,7 +2,7 @@ import type { MethodName, Params, Result } from '../../../shared/api.ts'
 import type { ShoalEvent } from '../../../shared/events.ts'
 import type { DeviceInfo, FolderInfo, InviteInfo, PeerInfo, Settings } from '../../../shared/folder.ts'
 import { toCallError, type CallError, type DesktopCapabilities, type Transport } from '../transport/types.ts'
-import { isActivity, mergeActivity, type ActivityEvent } from './activity.ts'
+import { ACTIVITY_LIMIT, isActivity, mergeActivity, type ActivityEvent } from './activity.ts'
 import { patchFolder, removeFolder, sortFolders, upsertFolder } from './folder-rows.ts'
 import { nextRates, type PeerRate, type PeerSample } from './peer-rates.ts'
 import { peerJoined, peerLeft } from './peer-list.ts'
@@ -19,6 +19,8 @@ export class ShoalStore {
   everConnected = $state(false)
   /** Why the connection is down, when the transport could find out. */
   connectionReason = $state<string | undefined>(undefined)
+  /** The daemon refused this page's token (a rotated or foreign one): the page needs the current address. */
+  tokenRejected = $state(false)
   loading = $state(true)
   loadError = $state.raw<CallError | null>(null)
 
@@ -45,9 +47,10 @@ export class ShoalStore {
   }
 
   start(): void {
-    this.#offConnection = this.transport.onConnection((connected, reason) => {
+    this.#offConnection = this.transport.onConnection((connected, reason, tokenRejected) => {
       this.connected = connected
       this.connectionReason = reason
+      this.tokenRejected = tokenRejected === true
       // Later reconnects resubscribe inside the transport and replay what happened meanwhile.
       if (connected && !this.everConnected) {
         this.everConnected = true
@@ -89,7 +92,7 @@ export class ShoalStore {
       this.device = { id: status.device, name: status.deviceName }
       this.folders = sortFolders(status.folders)
       // Events after the snapshot's seq: nothing between the snapshot and the stream is lost.
-      this.#unsubscribe ??= this.transport.subscribe(status.lastSeq, (e) => this.apply(e), () => void this.reload())
+      this.#unsubscribe ??= this.transport.subscribe(status.lastSeq, (e) => this.apply(e), (restarted) => void this.reload(restarted))
       const [peers, settings, past] = await Promise.all([
         this.call('peers.list', {}),
         this.call('settings.get', {}),
@@ -108,12 +111,24 @@ export class ShoalStore {
     }
   }
 
-  /** After events were missed: the rows built from them are reloaded whole. */
-  async reload(): Promise<void> {
+  /**
+   * After events were missed: what was built from them is reloaded whole. After a restart of the
+   * daemon (`restarted`), the Activity list too: it starts again from what the new engine has seen,
+   * as a reload of the page would (the old seq numbers mean nothing to it).
+   */
+  async reload(restarted = false): Promise<void> {
     try {
-      const [folders, peers] = await Promise.all([this.call('folders.list', {}), this.call('peers.list', {})])
+      const [folders, peers, settings, past] = await Promise.all([
+        this.call('folders.list', {}),
+        this.call('peers.list', {}),
+        this.call('settings.get', {}),
+        restarted ? this.call('events.since', { since: 0 }).catch(() => null) : null // none: the list starts empty
+      ])
       this.folders = sortFolders(folders)
       this.peers = peers
+      this.settings = settings
+      if (restarted) this.activity = past ? past.events.filter(isActivity).reverse().slice(0, ACTIVITY_LIMIT) : []
+      this.loadError = null
     } catch (err) {
       this.loadError = toCallError(err)
     }

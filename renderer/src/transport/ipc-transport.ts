@@ -2,7 +2,7 @@ import type { MethodName, Params, Result } from '../../../shared/api.ts'
 import type { ShoalEvent } from '../../../shared/events.ts'
 import type { BridgeReply, ShoalBridge } from '../../../shared/bridge.ts'
 import { EventGate } from './event-gate.ts'
-import { CallError, type DesktopCapabilities, type EventListener, type Transport } from './types.ts'
+import { CallError, type DesktopCapabilities, type EventListener, type MissedListener, type Transport } from './types.ts'
 
 // The desktop app's way in: calls and events over Electron IPC through the preload bridge. The
 // engine lives in the same app, so the connection is always up; a subscription is the buffered
@@ -26,7 +26,7 @@ export class IpcTransport implements Transport {
     return (reply as { result: unknown }).result as Result<M>
   }
 
-  subscribe(since: number, onEvent: EventListener, onMissed?: () => void): () => void {
+  subscribe(since: number, onEvent: EventListener, onMissed?: MissedListener): () => void {
     const gate = new EventGate(since, onEvent)
     // Live events that arrive while the replay is on its way wait here, then go through the gate.
     let early: ShoalEvent[] | null = []
@@ -41,9 +41,9 @@ export class IpcTransport implements Transport {
         if (!active) return
         for (const event of reply.events) gate.push(event)
         if (reply.lastSeq < since) gate.lastSeq = reply.lastSeq // a restarted engine counts from 0 again
-        if (reply.missed || reply.lastSeq < since) onMissed?.()
+        if (reply.missed || reply.lastSeq < since) onMissed?.(reply.lastSeq < since)
       })
-      .catch(() => onMissed?.()) // the replay failed: the store reloads everything
+      .catch(() => onMissed?.(false)) // the replay failed: the store reloads everything
       .finally(() => {
         const waiting = early ?? []
         early = null

@@ -7,9 +7,7 @@ import type { DesktopCapabilities, Transport } from './types.ts'
 // One UI, two homes: inside Electron the preload bridge exists; in a browser we talk to the daemon
 // that served this page.
 
-export type Startup =
-  | { ok: true; transport: Transport; desktop: DesktopCapabilities | null }
-  | { ok: false; message: string }
+export type Startup = { ok: true; transport: Transport; desktop: DesktopCapabilities | null } | { ok: false; reason: 'no-token' }
 
 export function pickTransport(): Startup {
   const bridge = findBridge()
@@ -18,11 +16,6 @@ export function pickTransport(): Startup {
     return { ok: true, transport, desktop: transport.desktop }
   }
   const token = takeToken()
-  if (!token) {
-    return {
-      ok: false,
-      message: 'This page needs the exact address that `shoal run` printed, including its ?token=… part. Open that address again; if Shoal was restarted, it printed a new one.'
-    }
-  }
+  if (!token) return { ok: false, reason: 'no-token' }
   return { ok: true, transport: new WsTransport({ url: socketUrl(token), probe: httpProbe(token) }), desktop: null }
 }

@@ -6,17 +6,25 @@ import type { ShoalBridge } from '../../../shared/bridge.ts'
 // The UI sees only this; tests give it a scripted fake.
 
 export type EventListener = (event: ShoalEvent) => void
+export type MissedListener = (restarted: boolean) => void
+
+/**
+ * The connection's state: up or down, why it is down when known, and whether the daemon refused
+ * this page's token (then nothing is retried: the page needs the current address).
+ */
+export type ConnectionListener = (connected: boolean, reason?: string, tokenRejected?: boolean) => void
 
 export interface Transport {
   call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>>
   /**
    * Events after `since`, then live ones, each exactly once and in order, across reconnects.
-   * `onMissed` runs when the engine no longer had all of them (its buffer moved on): state built
-   * from events must then be reloaded. Returns the unsubscribe function.
+   * `onMissed` runs when the engine no longer had all of them (its buffer moved on), with
+   * `restarted` when it is a new engine (the daemon restarted: seq numbers started again): state
+   * built from events must then be reloaded. Returns the unsubscribe function.
    */
-  subscribe(since: number, onEvent: EventListener, onMissed?: () => void): () => void
+  subscribe(since: number, onEvent: EventListener, onMissed?: MissedListener): () => void
   /** Called now with the current state and on every change; `reason` says why it is down. */
-  onConnection(cb: (connected: boolean, reason?: string) => void): () => void
+  onConnection(cb: ConnectionListener): () => void
   close?(): void
 }
 

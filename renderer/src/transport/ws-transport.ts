@@ -1,16 +1,25 @@
 import type { MethodName, Params, Result } from '../../../shared/api.ts'
 import type { ShoalEvent } from '../../../shared/events.ts'
 import { EventGate } from './event-gate.ts'
-import { CallError, toCallError, type EventListener, type Transport } from './types.ts'
+import { CallError, toCallError, type ConnectionListener, type EventListener, type MissedListener, type Transport } from './types.ts'
 
 // The browser's way in: one WebSocket to the daemon carrying calls (answered by id) and the event
-// subscription. When the socket drops it comes back with growing delays and resubscribes from the
-// last seq seen, so the stores miss nothing the daemon still remembers.
+// subscription. When the socket drops (the daemon restarted, the laptop slept) it comes back with
+// growing delays, 0.5 s doubling up to 5 s, for as long as the page is open, and resubscribes from
+// the last seq seen, so the stores miss nothing the daemon still remembers; a restarted daemon (a new
+// epoch) makes the stores reload. Only a token the daemon refuses stops it: retrying cannot fix that.
+
+/** Why a socket would not open, as the HTTP API explains it. */
+export interface ProbeResult {
+  message: string
+  /** The daemon refused the token (401): the page needs the current address. */
+  unauthorized?: boolean
+}
 
 export interface WsTransportOptions {
   url: string
   /** Explains a socket that would not open (a browser hides the HTTP status of a failed upgrade). */
-  probe?: () => Promise<string | null>
+  probe?: () => Promise<ProbeResult | null>
   WebSocket?: typeof WebSocket
   minDelayMs?: number
   maxDelayMs?: number
@@ -21,7 +30,7 @@ const CLOSE_TOO_SLOW = 4008
 
 interface Subscription {
   gate: EventGate
-  onMissed?: () => void
+  onMissed?: MissedListener
   /** Id of the subscribe request in flight, whose reply says whether events were missed. */
   requestId: number | null
 }
@@ -37,10 +46,13 @@ export class WsTransport implements Transport {
   #sub: Subscription | null = null
   #connected = false
   #reason: string | undefined
-  readonly #listeners = new Set<(connected: boolean, reason?: string) => void>()
+  readonly #listeners = new Set<ConnectionListener>()
   #attempt = 0
   #timer: ReturnType<typeof setTimeout> | null = null
   #closed = false
+  #rejected = false
+  /** The daemon's event log seen last (EventLog.epoch); a new one means a restarted engine. */
+  #epoch: string | null = null
 
   constructor(opts: WsTransportOptions) {
     this.#opts = opts
@@ -60,7 +72,7 @@ export class WsTransport implements Transport {
     })
   }
 
-  subscribe(since: number, onEvent: EventListener, onMissed?: () => void): () => void {
+  subscribe(since: number, onEvent: EventListener, onMissed?: MissedListener): () => void {
     const sub: Subscription = { gate: new EventGate(since, onEvent), ...(onMissed ? { onMissed } : {}), requestId: null }
     this.#sub = sub
     if (this.#connected) this.#sendSubscribe(sub)
@@ -69,9 +81,9 @@ export class WsTransport implements Transport {
     }
   }
 
-  onConnection(cb: (connected: boolean, reason?: string) => void): () => void {
+  onConnection(cb: ConnectionListener): () => void {
     this.#listeners.add(cb)
-    cb(this.#connected, this.#reason)
+    cb(this.#connected, this.#reason, this.#rejected)
     return () => this.#listeners.delete(cb)
   }
 
@@ -83,7 +95,7 @@ export class WsTransport implements Transport {
   }
 
   #connect(): void {
-    if (this.#closed) return
+    if (this.#closed || this.#rejected) return
     const ws = new this.#Impl(this.#opts.url)
     this.#ws = ws
     let opened = false
@@ -107,14 +119,21 @@ export class WsTransport implements Transport {
   }
 
   async #explain(): Promise<void> {
-    const reason = await this.#opts.probe?.().catch(() => null) // fetch fails with a TypeError when the daemon is down: no reason to add
-    if (reason && !this.#connected && !this.#closed) this.#setConnected(false, reason)
+    const found = await this.#opts.probe?.().catch(() => null) // the probe failed itself: no reason to add
+    if (!found || this.#connected || this.#closed) return
+    if (found.unauthorized) {
+      // Retrying with this token cannot succeed: stop, and let the page say what to do.
+      this.#rejected = true
+      if (this.#timer) clearTimeout(this.#timer)
+      this.#timer = null
+    }
+    this.#setConnected(false, found.message)
   }
 
   #scheduleReconnect(now: boolean): void {
-    if (this.#closed) return
+    if (this.#closed || this.#rejected) return
     const min = this.#opts.minDelayMs ?? 500
-    const max = this.#opts.maxDelayMs ?? 10_000
+    const max = this.#opts.maxDelayMs ?? 5_000
     const delay = now ? 0 : Math.min(max, min * 2 ** this.#attempt) * (0.8 + Math.random() * 0.4)
     this.#attempt++
     this.#timer = setTimeout(() => {
@@ -145,7 +164,7 @@ export class WsTransport implements Transport {
     const sub = this.#sub
     if (sub && msg.id === sub.requestId) {
       sub.requestId = null
-      if (msg.result) this.#onSubscribed(sub, msg.result as { lastSeq: number; missed: boolean })
+      if (msg.result) this.#onSubscribed(sub, msg.result as SubscribeReply)
       return
     }
     const pending = this.#pending.get(msg.id)
@@ -155,11 +174,14 @@ export class WsTransport implements Transport {
     else pending.resolve(msg.result)
   }
 
-  #onSubscribed(sub: Subscription, reply: { lastSeq: number; missed: boolean }): void {
-    // A lower lastSeq than ours means a new engine behind the same address: its numbers restart.
-    const restarted = reply.lastSeq < sub.gate.lastSeq
+  #onSubscribed(sub: Subscription, reply: SubscribeReply): void {
+    // A new engine behind the same address (the daemon restarted): its numbers started again, so
+    // ours mean nothing there. A new epoch says so; a daemon without epochs, a lower lastSeq.
+    const known = this.#epoch
+    if (typeof reply.epoch === 'string') this.#epoch = reply.epoch
+    const restarted = (known !== null && typeof reply.epoch === 'string' && reply.epoch !== known) || reply.lastSeq < sub.gate.lastSeq
     if (restarted) sub.gate.lastSeq = reply.lastSeq
-    if (reply.missed || restarted) sub.onMissed?.()
+    if (reply.missed || restarted) sub.onMissed?.(restarted)
   }
 
   #failPending(): void {
@@ -172,20 +194,26 @@ export class WsTransport implements Transport {
     if (connected === this.#connected && reason === this.#reason) return
     this.#connected = connected
     this.#reason = connected ? undefined : reason
-    for (const cb of [...this.#listeners]) cb(connected, this.#reason)
+    for (const cb of [...this.#listeners]) cb(connected, this.#reason, this.#rejected)
   }
 }
 
+interface SubscribeReply {
+  lastSeq: number
+  missed: boolean
+  epoch?: string
+}
+
 /** Asks the HTTP API why the socket was refused (wrong token, daemon gone) in words to show. */
-export function httpProbe(token: string, fetchImpl: typeof fetch = fetch): () => Promise<string | null> {
+export function httpProbe(token: string, fetchImpl: typeof fetch = fetch): () => Promise<ProbeResult | null> {
   return async () => {
     try {
       const res = await fetchImpl('/api/status', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' })
       if (res.ok) return null
       const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null // not JSON (a SyntaxError): the status says what failed
-      return body?.error?.message ?? `Shoal answered ${res.status}`
+      return { message: body?.error?.message ?? `Shoal answered ${res.status}`, ...(res.status === 401 ? { unauthorized: true } : {}) }
     } catch {
-      return 'Shoal is not reachable at this address. Is `shoal run` still running?'
+      return { message: 'Shoal is not reachable at this address right now (stopped, or restarting).' }
     }
   }
 }

@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import net from 'node:net'
 import assert from 'node:assert/strict'
 import createTestnet from 'hyperdht/testnet.js'
 
@@ -14,7 +15,15 @@ const testnet = await createTestnet(3, { host: '127.0.0.1' })
 const dataDir = path.join(tmp, 'data')
 await fs.mkdir(dataDir, { recursive: true })
 const bootstrap = testnet.bootstrap.map((b) => `${b.host}:${b.port}`)
-await fs.writeFile(path.join(dataDir, 'config.json'), JSON.stringify({ bootstrap, bind: '127.0.0.1' }))
+// A free port for the app's web UI, stored like the Settings page would: never the default one,
+// which a Shoal of the user's own may be using.
+const uiPort = await new Promise((resolve) => {
+  const probe = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address()
+    probe.close(() => resolve(port))
+  })
+})
+await fs.writeFile(path.join(dataDir, 'config.json'), JSON.stringify({ bootstrap, bind: '127.0.0.1', uiPort }))
 process.env.SHOAL_DATA = dataDir
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -44,6 +53,11 @@ try {
   assert.deepEqual(schemes, [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }])
   assert.ok(fake.log.some(([name, scheme]) => name === 'setAsDefaultProtocolClient' && scheme === 'shoal'))
   step('window and scheme')
+
+  const daemonFile = path.join(dataDir, 'daemon.json')
+  await until('the API server', async () => (await fs.readFile(daemonFile, 'utf8').catch(() => null)) !== null)
+  assert.equal(JSON.parse(await fs.readFile(daemonFile, 'utf8')).port, uiPort)
+  step('API server and web UI at the stored port')
 
   const serve = fake.protocolHandlers.get('app')
   let res = await serve(new Request('app://shoal/index.html'))

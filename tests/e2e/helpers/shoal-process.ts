@@ -19,14 +19,24 @@ export interface ShoalProcess {
   stop(graceMs?: number): Promise<number | null>
 }
 
-/** An environment that cannot leak into the user's data directory or the public DHT. */
+/**
+ * An environment that cannot leak into the user's data directory or the public DHT, nor open a
+ * browser (BROWSER=none: `shoal run --open`, open-browser.ts). Daemons get `--port 0` (startDaemon):
+ * tests run many at once, and none may take the default port from a Shoal the user runs.
+ */
 export function cleanEnv(unusedDataDir: string): NodeJS.ProcessEnv {
-  return { ...process.env, SHOAL_DATA: unusedDataDir, SHOAL_BOOTSTRAP: '', SHOAL_BIND: '' }
+  return { ...process.env, SHOAL_DATA: unusedDataDir, SHOAL_BOOTSTRAP: '', SHOAL_BIND: '', BROWSER: 'none' }
 }
 
 /** Starts a long-running `shoal` process. */
 export function startShoal(args: string[], env: NodeJS.ProcessEnv): ShoalProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  return startScript(BIN, args, env)
+}
+
+/** Starts a long-running Node script (bin/shoal.js, scripts/start.js) and keeps what it prints. */
+export function startScript(script: string, args: string[], env: NodeJS.ProcessEnv): ShoalProcess {
+  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const name = script === BIN ? 'shoal' : path.basename(script)
   let out = ''
   const listeners = new Set<() => void>()
   const onData = (d: Buffer) => {
@@ -51,11 +61,11 @@ export function startShoal(args: string[], env: NodeJS.ProcessEnv): ShoalProcess
         }
         const timer = setTimeout(() => {
           done()
-          reject(new Error(`timed out waiting for ${pattern} from shoal ${args.join(' ')}; output:\n${out}`))
+          reject(new Error(`timed out waiting for ${pattern} from ${name} ${args.join(' ')}; output:\n${out}`))
         }, timeoutMs)
         const onExit = () => {
           done()
-          reject(new Error(`shoal ${args.join(' ')} exited while waiting for ${pattern}; output:\n${out}`))
+          reject(new Error(`${name} ${args.join(' ')} exited while waiting for ${pattern}; output:\n${out}`))
         }
         function done() {
           clearTimeout(timer)
@@ -128,11 +138,26 @@ export interface Daemon {
 export interface ShoalNetwork {
   bootstrap: string
   daemons: Daemon[]
+  /** The environment its processes run with (cleanEnv). */
+  env: NodeJS.ProcessEnv
   /** Daemons first (they tell the DHT they are leaving), then the bootstrap node. */
   stop(): Promise<void>
+  /** Makes stop() stop a process started later too (a restarted daemon). */
+  track(proc: ShoalProcess): void
 }
 
-const UI_URL = /Shoal is running\. API and web UI: (http:\/\/127\.0\.0\.1:(\d+))\/\?token=([0-9a-f]{64})/
+export const UI_URL = /Shoal is running\. API and web UI: (http:\/\/127\.0\.0\.1:(\d+))\/\?token=([0-9a-f]{64})/
+
+/**
+ * `shoal run` for `dataDir` on a loopback DHT, ready once it printed its address. `port` 0 (the
+ * default) is any free port; a daemon restarted on the same data directory passes its old port.
+ */
+export async function startDaemon(opts: { name: string; dataDir: string; bootstrap: string; env: NodeJS.ProcessEnv; port?: number; onStart?: (proc: ShoalProcess) => void }): Promise<Daemon> {
+  const proc = startShoal(['run', '--port', String(opts.port ?? 0), '--bind', '127.0.0.1', '--bootstrap', opts.bootstrap, '--data', opts.dataDir], opts.env)
+  opts.onStart?.(proc)
+  const m = await proc.waitFor(UI_URL)
+  return { name: opts.name, proc, dataDir: opts.dataDir, uiUrl: `${m[1]}/?token=${m[3]}`, origin: m[1], port: Number(m[2]), token: m[3] }
+}
 
 /** `shoal bootstrap` on a free UDP port plus one `shoal run --port 0` per name, data in `root/<name>`. */
 export async function startNetwork(root: string, names: string[]): Promise<ShoalNetwork> {
@@ -149,16 +174,8 @@ export async function startNetwork(root: string, names: string[]): Promise<Shoal
     started.push(boot)
     await boot.waitFor(/Bootstrap node listening on 127\.0\.0\.1:\d+/)
     const bootstrap = `127.0.0.1:${port}`
-    const daemons = await Promise.all(
-      names.map(async (name) => {
-        const dataDir = path.join(root, name)
-        const proc = startShoal(['run', '--port', '0', '--bind', '127.0.0.1', '--bootstrap', bootstrap, '--data', dataDir], env)
-        started.push(proc)
-        const m = await proc.waitFor(UI_URL)
-        return { name, proc, dataDir, uiUrl: `${m[1]}/?token=${m[3]}`, origin: m[1], port: Number(m[2]), token: m[3] }
-      })
-    )
-    return { bootstrap, daemons, stop }
+    const daemons = await Promise.all(names.map((name) => startDaemon({ name, dataDir: path.join(root, name), bootstrap, env, onStart: (proc) => started.push(proc) })))
+    return { bootstrap, daemons, stop, env, track: (proc) => started.push(proc) }
   } catch (err) {
     await stop()
     throw err

@@ -27,9 +27,9 @@ afterEach(async () => {
   for (const m of mounts) execFileSync('umount', ['-l', m])
 })
 
-async function smallDisk(dir: string, fillerBytes: number): Promise<string> {
+async function smallDisk(dir: string, fillerBytes: number, sizeMb = 40): Promise<string> {
   await fs.mkdir(dir, { recursive: true })
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'tmpfs', dir])
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', dir])
   mounts.push(dir)
   const filler = path.join(dir, 'filler')
   await fs.writeFile(filler, Buffer.alloc(fillerBytes, 1))
@@ -121,7 +121,9 @@ describe('a full disk', { timeout: 180_000 }, () => {
 
   it('in a publisher\'s data directory: nothing half-published, and the change goes out once space is freed', async () => {
     const small = path.join(net.tmp, 'small')
-    const filler = await smallDisk(small, 24 * 1024 * 1024)
+    // The store needs about twice a change's size free while it writes it (its log, then its
+    // files): freeing the filler leaves room for that (on a 40 MB disk it did only by luck of timing).
+    const filler = await smallDisk(small, 64 * 1024 * 1024, 80)
     const a = await net.engine('a', { dataDir: path.join(small, 'data-a') })
     const b = await net.engine('b')
     const src = path.join(net.tmp, 'src')

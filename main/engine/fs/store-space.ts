@@ -12,6 +12,8 @@ interface Suspendable {
 
 const RETRY_MAX_MS = 30_000
 const RETRY_RESET_MS = 60_000
+/** Space that grew by this much since the last failure was freed by someone: retries start over at 1 s. */
+const FREED_BYTES = 4 * 1024 * 1024
 
 export class StoreSpace {
   readonly dataDir: string
@@ -21,6 +23,7 @@ export class StoreSpace {
   /** Retries since space came back, and when the last write failed (a quiet minute starts over). */
   #retries = 0
   #lastFailure = 0
+  #freeAtFailure: number | null = null
 
   constructor(dataDir: string, store: Corestore) {
     this.dataDir = dataDir
@@ -42,8 +45,12 @@ export class StoreSpace {
 
   async #recover(): Promise<void> {
     const free = await this.free()
-    if (Date.now() - this.#lastFailure > RETRY_RESET_MS) this.#retries = 0
+    // A quiet minute, or space the user freed (RocksDB may still refuse a write or two after it):
+    // no reason to wait as long as while the disk was full.
+    const freed = free !== null && this.#freeAtFailure !== null && free > this.#freeAtFailure + FREED_BYTES
+    if (Date.now() - this.#lastFailure > RETRY_RESET_MS || freed) this.#retries = 0
     this.#lastFailure = Date.now()
+    this.#freeAtFailure = free
     // Retries wait 1, 2, 4 s... up to 30 s, or less if space grows meanwhile. RocksDB refuses
     // writes for a few seconds after space comes back, and each refused batch leaves files that
     // take space until compaction: at one retry a second, 28 MB free fell to 7 MB, and a wait for

@@ -17,6 +17,13 @@ import { explainReadError } from './drive/read-errors.ts'
 import { ShoalError, toShoalError } from '../../shared/errors.ts'
 import { letGo } from '../../shared/let-go.ts'
 
+/** A link whose folder this device already has: says where (joining or previewing it again). */
+export function linkAlreadyHere(other: FolderConfig): ShoalError {
+  if (other.kind === 'seed') return new ShoalError('FOLDER_EXISTS', 'This device already seeds this folder')
+  const how = other.kind === 'publish' ? 'shared here from' : other.kind === 'follow' ? 'joined here into' : 'synced here in'
+  return new ShoalError('FOLDER_EXISTS', `This link is already ${how} ${other.path}`)
+}
+
 export interface EngineOptions {
   dataDir: string
   /** Overrides the stored bootstrap list for this run (host:port). */
@@ -204,10 +211,7 @@ export class Device extends Resource {
         const what = other.config.kind === 'publish' ? 'shares' : other.config.kind === 'follow' ? 'follows' : 'syncs two-way'
         throw new ShoalError('FOLDER_EXISTS', p === abs ? `Shoal already ${what} ${abs}` : `${abs} overlaps ${p}, which Shoal already ${what}`)
       }
-      if (config.key && other.config.key === config.key) {
-        if (other.config.kind === 'seed') throw new ShoalError('FOLDER_EXISTS', 'This device already seeds this folder')
-        throw new ShoalError('FOLDER_EXISTS', `This link is already ${other.config.kind === 'publish' ? 'shared from' : 'followed into'} ${p}`)
-      }
+      if (config.key && other.config.key === config.key) throw linkAlreadyHere(other.config)
     }
     const full: FolderConfig = { ...config, path: abs, id: randomBytes(5).toString('hex'), createdAt: Date.now(), paused: false }
     const folder = await this.#openFolder(full)

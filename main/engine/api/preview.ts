@@ -1,5 +1,5 @@
 import Hyperdrive from 'hyperdrive'
-import type { Device } from '../device.ts'
+import { linkAlreadyHere, type Device } from '../device.ts'
 import type { ShareLink } from '../../../shared/link.ts'
 import { hexToBytes } from '../../../shared/link.ts'
 import { ShoalError } from '../../../shared/errors.ts'
@@ -11,14 +11,16 @@ import { entrySize } from '../drive/drive-metadata.ts'
 // Looks at a link's drive before anything is written: how many files, how many bytes, which version.
 // Only the index is read (sparse), never file content.
 export async function previewLink(engine: Device, link: ShareLink, timeoutMs: number) {
+  // Its own folder: said at once (a preview would wait for a peer that is this device).
+  const here = [...engine.folders.values()].find((f) => f.config.key === link.key)
+  if (here) throw linkAlreadyHere(here.config)
   const key = Buffer.from(hexToBytes(link.key))
   const drive = new Hyperdrive(engine.store.session(), key, link.readKey ? { encryptionKey: Buffer.from(hexToBytes(link.readKey)) } : {})
   await drive.ready().catch(async (err) => {
     await closeFailedDrive(drive) // an encrypted drive and no (or a wrong) read key: let go of its cores
     throw err
   })
-  const following = [...engine.folders.values()].some((f) => f.config.key === link.key)
-  if (!following) await engine.swarm.join(drive.discoveryKey, 'preview', { server: false, client: true })
+  await engine.swarm.join(drive.discoveryKey, 'preview', { server: false, client: true })
   try {
     const deadline = Date.now() + timeoutMs
     while (drive.core.peers.length === 0 && Date.now() < deadline) {
@@ -43,7 +45,7 @@ export async function previewLink(engine: Device, link: ShareLink, timeoutMs: nu
     }
     return { key: link.key, version: drive.version, files, bytes }
   } finally {
-    if (!following) await engine.swarm.leave(drive.discoveryKey).catch(letGo) // a preview that ends: the swarm may be closing too
+    await engine.swarm.leave(drive.discoveryKey).catch(letGo) // a preview that ends: the swarm may be closing too
     await drive.close().catch(letGo) // closing a preview's drive only releases its session
   }
 }

@@ -27,4 +27,15 @@ describe('preview of a link this device already has', () => {
     await expect(b.call('folders.preview', { link: shared.link })).rejects.toThrow(`This link is already joined here into ${dst}`)
     await expect(b.call('folders.join', { link: shared.link, path: path.join(net.tmp, 'again') })).rejects.toThrow(`This link is already joined here into ${dst}`)
   })
+
+  it('a link no device serves right now says so, also on a device that saw it before', async () => {
+    const src = path.join(net.tmp, 'src')
+    await writeFiles(src, { 'a.txt': 'a' })
+    const a = await net.engine('a')
+    const c = await net.engine('c')
+    const shared = await a.call('folders.share', { path: src })
+    expect(await c.call('folders.preview', { link: shared.link })).toMatchObject({ files: 1 })
+    await net.stop(a)
+    await expect(c.call('folders.preview', { link: shared.link, timeoutMs: 2_000 })).rejects.toThrow('No device is sharing this folder right now (waited 2 s): is the publisher online?')
+  })
 })

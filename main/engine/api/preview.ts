@@ -34,8 +34,12 @@ export async function previewLink(engine: Device, link: ShareLink, timeoutMs: nu
         }
       })
     }
-    if (drive.core.peers.length > 0) await drive.update({ wait: true })
-    if (drive.version === 0) throw new ShoalError('TIMEOUT', `No peer has this folder right now (waited ${Math.round(timeoutMs / 1000)} s); is the publisher online?`)
+    // No peer: whatever this device may hold of the drive (an empty one reads as version 1) is not
+    // what the link shares now.
+    const nobody = () => new ShoalError('TIMEOUT', `No device is sharing this folder right now (waited ${Math.round(timeoutMs / 1000)} s): is the publisher online? You can join anyway; the folder fills in once it is.`)
+    if (drive.core.peers.length === 0) throw nobody()
+    await drive.update({ wait: true })
+    if (drive.version === 0) throw nobody()
     let files = 0
     let bytes = 0
     for await (const raw of drive.list('/', { recursive: true, valueEncoding: 'binary' })) {

@@ -122,6 +122,13 @@ describe('system folders, kernel-made trees and files in the way', { timeout: 12
     expect(await folders(data)).toEqual([])
   })
 
+  it('a folder given before the link is named as such, and nothing is registered', async () => {
+    const data = path.join(root, 'order-data')
+    const r = await shoal(data, ['join', path.join(root, 'x'), LINK])
+    expectRefused(r, new RegExp(`^shoal: join: the link comes first, then the folder: shoal join ${escape(LINK)} ${escape(path.join(root, 'x'))}$`))
+    expect(await folders(data)).toEqual([])
+  })
+
   it('--merge and --atomic do not go together', async () => {
     const r = await shoal(path.join(root, 'usage-data'), ['join', LINK, path.join(root, 'x'), '--atomic', '--merge'])
     expectRefused(r, /^shoal: join: --merge does not apply with --atomic/)

@@ -5,7 +5,7 @@ import { addAndWait } from './folder-wait.ts'
 import { UsageError, expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { formatBytes } from '../format.ts'
-import { readLink } from '../../../shared/link.ts'
+import { LinkError, parseLink, readLink } from '../../../shared/link.ts'
 import { printable } from '../printable.ts'
 import { ShoalError, isShoalError } from '../../../shared/errors.ts'
 
@@ -35,6 +35,7 @@ export const join: Command = {
     expectArgs(ctx.args, ['link', 'folder'], 'join')
     const [link, folder] = ctx.args
     // Checked before anything opens, so a typo fails fast and changes nothing.
+    if (!isLink(link) && isLink(folder)) throw new UsageError(`join: the link comes first, then the folder: shoal join ${folder} ${link}`, 'join')
     readLink(link)
     const abs = path.resolve(folder)
     const atomic = ctx.values.atomic === true
@@ -84,4 +85,14 @@ function explainNotEmpty(err: unknown, abs: string): unknown {
       'Or choose a new or empty folder.',
     err.details
   )
+}
+
+function isLink(text: string): boolean {
+  try {
+    parseLink(text)
+    return true
+  } catch (err) {
+    if (err instanceof LinkError) return false
+    throw err
+  }
 }

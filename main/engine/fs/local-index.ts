@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto'
 import { toShoalError } from '../../../shared/errors.ts'
 import { writeStateFile } from './state-file.ts'
 import { letGo } from '../../../shared/let-go.ts'
+import { EntryTable } from './entry-table.ts'
 
 export interface IndexEntry {
   size: number
@@ -62,8 +63,8 @@ export class LocalIndex {
   readonly journalFile: string
   /** True when the file on disk could not be parsed and we started from empty. */
   corrupt = false
-  private map = new Map<string, IndexEntry>()
-  private totalBytes = 0
+  /** The entries, in columns (entry-table.ts). */
+  private map = new EntryTable()
   private meta: Record<string, unknown> = {}
   /** Paths and meta keys changed since the last save. */
   private dirtyPaths = new Set<string>()
@@ -111,7 +112,6 @@ export class LocalIndex {
       return
     }
     this.map = parsed.map
-    for (const e of this.map.values()) this.totalBytes += e.size
     this.meta = parsed.meta
     this.snapshotId = parsed.id
     this.snapshotBytes = Buffer.byteLength(text)
@@ -166,14 +166,8 @@ export class LocalIndex {
     if (!Array.isArray(del) || !del.every((p) => typeof p === 'string')) return false
     if (!Array.isArray(unmeta) || !unmeta.every((k) => typeof k === 'string')) return false
     if (typeof meta !== 'object' || Array.isArray(meta) || meta === null) return false
-    for (const p of del) {
-      this.totalBytes -= this.map.get(p)?.size ?? 0
-      this.map.delete(p)
-    }
-    for (const [p, e] of set) {
-      this.totalBytes += e.size - (this.map.get(p)?.size ?? 0)
-      this.map.set(p, e)
-    }
+    for (const p of del) this.map.delete(p)
+    for (const [p, e] of set) this.map.set(p, e)
     for (const k of unmeta) delete this.meta[k]
     Object.assign(this.meta, meta)
     return true
@@ -188,20 +182,18 @@ export class LocalIndex {
   }
 
   set(p: string, entry: IndexEntry): void {
-    this.totalBytes += entry.size - (this.map.get(p)?.size ?? 0)
     this.map.set(p, entry)
     this.dirtyPaths.add(p)
     this.changed()
   }
 
   delete(p: string): boolean {
-    const had = this.map.get(p)
-    if (!had) return false
-    this.totalBytes -= had.size
-    this.map.delete(p)
-    this.dirtyPaths.add(p)
-    this.changed()
-    return true
+    const had = this.map.delete(p)
+    if (had) {
+      this.dirtyPaths.add(p)
+      this.changed()
+    }
+    return had
   }
 
   get size(): number {
@@ -210,7 +202,7 @@ export class LocalIndex {
 
   /** Sum of the entries' sizes, kept as entries change (status asks after every pass). */
   get bytes(): number {
-    return this.totalBytes
+    return this.map.bytes
   }
 
   /** A snapshot, so callers may mutate the index while iterating. */
@@ -222,7 +214,7 @@ export class LocalIndex {
     return [...this.map.entries()]
   }
 
-  /** The entries without a copy (100,000 of them are ~5 MB): the index must not change meanwhile. */
+  /** The entries without a copy of them all (100,000 are ~20 MB): the index must not change meanwhile. */
   view(): IterableIterator<[string, IndexEntry]> {
     return this.map.entries()
   }
@@ -380,14 +372,14 @@ function toRow(p: string, e: IndexEntry): Row {
   return row
 }
 
-function serialise(map: Map<string, IndexEntry>, meta: Record<string, unknown>, id: string): string {
+function serialise(map: EntryTable, meta: Record<string, unknown>, id: string): string {
   const entries: Row[] = []
   for (const [p, e] of map) entries.push(toRow(p, e))
   const doc: IndexFile = { version: FORMAT_VERSION, journal: id, meta, entries }
   return JSON.stringify(doc)
 }
 
-function parseIndex(text: string): { map: Map<string, IndexEntry>; meta: Record<string, unknown>; id: string | null } | null {
+function parseIndex(text: string): { map: EntryTable; meta: Record<string, unknown>; id: string | null } | null {
   let doc: Partial<IndexFile>
   try {
     doc = JSON.parse(text) as Partial<IndexFile>
@@ -396,7 +388,7 @@ function parseIndex(text: string): { map: Map<string, IndexEntry>; meta: Record<
   }
   if (!doc || typeof doc !== 'object' || doc.version !== FORMAT_VERSION || !Array.isArray(doc.entries)) return null
   const meta = doc.meta && typeof doc.meta === 'object' && !Array.isArray(doc.meta) ? doc.meta : {}
-  const map = new Map<string, IndexEntry>()
+  const map = new EntryTable()
   for (const row of doc.entries as unknown[]) {
     const entry = rowToEntry(row)
     if (!entry) return null // a half-valid index could hide deletes or changes; start clean

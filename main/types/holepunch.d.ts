@@ -42,7 +42,8 @@ declare module 'corestore' {
   import { EventEmitter } from 'node:events'
   import Hypercore from 'hypercore'
   class Corestore extends EventEmitter {
-    constructor(storage: string | object, opts?: { primaryKey?: Buffer; writable?: boolean })
+    /** globalCache: a Rache every Hyperbee on the store's cores caches its nodes in. */
+    constructor(storage: string | object, opts?: { primaryKey?: Buffer; writable?: boolean; globalCache?: object })
     ready(): Promise<void>
     close(): Promise<void>
     get(opts: { name?: string; key?: Buffer; exclusive?: boolean; encryptionKey?: Buffer; active?: boolean }): Hypercore
@@ -55,6 +56,15 @@ declare module 'corestore' {
     storage: { compact(opts?: { blobGarbageCollectionPolicy?: number; blobGarbageCollectionAgeCutoff?: number; bottommostLevelCompaction?: number }): Promise<void> }
   }
   export = Corestore
+}
+
+declare module 'rache' {
+  /** A map that forgets random entries beyond maxSize; children made with Rache.from share the bound. */
+  class Rache {
+    constructor(opts?: { maxSize?: number })
+    readonly globalSize: number
+  }
+  export = Rache
 }
 
 declare module 'hyperdrive' {

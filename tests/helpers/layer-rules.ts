@@ -22,7 +22,7 @@ export const LAYERS: Layer[] = [
   {
     dir: 'main/engine',
     folders: ['shared', 'main/engine', 'main/types'],
-    packages: ['autobase', 'b4a', 'blind-pairing', 'chokidar', 'corestore', 'hyperbee', 'hyperblobs', 'hypercore', 'hypercore-crypto', 'hypercore-storage', 'hyperdht', 'hyperdrive', 'hyperswarm', 'ignore', 'z32'],
+    packages: ['autobase', 'b4a', 'blind-pairing', 'chokidar', 'corestore', 'hyperbee', 'hyperblobs', 'hypercore', 'hypercore-crypto', 'hypercore-storage', 'hyperdht', 'hyperdrive', 'hyperswarm', 'ignore', 'rache', 'z32'],
     node: true
   },
   // The engine plus the HTTP/WebSocket bridge and the CLI (hyperdht: `shoal bootstrap` runs a DHT node).

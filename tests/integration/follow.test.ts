@@ -4,6 +4,7 @@ import { describe, it, expect } from 'vitest'
 import { networkPerTest } from '../helpers/network.ts'
 import { treeHashes, writeFiles, waitFor, waitForSameTree, exists } from '../helpers/files.ts'
 import type { Engine } from '../../main/engine/engine.ts'
+import { commitLimits } from '../../main/engine/drive/commit-batches.ts'
 
 // Publish a folder on one engine and follow it from another, over real Hyperswarm on a loopback DHT.
 
@@ -180,6 +181,33 @@ describe('publish and follow', () => {
       expect(await fs.readFile(to, 'utf8')).toBe(content)
     }
     await expect(a.call('versions.restore', { folder: shared.id, path: 'a.txt', version: 99_999 })).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND' })
+  })
+
+  it('publishes a large set of changes as several versions of a bounded size, deletes in the first; receivers get all of it', async () => {
+    commitLimits.filesPerVersion = 2
+    try {
+      const { a, src, dst, shared } = await publishAndFollow({ 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c', 'd.txt': 'd', 'e.txt': 'e' })
+      await waitForSameTree(src, dst)
+      const byVersion = async () => {
+        const groups = new Map<number, string[]>()
+        for (const v of await a.call('versions.log', { folder: shared.id })) groups.set(v.version, [...(groups.get(v.version) ?? []), `${v.action} ${v.path}`].sort())
+        return [...groups.entries()].sort((x, y) => x[0] - y[0]).map(([, changes]) => changes)
+      }
+      expect(await byVersion()).toEqual([['added /a.txt', 'added /b.txt'], ['added /c.txt', 'added /d.txt'], ['added /e.txt']])
+
+      // Made while paused, so the watcher cannot publish them piecemeal: the scan on resume sees them all.
+      await a.call('folders.pause', { folder: shared.id })
+      await fs.rm(path.join(src, 'a.txt'))
+      await fs.rm(path.join(src, 'b.txt'))
+      await writeFiles(src, { 'c.txt': 'c2', 'f.txt': 'f', 'g.txt': 'g' })
+      await a.call('folders.resume', { folder: shared.id })
+      await waitForSameTree(src, dst)
+      expect((await byVersion()).slice(3)).toEqual([['changed /c.txt', 'deleted /a.txt', 'deleted /b.txt', 'added /f.txt'].sort(), ['added /g.txt']])
+      const info = await folderOf(a, shared.id)
+      expect({ files: info.files, bytes: info.bytes }).toEqual({ files: 5, bytes: 6 })
+    } finally {
+      commitLimits.filesPerVersion = 5000
+    }
   })
 
   it('moves renamed files on the receiver instead of writing them again', async () => {

@@ -92,6 +92,19 @@ describe('IgnoreRules from .shoalignore', () => {
   })
 })
 
+describe('IgnoreRules over many paths', () => {
+  it('gives the same answers all along while it renews its matchers (their caches grow with every path asked)', () => {
+    const rules = IgnoreRules.parse('build/\n*.log\n!keep.log\nsecret/**')
+    const answers = () => [rules.ignores('/build', true), rules.ignores('/a/x.log', false), rules.ignores('/a/keep.log', false), rules.ignores('/secret/a/b', false), rules.ignores('/a/.DS_Store', false), rules.ignores('/a/b.txt', false)]
+    const expected = [true, true, false, true, true, false]
+    for (let i = 0; i < 30_000; i++) {
+      expect(rules.ignores(`/d${i % 100}/f${i}.txt`, false)).toBe(false)
+      if (i % 9_999 === 0) expect(answers()).toEqual(expected)
+    }
+    expect(answers()).toEqual(expected)
+  })
+})
+
 describe('IgnoreRules.load', () => {
   let dir: string
   beforeEach(async () => {

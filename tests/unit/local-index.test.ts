@@ -41,6 +41,7 @@ describe('LocalIndex', () => {
     expect(a.delete('/never')).toBe(false)
     a.setMeta('appliedVersion', 42)
     a.setMeta('peer', { name: 'x', list: [1, 2] })
+    expect(a.bytes).toBe(1 + 2 + 5)
     await a.close()
     await a.close()
 
@@ -48,6 +49,7 @@ describe('LocalIndex', () => {
     await b.ready()
     expect(b.corrupt).toBe(false)
     expect(b.size).toBe(3)
+    expect(b.bytes).toBe(1 + 2 + 5)
     expect(b.paths().sort()).toEqual(['/a.txt', '/docs/b.txt', '/link'])
     expect(b.get('/a.txt')).toEqual(fileEntry(1))
     expect(b.get('/link')).toEqual({ size: 5, mtimeMs: 1.5, ino: 7, mode: 0o777, hash: 'h', kind: 'symlink', linkname: '../a.txt' })
@@ -123,6 +125,7 @@ describe('LocalIndex', () => {
     expect(b.corrupt).toBe(false)
     expect(b.paths().sort()).toEqual(['/f0', '/f1', '/f2', '/f4', '/f5', '/f6', '/f7', '/f8', '/f9'])
     expect(b.get('/f4')).toEqual(fileEntry(40))
+    expect(b.bytes).toBe(0 + 1 + 2 + 40 + 5 + 6 + 7 + 8 + 9) // replayed: /f3 deleted, /f4 replaced
     expect(b.getMeta('appliedVersion')).toBeUndefined()
     await b.close()
   })

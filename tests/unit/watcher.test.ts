@@ -140,6 +140,27 @@ describe('FolderWatcher', () => {
     expect(errors).toEqual([])
   })
 
+  it('watches folders, not each file, and still reports edits, chmods and deletes of files it found at start', async () => {
+    const watches = () => process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length
+    const before = watches()
+    for (const d of ['a', 'b']) {
+      await fs.mkdir(path.join(root, d))
+      for (let i = 0; i < 100; i++) await fs.writeFile(path.join(root, d, `f${i}.txt`), 'x')
+    }
+    await start()
+    // root, a and b: one watch each, whatever the number of files (chokidar alone: one per file)
+    expect(watches() - before).toBe(3)
+    await fs.appendFile(path.join(root, 'a/f1.txt'), 'more')
+    await until(() => seen().includes('/a/f1.txt'), 'the edit of /a/f1.txt')
+    await fs.chmod(path.join(root, 'b/f2.txt'), 0o755)
+    await until(() => seen().includes('/b/f2.txt'), 'the chmod of /b/f2.txt')
+    await fs.rm(path.join(root, 'b/f3.txt'))
+    await until(() => seen().includes('/b/f3.txt'), 'the delete of /b/f3.txt')
+    await fs.rename(path.join(root, 'a/f4.txt'), path.join(root, 'b/moved.txt'))
+    await until(() => seen().includes('/a/f4.txt') && seen().includes('/b/moved.txt'), 'both ends of the move')
+    expect(errors).toEqual([])
+  })
+
   it('refuses to start on a missing folder', async () => {
     const w = new FolderWatcher({ root: path.join(root, 'nope'), ignore: IgnoreRules.parse(''), onChanges: () => {}, onError: () => {} })
     await expect(w.ready()).rejects.toMatchObject({ code: 'FOLDER_MISSING' })

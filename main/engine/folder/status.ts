@@ -91,14 +91,8 @@ export class FolderStatus {
 
   /** Files and bytes this device holds, from its local index (shown in status and the UI). */
   countIndexTotals(index: LocalIndex): void {
-    let files = 0
-    let bytes = 0
-    for (const [, entry] of index.entries()) {
-      files++
-      bytes += entry.size
-    }
-    this.files = files
-    this.bytes = bytes
+    this.files = index.size
+    this.bytes = index.bytes
   }
 
   resetProgress(filesNeeded: number, bytesNeeded: number): void {

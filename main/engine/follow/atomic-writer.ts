@@ -19,6 +19,7 @@ import { atomicLayout, completeStaging, currentVersion, newVersionName, pruneVer
 import { ShoalError } from '../../../shared/errors.ts'
 import { orNull, orEmpty } from '../../../shared/let-go.ts'
 import { entrySize } from '../drive/drive-metadata.ts'
+import { prefetchContent } from '../drive/content-prefetch.ts'
 
 export class AtomicWriter implements VersionWriter {
   readonly #f: FolderRunner
@@ -84,16 +85,13 @@ export class AtomicWriter implements VersionWriter {
   async apply(snapshot: Hyperdrive, target: number, changes: RemoteChange[]): Promise<void> {
     const f = this.#f
     const s = f.status
-    const prefetch: Array<{ destroy(): void }> = []
+    let prefetch: Array<{ destroy(): void }> = []
     let staging: string | null = null
     try {
       // 1. Fetch the new version's content in the background (each read below waits for its blocks,
       // and gives up after the stall timeout: the folder then stays at its version and asks again).
       const blobs = (await snapshot.getBlobs())?.core
-      for (const c of changes) {
-        const b = c.entry?.value.blob
-        if (blobs && b && b.blockLength > 0) prefetch.push(blobs.download({ start: b.blockOffset, end: b.blockOffset + b.blockLength }))
-      }
+      if (blobs) prefetch = prefetchContent(blobs, changes.map((c) => c.entry?.value.blob))
       this.#tally = { filesWritten: 0, bytesLeft: changes.reduce((sum, c) => sum + entrySize(c.entry ?? null), 0) }
       if (f.stopped) return
       // 2. Build it beside the current version; nothing the user sees changes.

@@ -8,7 +8,7 @@ import { LocalIndex } from '../fs/local-index.ts'
 import { show } from '../fs/paths.ts'
 import { removeTempFiles } from '../fs/temp-files.ts'
 import { applyRemoteChanges, type ApplyTally, type RemoteChange } from '../receive/remote-apply.ts'
-import { letGo } from '../../../shared/let-go.ts'
+import { prefetchContent } from '../drive/content-prefetch.ts'
 
 export class LiveWriter implements VersionWriter {
   readonly #f: FolderRunner
@@ -52,8 +52,10 @@ export class LiveWriter implements VersionWriter {
     const s = f.status
     const from = this.diffFrom()
     this.#recheck = false
-    // Fetch every needed block in the background while files are written one by one.
-    snapshot.downloadDiff(from).catch(letGo) // best effort: each read waits for its blocks anyway
+    // Fetch every needed block in the background while files are written one by one (best
+    // effort: each read waits for its blocks anyway).
+    const content = (await snapshot.getBlobs())?.core
+    const prefetch = content ? prefetchContent(content, changes.map((c) => c.entry?.value.blob)) : []
     this.#tally = { filesWritten: 0, bytesLeft: 0 }
     try {
       await applyRemoteChanges(
@@ -86,6 +88,8 @@ export class LiveWriter implements VersionWriter {
     } catch (err) {
       this.#recheck ||= from === 0 // still owed
       throw err
+    } finally {
+      for (const d of prefetch) d.destroy() // what is still wanted (owed files) is asked for again next pass
     }
     if (f.stopped) {
       this.#recheck ||= from === 0

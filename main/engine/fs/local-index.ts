@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto'
 import { toShoalError } from '../../../shared/errors.ts'
 import { writeStateFile } from './state-file.ts'
 import { letGo } from '../../../shared/let-go.ts'
+import { EntryTable } from './entry-table.ts'
 
 export interface IndexEntry {
   size: number
@@ -62,7 +63,8 @@ export class LocalIndex {
   readonly journalFile: string
   /** True when the file on disk could not be parsed and we started from empty. */
   corrupt = false
-  private map = new Map<string, IndexEntry>()
+  /** The entries, in columns (entry-table.ts). */
+  private map = new EntryTable()
   private meta: Record<string, unknown> = {}
   /** Paths and meta keys changed since the last save. */
   private dirtyPaths = new Set<string>()
@@ -198,6 +200,11 @@ export class LocalIndex {
     return this.map.size
   }
 
+  /** Sum of the entries' sizes, kept as entries change (status asks after every pass). */
+  get bytes(): number {
+    return this.map.bytes
+  }
+
   /** A snapshot, so callers may mutate the index while iterating. */
   paths(): string[] {
     return [...this.map.keys()]
@@ -205,6 +212,11 @@ export class LocalIndex {
 
   entries(): Array<[string, IndexEntry]> {
     return [...this.map.entries()]
+  }
+
+  /** The entries without a copy of them all (100,000 are ~20 MB): the index must not change meanwhile. */
+  view(): IterableIterator<[string, IndexEntry]> {
+    return this.map.entries()
   }
 
   getMeta<T = unknown>(key: string): T | undefined {
@@ -360,14 +372,14 @@ function toRow(p: string, e: IndexEntry): Row {
   return row
 }
 
-function serialise(map: Map<string, IndexEntry>, meta: Record<string, unknown>, id: string): string {
+function serialise(map: EntryTable, meta: Record<string, unknown>, id: string): string {
   const entries: Row[] = []
   for (const [p, e] of map) entries.push(toRow(p, e))
   const doc: IndexFile = { version: FORMAT_VERSION, journal: id, meta, entries }
   return JSON.stringify(doc)
 }
 
-function parseIndex(text: string): { map: Map<string, IndexEntry>; meta: Record<string, unknown>; id: string | null } | null {
+function parseIndex(text: string): { map: EntryTable; meta: Record<string, unknown>; id: string | null } | null {
   let doc: Partial<IndexFile>
   try {
     doc = JSON.parse(text) as Partial<IndexFile>
@@ -376,7 +388,7 @@ function parseIndex(text: string): { map: Map<string, IndexEntry>; meta: Record<
   }
   if (!doc || typeof doc !== 'object' || doc.version !== FORMAT_VERSION || !Array.isArray(doc.entries)) return null
   const meta = doc.meta && typeof doc.meta === 'object' && !Array.isArray(doc.meta) ? doc.meta : {}
-  const map = new Map<string, IndexEntry>()
+  const map = new EntryTable()
   for (const row of doc.entries as unknown[]) {
     const entry = rowToEntry(row)
     if (!entry) return null // a half-valid index could hide deletes or changes; start clean

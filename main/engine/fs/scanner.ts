@@ -62,6 +62,10 @@ type Delete = Extract<Change, { type: 'delete' }>
 
 // Enough stat/readdir calls in flight to keep libuv's pool busy without exhausting descriptors.
 const FS_CONCURRENCY = 32
+// Entries of one folder looked at together. Starting all of them at once (the whole tree, as each
+// subfolder is read) kept a pending call, its path and its stats for every file of the folder
+// alive until the end: ~600 bytes a file, 60 MB for 100,000, on every full rescan.
+const ENTRY_CONCURRENCY = 16
 const PROGRESS_INTERVAL_MS = 100
 /** Deeper folders are reported and left alone (PATH_MAX would stop a walk near 2,000 anyway). */
 export const MAX_DEPTH = 256
@@ -162,7 +166,7 @@ class Scan {
       this.shield(dir, `could not read folder (${errCode(err)})`)
       return
     }
-    await Promise.all(dirents.map((d) => this.visit(join(dir, d.name), d)))
+    await eachLimited(dirents, ENTRY_CONCURRENCY, (d) => this.visit(join(dir, d.name), d))
   }
 
   /** scanPaths entry point: whatever is at `p` now, if anything. */
@@ -307,7 +311,7 @@ class Scan {
 
   finish(inScope: (p: string) => boolean): ScanResult {
     const deletes: Delete[] = []
-    for (const [p, previous] of this.index.entries()) {
+    for (const [p, previous] of this.index.view()) {
       if (this.present.has(p) || !inScope(p)) continue
       if (this.shielded.size > 0 && (this.shielded.has(p) || ancestors(p).some((a) => this.shielded.has(a)))) continue
       deletes.push({ type: 'delete', path: p, previous })
@@ -371,6 +375,23 @@ const depthOf = (p: string): number => (p === '/' ? 0 : p.split('/').length - 1)
 const join = (dir: string, name: string): string => (dir === '/' ? '/' + name : dir + '/' + name)
 const errCode = (err: unknown): string => (err as NodeJS.ErrnoException)?.code ?? 'error'
 const isGone = (err: unknown): boolean => ['ENOENT', 'ENOTDIR'].includes(errCode(err))
+
+/** fn for each item, at most `n` at a time; rejects with the first failure, starting no more after it. */
+async function eachLimited<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  let failed = false
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      try {
+        await fn(items[next++])
+      } catch (err) {
+        failed = true
+        throw err
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker))
+}
 
 /** At most `n` calls of fn in flight; a finishing call hands its slot straight to the next. */
 function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {

@@ -11,6 +11,7 @@ import { scanFolder, scanPaths, applyToIndex, type Change } from '../fs/scanner.
 import { writeFileAtomic } from '../fs/safe-write.ts'
 import { removeTempFiles } from '../fs/temp-files.ts'
 import { commitChanges } from '../drive/drive-import.ts'
+import { commitBatches } from '../drive/commit-batches.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { readAt, restoreTo, writeBack } from '../drive/restore.ts'
 import { driveHistory, type HistoryKeeper } from '../drive/history-keeper.ts'
@@ -142,22 +143,26 @@ export class Publish implements FolderKind {
     const real = changes.filter((c) => c.type !== 'touch')
     const bytes = real.reduce((sum, c) => sum + (c.type === 'delete' ? 0 : c.entry.size), 0)
     if (real.length) s.resetProgress(real.length, bytes)
-    const committed = await commitChanges(this.drive, this.#f.config.path, changes, () => this.#f.stopped)
-    const applied: Change[] = []
-    for (const { change, entry, skipped } of committed) {
-      if (skipped) continue
-      applied.push(entry && change.type !== 'delete' ? ({ ...change, entry } as Change) : change)
-    }
-    applyToIndex(this.index, applied)
-    await this.index.flush()
-    s.version = this.drive.version
-    s.countIndexTotals(this.index)
-    this.#f.notify()
-    for (const change of applied) {
-      if (change.type === 'touch') continue
-      const action = change.type === 'add' ? 'added' : change.type === 'change' ? 'changed' : change.type === 'delete' ? 'deleted' : 'renamed'
-      s.fileEvent(change.path, action, 'out', change.type === 'rename' ? change.from : undefined)
-      s.addProgress(1, change.type === 'delete' ? 0 : change.entry.size)
+    // A large set goes out as several versions (commit-batches.ts); each is in the index before
+    // the next begins, so a pause in between leaves nothing to publish twice.
+    for (const batch of commitBatches(changes)) {
+      const committed = await commitChanges(this.drive, this.#f.config.path, batch, () => this.#f.stopped)
+      const applied: Change[] = []
+      for (const { change, entry, skipped } of committed) {
+        if (skipped) continue
+        applied.push(entry && change.type !== 'delete' ? ({ ...change, entry } as Change) : change)
+      }
+      applyToIndex(this.index, applied)
+      await this.index.flush()
+      s.version = this.drive.version
+      s.countIndexTotals(this.index)
+      this.#f.notify()
+      for (const change of applied) {
+        if (change.type === 'touch') continue
+        const action = change.type === 'add' ? 'added' : change.type === 'change' ? 'changed' : change.type === 'delete' ? 'deleted' : 'renamed'
+        s.fileEvent(change.path, action, 'out', change.type === 'rename' ? change.from : undefined)
+        s.addProgress(1, change.type === 'delete' ? 0 : change.entry.size)
+      }
     }
     s.emitProgress(true)
   }

@@ -30,10 +30,12 @@ export async function collectVersionChanges(snapshot: Hyperdrive, opts: CollectO
   // The content core's length comes with every proof a peer sends; ask for the latest once.
   const content = (await snapshot.getBlobs())?.core
   const contentKnown = content ? await content.update({ wait: true }).then(() => content.peers.length > 0, () => false) : false
-  const seen = new Set<string>()
+  // Owed files the diff does not list are looked up on their own below (a set of the owed
+  // files, not of every path of the diff: a first sync lists all of them).
+  const retry = new Set(opts.retry)
 
   const consider = (drivePath: string, left: EntryCheck | null, existed: boolean) => {
-    seen.add(drivePath)
+    retry.delete(drivePath)
     const check = validateRemotePath(drivePath)
     if (!check.ok) {
       if (left) out.refused.push({ drivePath, reason: check.reason })
@@ -57,8 +59,7 @@ export async function collectVersionChanges(snapshot: Hyperdrive, opts: CollectO
   }
 
   for await (const item of readDiff(snapshot, opts.from)) consider(item.key, item.left, item.existed)
-  for (const drivePath of opts.retry) {
-    if (seen.has(drivePath)) continue
+  for (const drivePath of retry) {
     const left = await readEntry(snapshot, drivePath)
     // Deleted since: nothing is owed any more (the file was never written here).
     if (left) consider(drivePath, left, false)

@@ -214,9 +214,9 @@ export class LocalIndex {
     return [...this.map.entries()]
   }
 
-  /** The entries without a copy of them all (100,000 are ~20 MB): the index must not change meanwhile. */
-  view(): IterableIterator<[string, IndexEntry]> {
-    return this.map.entries()
+  /** The paths without a copy (what paths() returns): the index must not change while they are read. */
+  keys(): IterableIterator<string> {
+    return this.map.keys()
   }
 
   getMeta<T = unknown>(key: string): T | undefined {

@@ -18,15 +18,14 @@ import type { StoreSpace } from '../fs/store-space.ts'
 import { FolderWatcher } from '../fs/watcher.ts'
 import { IgnoreRules } from '../fs/ignore-rules.ts'
 import { ScanCancelled } from '../fs/scanner.ts'
-import { diskFullMessage, freeSpace, isNoSpace, nudgeReplication, waitForSpace } from '../fs/disk-space.ts'
 import type { TempSweep } from '../fs/temp-files.ts'
 import { guardOf } from './delete-guard.ts'
 import type { DeleteGuard } from '../../../shared/folder.ts'
-import { explainReadError } from '../drive/read-errors.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
-import { ShoalError, toShoalError } from '../../../shared/errors.ts'
+import { ShoalError } from '../../../shared/errors.ts'
 import { letGo, orNull } from '../../../shared/let-go.ts'
 import { ScanPlan, type Scan } from './scan-plan.ts'
+import { FolderRecovery } from './recovery.ts'
 
 /** A folder whose watcher failed is rescanned this often (with a working watcher: rescanIntervalMs, hourly). */
 const WATCHERLESS_RESCAN_MS = 60_000
@@ -58,7 +57,6 @@ export type KindFactory = (runner: FolderRunner) => FolderKind
 const IDLE_POLL_MS = 5_000
 const OWED_FIRST_MS = 250
 const OWED_MAX_MS = 60_000
-const MAX_BACKOFF_MS = 60_000
 
 export class FolderRunner extends Resource {
   readonly config: FolderConfig
@@ -84,17 +82,27 @@ export class FolderRunner extends Resource {
   #idleWaiters: Array<() => void> = []
   /** Set while scanOnce() runs without the loop (a command with no daemon running). */
   #oneShot = false
-  #failures = 0
+  /** Failures reported and waited out (recovery.ts). */
+  readonly #recovery: FolderRecovery
   /** A full scan is owed (a scan could not record everything): asked again after this pause. */
   #owedTimer: NodeJS.Timeout | null = null
   #owedDelay = OWED_FIRST_MS
-  #storeFull: Promise<void> | null = null
 
   constructor(config: FolderConfig, ctx: FolderContext, kind: KindFactory) {
     super()
     this.config = config
     this.ctx = ctx
     this.status = new FolderStatus(config.id, ctx.events, () => this.peers, () => this.notify())
+    this.#recovery = new FolderRecovery({
+      status: this.status,
+      folderPath: () => config.path,
+      storeSpace: ctx.storeSpace,
+      stopSignal: () => this.stopSignal,
+      closing: () => this.closing,
+      tally: () => this.kind.tally?.(),
+      sleep: (ms) => this.#wakeup.wait(ms),
+      wake: () => this.wake()
+    })
     this.kind = kind(this)
   }
 
@@ -334,7 +342,7 @@ export class FolderRunner extends Resource {
       if (full || scan.has('/.shoalignore')) await this.reloadIgnore()
       if (full && !this.#watcher) await this.#watch()
       const done = await this.kind.scan!(full ? null : [...scan])
-      this.#failures = 0
+      this.#recovery.succeeded()
       if (done === 'incomplete' || done === 'not-ready') this.#oweFullScan(done === 'incomplete')
       else this.#owedDelay = OWED_FIRST_MS
     } catch (err) {
@@ -420,61 +428,19 @@ export class FolderRunner extends Resource {
   async #run<T>(fn: () => Promise<T>, owed: (() => void) | null, what: 'scan' | 'work'): Promise<T | null> {
     try {
       const result = await fn()
-      this.#failures = 0
+      this.#recovery.succeeded()
       return result
     } catch (err) {
       if (!this.#running || err instanceof ScanCancelled) return null
-      await this.#recover(err, what)
+      await this.#recovery.failed(err, what)
       owed?.()
       return null
     }
   }
 
-  async #recover(err: unknown, what: 'scan' | 'work'): Promise<void> {
-    const e = toShoalError(explainReadError(err)) // no or a wrong read key: said in words
-
-    this.#failures++
-    // A scan's batch is atomic: on a full store nothing of it was published.
-    if (e.code === 'DISK_FULL' && e.details?.store) return this.#waitOutFullStore([], what === 'scan' ? 'nothing of the last change was published' : '')
-    if (e.code === 'DISK_FULL') {
-      const free = await freeSpace(this.config.path)
-      const tally = this.kind.tally?.()
-      const written = tally ? `; ${tally.filesWritten} ${tally.filesWritten === 1 ? 'file was' : 'files were'} written` : ''
-      this.status.fail(new ShoalError('DISK_FULL', diskFullMessage(`${this.config.path} is full${written}`, free, tally?.bytesLeft ?? this.status.bytesLeft)))
-      await waitForSpace(this.config.path, free, { signal: this.stopSignal })
-      return
-    }
-    // No peer sent what was needed in time: waiting, not broken.
-    if (e.code === 'TIMEOUT') this.status.setState('waiting', e.message)
-    else this.status.fail(e)
-    await this.#wakeup.wait(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.#failures - 1, 6)))
-  }
-
-  /**
-   * A receiving core that cannot store a block (the data directory is full) fails quietly inside
-   * Hypercore and never asks again. Watch for that: report it, wait for space (once for the whole
-   * engine, store-space.ts), then nudge the cores so they request what is missing.
-   */
+  /** See recovery.ts: a receiving core that cannot store a block is reported and waited out. */
   watchStoreSpace(cores: Hypercore[]): void {
-    for (const core of cores) {
-      core.on('verification-error', (err: unknown) => {
-        if (!isNoSpace(err) || this.#storeFull || this.closing) return
-        this.#storeFull = this.#waitOutFullStore(cores).finally(() => {
-          this.#storeFull = null
-        })
-      })
-    }
-  }
-
-  async #waitOutFullStore(cores: Hypercore[], detail = ''): Promise<void> {
-    const space = this.ctx.storeSpace
-    const where = `the data directory (${space.dataDir}) is full${detail ? `; ${detail}` : ''}`
-    this.status.fail(new ShoalError('DISK_FULL', diskFullMessage(where, await space.free(), detail ? 0 : this.status.bytesLeft)))
-    await space.full()
-    if (this.closing) return
-    for (const c of cores) nudgeReplication(c)
-    if (this.status.state === 'error') this.status.setState('syncing')
-    this.wake()
+    this.#recovery.watchStoreSpace(cores)
   }
 
   /** Reports the temp files an earlier crash left that could not be removed (temp-files.ts). */

@@ -161,3 +161,14 @@ export async function generateScale(root: string, count: number, seed: number, m
   await pool(files, 32, async (f) => fs.writeFile(path.join(root, f.rel), content(seed, 'scale/' + f.rel, f.size)))
   return { root, files: count, bytes: files.reduce((s, f) => s + f.size, 0), small: files.map((f) => f.rel), dirs: dirs.length }
 }
+
+/** Whether `dst` holds exactly `src` (sha256 of every file), with a line saying so or what differs. */
+export async function verifyCopy(src: string, dst: string, expectedFiles: number): Promise<{ verified: boolean; detail: string }> {
+  const [a, b] = await Promise.all([treeDigest(src), treeDigest(dst)])
+  const diff = compareTrees(a, b)
+  const verified = a.files === expectedFiles && diff.missing.length + diff.different.length + diff.extra.length === 0
+  const detail = verified
+    ? `${b.files} files, ${b.bytes} bytes identical`
+    : `missing ${diff.missing.length}, different ${diff.different.length}, extra ${diff.extra.length} (e.g. ${[...diff.missing, ...diff.different, ...diff.extra].slice(0, 3).join(', ')})`
+  return { verified, detail }
+}

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import createTestnet from 'hyperdht/testnet'
 import { Peer, log } from './peer-client.ts'
-import { generateScale, treeDigest, compareTrees, content } from './dataset.ts'
+import { generateScale, verifyCopy, content } from './dataset.ts'
 import { machineInfo } from './report.ts'
 import { renderScale, scaleJson, type ScaleResult } from './scale-report.ts'
 import { prng } from '../helpers/random.ts'
@@ -94,12 +94,9 @@ async function main(): Promise<void> {
     })
     r.initialSyncMs = syncMs
     log(`initial sync ${syncMs.toFixed(0)} ms; verifying...`)
-    const [a, b] = await Promise.all([treeDigest(src), treeDigest(dst)])
-    const diff = compareTrees(a, b)
-    r.verified = a.files === ds.files && diff.missing.length + diff.different.length + diff.extra.length === 0
-    r.verifyDetail = r.verified
-      ? `${b.files} files, ${b.bytes} bytes identical`
-      : `missing ${diff.missing.length}, different ${diff.different.length}, extra ${diff.extra.length} (e.g. ${[...diff.missing, ...diff.different, ...diff.extra].slice(0, 3).join(', ')})`
+    const copy = await verifyCopy(src, dst, ds.files)
+    r.verified = copy.verified
+    r.verifyDetail = copy.detail
     log(`verified: ${r.verifyDetail}`)
 
     // --- idle: RSS after idleMs, then CPU over a window -------------------------------------

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import createTestnet from 'hyperdht/testnet'
 import { Peer, log } from './peer-client.ts'
-import { generateDataset, generateTiny, treeDigest, compareTrees, content, type DatasetSpec } from './dataset.ts'
+import { generateDataset, generateTiny, verifyCopy, content, type DatasetSpec } from './dataset.ts'
 import { prng } from '../helpers/random.ts'
 import { renderTable, toJson, summarize, median, machineInfo, type BenchResult, type PhaseCpu } from './report.ts'
 import { summarizeProfile } from './profile.ts'
@@ -176,12 +176,9 @@ async function main(): Promise<void> {
     r.stages['sync: list changes (-> work known)'] = listedAt === null || connectAt === null ? null : listedAt - connectAt
     r.stages['sync: download + write all files'] = listedAt === null ? null : syncMs - listedAt
     log(`initial sync ${syncMs.toFixed(0)} ms (stages ${JSON.stringify(r.stages)}); verifying...`)
-    const [a, b] = await Promise.all([treeDigest(src), treeDigest(dst)])
-    const diff = compareTrees(a, b)
-    r.verified = a.files === ds.files && diff.missing.length + diff.different.length + diff.extra.length === 0
-    r.verifyDetail = r.verified
-      ? `${b.files} files, ${b.bytes} bytes identical`
-      : `missing ${diff.missing.length}, different ${diff.different.length}, extra ${diff.extra.length} (e.g. ${[...diff.missing, ...diff.different, ...diff.extra].slice(0, 3).join(', ')})`
+    const copy = await verifyCopy(src, dst, ds.files)
+    r.verified = copy.verified
+    r.verifyDetail = copy.detail
     log(`verified: ${r.verifyDetail}`)
 
     // --- rescan with no change -------------------------------------------------------------

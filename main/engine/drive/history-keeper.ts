@@ -76,7 +76,10 @@ export class HistoryKeeper {
 
   /** Removes what the policy no longer keeps (dryRun: only measures); `background`: the hourly check. */
   prune(dryRun = false, background = false): Promise<PruneResult> {
-    return this.host.exclusive(async () => {
+    // Only a prune that clears blocks must not overlap a commit or a pass; a measure (the History
+    // tab opening) reads a snapshot and does not hold the folder's loop for the walk.
+    const run = dryRun ? (fn: () => Promise<PruneResult>) => fn() : (fn: () => Promise<PruneResult>) => this.host.exclusive(fn)
+    return run(async () => {
       const floor = this.host.floor()
       const plan = await planRetention(await this.host.walk(), this.policy, floor === undefined ? {} : { floor })
       const apply = !dryRun && plan.complete && plan.clear.length > 0

@@ -41,10 +41,13 @@ afterAll(async () => {
 })
 
 describe('shoal restore says what is wrong', () => {
-  it('a position inside a batch is not a version: exit 2, and which versions to use', async () => {
-    const r = await shoal(['restore', src, 'a.txt', '--version', String(version - 1), '--to', path.join(root, 'old.txt')])
+  it('versions are numbered 1, 2, 3; one that does not exist: exit 2, naming the latest', async () => {
+    expect(version).toBe(1) // the first share, whatever number of entries it wrote
+    const log = await shoal(['log', src, '--json'])
+    expect([...new Set((JSON.parse(log.stdout) as { version: number }[]).map((c) => c.version))]).toEqual([2, 1])
+    const r = await shoal(['restore', src, 'a.txt', '--version', '7', '--to', path.join(root, 'old.txt')])
     expect(r.code, r.stderr).toBe(2)
-    expect(r.stderr.trim()).toBe(`shoal: Version ${version - 1} is inside a publisher's batch, not a complete version; pick one listed by 'shoal log'`)
+    expect(r.stderr.trim()).toBe(`shoal: Version 7 does not exist yet (the latest known here is 2)`)
     await expect(fs.stat(path.join(root, 'old.txt'))).rejects.toMatchObject({ code: 'ENOENT' })
     const ok = await shoal(['restore', src, 'a.txt', '--version', String(version), '--to', path.join(root, 'old.txt')])
     expect(ok.code, ok.stderr).toBe(0)

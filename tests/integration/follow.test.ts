@@ -186,14 +186,15 @@ describe('publish and follow', () => {
   it('publishes a large set of changes as several versions of a bounded size, deletes in the first; receivers get all of it', async () => {
     commitLimits.filesPerVersion = 2
     try {
-      const { a, src, dst, shared } = await publishAndFollow({ 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c', 'd.txt': 'd', 'e.txt': 'e' })
+      const { a, b, src, dst, shared, joined } = await publishAndFollow({ 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c', 'd.txt': 'd', 'e.txt': 'e' })
       await waitForSameTree(src, dst)
       const byVersion = async () => {
         const groups = new Map<number, string[]>()
         for (const v of await a.call('versions.log', { folder: shared.id })) groups.set(v.version, [...(groups.get(v.version) ?? []), `${v.action} ${v.path}`].sort())
-        return [...groups.entries()].sort((x, y) => x[0] - y[0]).map(([, changes]) => changes)
+        return [...groups.entries()].sort((x, y) => x[0] - y[0]).map(([v, changes]) => [v, ...changes])
       }
-      expect(await byVersion()).toEqual([['added /a.txt', 'added /b.txt'], ['added /c.txt', 'added /d.txt'], ['added /e.txt']])
+      // Numbered 1, 2, 3 as users see them (each wrote several entries and a marker).
+      expect(await byVersion()).toEqual([[1, 'added /a.txt', 'added /b.txt'], [2, 'added /c.txt', 'added /d.txt'], [3, 'added /e.txt']])
 
       // Made while paused, so the watcher cannot publish them piecemeal: the scan on resume sees them all.
       await a.call('folders.pause', { folder: shared.id })
@@ -202,9 +203,17 @@ describe('publish and follow', () => {
       await writeFiles(src, { 'c.txt': 'c2', 'f.txt': 'f', 'g.txt': 'g' })
       await a.call('folders.resume', { folder: shared.id })
       await waitForSameTree(src, dst)
-      expect((await byVersion()).slice(3)).toEqual([['changed /c.txt', 'deleted /a.txt', 'deleted /b.txt', 'added /f.txt'].sort(), ['added /g.txt']])
+      expect((await byVersion()).slice(3)).toEqual([[4, ...['changed /c.txt', 'deleted /a.txt', 'deleted /b.txt', 'added /f.txt'].sort()], [5, 'added /g.txt']])
       const info = await folderOf(a, shared.id)
-      expect({ files: info.files, bytes: info.bytes }).toEqual({ files: 5, bytes: 6 })
+      expect({ files: info.files, bytes: info.bytes, version: info.version }).toEqual({ files: 5, bytes: 6, version: 5 })
+      await waitFor('the receiver is at version 5 of 5', async () => {
+        const r = await folderOf(b, joined.id)
+        return r.version === 5 && r.remoteVersion === 5
+      })
+      // A receiver restores by the same numbers: c.txt as version 2 had it.
+      const saved = path.join(net.tmp, 'c-as-of-v2.txt')
+      await b.call('versions.restore', { folder: joined.id, path: 'c.txt', version: 2, to: saved })
+      expect(await fs.readFile(saved, 'utf8')).toBe('c')
     } finally {
       commitLimits.filesPerVersion = 5000
     }

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { markVersion } from '../helpers/drive-versions.ts'
 import { describe, it, expect } from 'vitest'
 import { networkPerTest, publishedDrive } from '../helpers/network.ts'
 import { treeHashes, waitFor, writeFiles, exists } from '../helpers/files.ts'
@@ -34,10 +35,12 @@ describe('a hostile drive', () => {
     await drive.db.put('files\u0000/inner-link', { executable: false, linkname: 'sub', blob: null, metadata: null })
     await drive.db.put('files\u0000/inner-link/through.txt', { executable: false, linkname: null, blob: payload, metadata: null })
 
+    const version = await markVersion(drive)
+
     const joined = await b.call('folders.join', { link: shared.link, path: dst })
     await waitFor('receiver to apply the drive', async () => {
       const info = await folderOf(b, joined.id)
-      return info.state === 'idle' && info.version === drive.version
+      return info.state === 'idle' && info.version === version
     })
     const info = await folderOf(b, joined.id)
     expect(info.refused).toBeGreaterThanOrEqual(hostile.length + 3)

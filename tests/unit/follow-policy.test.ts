@@ -1,14 +1,8 @@
 import os from 'node:os'
 import { describe, it, expect } from 'vitest'
-import { describeHookFailure, runHook, targetVersion } from '../../main/engine/follow/follow-policy.ts'
+import { describeHookFailure, runHook } from '../../main/engine/follow/follow-policy.ts'
 
 describe('follow policy', () => {
-  it('aims at the pinned version once it is known, else at the latest', () => {
-    expect(targetVersion({}, 9)).toBe(9)
-    expect(targetVersion({ pinned: 4 }, 9)).toBe(4)
-    expect(targetVersion({ pinned: 12 }, 9)).toBeNull()
-  })
-
   it('runs a hook in a shell with its environment and working directory', async () => {
     const r = await runHook({ command: 'echo "$SHOAL_NEW_VERSION" >&2; exit 0', cwd: os.tmpdir(), env: { SHOAL_NEW_VERSION: '7' } })
     expect(r).toMatchObject({ ok: true, code: 0, timedOut: false, stderr: '7' })

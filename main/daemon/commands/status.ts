@@ -34,7 +34,7 @@ export const status: Command = {
       // Without the daemon nothing syncs, whatever state the engine found the folder in at open;
       // held deletes still wait for the user, running or not.
       daemon ? f.state : f.held ? 'held' : f.paused ? 'paused' : 'stopped',
-      f.kind === 'follow' && f.remoteVersion > f.version ? `${f.version}/${f.remoteVersion}` : String(f.version),
+      f.kind === 'follow' && f.remoteVersion > f.version ? `${f.version}/${f.remoteVersion}` : f.kind === 'seed' && f.version === 0 ? '-' : String(f.version),
       f.kind === 'seed' && f.files === 0 ? '-' : String(f.files),
       formatBytes(f.bytes),
       // The store: the latest version's content and history (after the folder's first check).

@@ -1,3 +1,4 @@
+import { numberAt } from '../drive/version-numbers.ts'
 import Hyperdrive from 'hyperdrive'
 import { linkAlreadyHere, type Device } from '../device.ts'
 import type { ShareLink } from '../../../shared/link.ts'
@@ -47,7 +48,7 @@ export async function previewLink(engine: Device, link: ShareLink, timeoutMs: nu
       const check = decodeEntry(raw as unknown as Parameters<typeof decodeEntry>[0])
       if (check.ok) bytes += entrySize(check.entry)
     }
-    return { key: link.key, version: drive.version, files, bytes }
+    return { key: link.key, version: await numberAt(drive, drive.core.length), files, bytes }
   } finally {
     await engine.swarm.leave(drive.discoveryKey).catch(letGo) // a preview that ends: the swarm may be closing too
     await drive.close().catch(letGo) // closing a preview's drive only releases its session

@@ -8,7 +8,7 @@ import { ScanCancelled, type Change } from '../fs/scanner.ts'
 import { UnreadableFile, withRegularFile } from '../fs/file-read.ts'
 import type { IndexEntry } from '../fs/local-index.ts'
 import type { FileMetadata } from './drive-metadata.ts'
-import { COMMIT_KEY, type CommitMarker } from './history.ts'
+import { latestNumber, versionKey, type CommitMarker } from './version-numbers.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
 // Publisher side: turns a list of local changes into one atomic drive batch. Content blocks are
@@ -189,9 +189,9 @@ export async function commitChanges(drive: Hyperdrive, root: string, changes: Ch
       results.push({ change, entry: stored })
     }
     await blobBatch.flush()
-    // The marker closes the batch: its position is the version number users see (history.ts).
+    // The marker closes the batch and numbers the version users see (version-numbers.ts).
     const marker: CommitMarker = { time: Date.now(), changes: results.filter((r) => !r.skipped && r.change.type !== 'touch').length }
-    if (marker.changes > 0) await batch.db.put(COMMIT_KEY, marker)
+    if (marker.changes > 0) await batch.db.put(versionKey((await latestNumber(drive)) + 1), marker)
     await batch.flush()
   } catch (err) {
     await batch.close().catch(letGo) // already failing: the batch's error is the one to report

@@ -14,8 +14,10 @@ import { ShoalError } from '../../../shared/errors.ts'
 const FIRST_CHECK_MS = 60_000
 
 export interface PrunedRecord {
-  /** The oldest version whose files can all be restored after that prune. */
+  /** The oldest version whose files can all be restored after that prune (its position). */
   keptFrom: number
+  /** The same version as users number it (absent in records from before numbering: keptFrom). */
+  keptFromNumber?: number
   at: number
   /** Two-way: per other device's content core, where its eager download starts (what is before was pruned or is here). */
   downloadFrom?: Record<string, number>
@@ -24,9 +26,10 @@ export interface PrunedRecord {
 /** What a restore of content a prune removed says, at once (instead of waiting for a peer). */
 export function prunedError(path: string, version: number, pruned: PrunedRecord): ShoalError {
   const on = new Date(pruned.at).toISOString().slice(0, 10)
+  const from = pruned.keptFromNumber ?? pruned.keptFrom
   return new ShoalError(
     'VERSION_NOT_FOUND',
-    `${path} at version ${version} is no longer kept here: history before version ${pruned.keptFrom} was pruned on ${on} (see 'shoal history'). Versions from ${pruned.keptFrom} on can be restored.`,
+    `${path} at version ${version} is no longer kept here: history before version ${from} was pruned on ${on} (see 'shoal history'). Versions from ${from} on can be restored.`,
     { pruned: true }
   )
 }
@@ -88,9 +91,11 @@ export class HistoryKeeper {
         await this.host.cleared?.(plan)
       }
       // Content an earlier prune removed stays gone whatever the policy says now.
+      const before = this.host.settings().pruned
       const keptFrom = apply ? Math.max(plan.keptFrom, this.keptFrom) : this.keptFrom
-      const disk = diskUse(plan, apply, keptFrom)
-      await this.host.save({ disk, ...(apply ? { pruned: { ...this.host.settings().pruned, keptFrom, at: disk.checkedAt } } : {}) })
+      const keptFromNumber = Math.max(apply ? plan.keptFromNumber : 1, before?.keptFromNumber ?? before?.keptFrom ?? 1)
+      const disk = diskUse(plan, apply, keptFromNumber)
+      await this.host.save({ disk, ...(apply ? { pruned: { ...before, keptFrom, keptFromNumber, at: disk.checkedAt } } : {}) })
       return { freedBytes: apply ? Math.round(plan.freeBytes) : 0, disk, complete: plan.complete }
     })
   }

@@ -3,19 +3,12 @@ import type { VersionChange } from '../../../shared/folder.ts'
 import { readMetadata, entrySize } from './drive-metadata.ts'
 import { readEntry } from './drive-entry.ts'
 import { letGo } from '../../../shared/let-go.ts'
+import { FILES_PREFIX, markerNumber, type CommitMarker } from './version-numbers.ts'
 
-// A version is what a publisher committed in one batch. Each batch ends with a commit marker
-// (outside Hyperdrive's 'files' key space, so file listings and diffs never see it); its position
-// is the version number, and only such positions are consistent snapshots (a checkout in the
-// middle of a batch is not). Drives without markers fall back to one version per entry.
-
-export const COMMIT_KEY = 'shoal\u0000commit'
-export const FILES_PREFIX = 'files\u0000'
-
-export interface CommitMarker {
-  time: number
-  changes: number
-}
+// A version is what a publisher committed in one batch. Each batch ends with a marker that
+// carries the version's number (version-numbers.ts); only marker positions are consistent
+// snapshots (a checkout in the middle of a batch is not). Drives without markers fall back to
+// one version per entry, numbered by position.
 
 interface HistoryNode {
   seq: number
@@ -43,6 +36,7 @@ function decodeHistoryNode(node: RawHistoryNode): HistoryNode {
 }
 
 interface Group {
+  /** The number users see. */
   version: number
   time?: number
   nodes: HistoryNode[]
@@ -54,7 +48,7 @@ export async function readVersionLog(drive: Hyperdrive, opts: { limit: number; p
   let group: Group | null = null
   let marked = false
 
-  // Labels a finished group's changes; `before` is the version just before the group.
+  // Labels a finished group's changes; `before` is the position just before the group.
   const finish = async (before: number) => {
     if (!group) return
     const snapshot = drive.checkout(Math.max(1, before))
@@ -88,10 +82,11 @@ export async function readVersionLog(drive: Hyperdrive, opts: { limit: number; p
   for await (const stored of drive.db.createHistoryStream({ reverse: true, gte: 1, valueEncoding: 'binary' }) as AsyncIterable<RawHistoryNode>) {
     const raw = decodeHistoryNode(stored)
     if (out.length >= opts.limit) break
-    if (raw.key === COMMIT_KEY) {
+    const number = markerNumber(raw.key, raw.seq + 1)
+    if (number !== null) {
       await finish(raw.seq + 1)
       marked = true
-      group = { version: raw.seq + 1, ...(raw.value?.time ? { time: raw.value.time } : {}), nodes: [] }
+      group = { version: number, ...(raw.value?.time ? { time: raw.value.time } : {}), nodes: [] }
       continue
     }
     if (!raw.key.startsWith(FILES_PREFIX)) continue

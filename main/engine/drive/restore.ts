@@ -6,22 +6,20 @@ import { writeFileAtomic } from '../fs/safe-write.ts'
 import { validateRemotePath } from '../fs/paths.ts'
 import { readEntry, readContent } from './drive-entry.ts'
 import { readMetadata, entrySize } from './drive-metadata.ts'
-import { checkPinVersion } from '../follow/follow-policy.ts'
+import { positionOf } from './version-numbers.ts'
 import { contentHere } from './content-blocks.ts'
 import { prunedError, type PrunedRecord } from './history-keeper.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
 /**
- * Content of `path` as it was at `version`; throws FILE_NOT_FOUND / VERSION_NOT_FOUND. `pruned`:
- * this device's last prune, so content it removed is said to be gone instead of waited for.
+ * Content of `path` as it was at `version` (as users number it); throws FILE_NOT_FOUND /
+ * VERSION_NOT_FOUND. `pruned`: this device's last prune, so content it removed is said to be gone
+ * instead of waited for.
  */
 export async function readAt(drive: Hyperdrive, path: string, version: number, pruned?: PrunedRecord): Promise<{ data: Buffer; entry: Hyperdrive.Entry }> {
-  if (version > drive.version) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} does not exist yet (latest is ${drive.version})`)
-  // A position inside a publisher's batch is no snapshot: reading it fails deep in Hyperbee.
-  // (Version 1 is the empty drive: the file is simply not there, said below.)
-  if (version > 1) await checkPinVersion(drive, version)
-  const snapshot = drive.checkout(version)
+  const position = await positionOf(drive, version)
+  const snapshot = drive.checkout(position)
   try {
     const entry = await snapshot.entry(path, { timeout: 15_000 }).catch((err) => {
       const e = toShoalError(err)
@@ -29,7 +27,7 @@ export async function readAt(drive: Hyperdrive, path: string, version: number, p
       throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} cannot be read (${e.message}); use a version listed by 'shoal log'`)
     })
     if (!entry || !entry.value.blob) throw new ShoalError('FILE_NOT_FOUND', `${path} does not exist at version ${version}`)
-    if (pruned && version < pruned.keptFrom && !(await contentHere((await drive.getBlobs())!.core, entry.value.blob))) throw prunedError(path, version, pruned)
+    if (pruned && position < pruned.keptFrom && !(await contentHere((await drive.getBlobs())!.core, entry.value.blob))) throw prunedError(path, version, pruned)
     const data = await snapshot.get(path, { timeout: 30_000 }).catch((err) => {
       throw toShoalError(err)
     })

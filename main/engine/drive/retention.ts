@@ -2,7 +2,7 @@ import type Hyperdrive from 'hyperdrive'
 import type Hypercore from 'hypercore'
 import type Corestore from 'corestore'
 import type { DiskUse, HistoryPolicy } from '../../../shared/folder.ts'
-import { COMMIT_KEY, FILES_PREFIX } from './history.ts'
+import { FILES_PREFIX, markerNumber } from './version-numbers.ts'
 import { decodeEntry } from './drive-entry.ts'
 import { blocksOf } from './content-blocks.ts'
 
@@ -21,8 +21,10 @@ const DAY_MS = 24 * 3600 * 1000
 export const CURRENT = Infinity
 
 export interface RetentionPlan {
-  /** The oldest version whose files can all be restored once the plan is applied. */
+  /** The oldest version whose files can all be restored once the plan is applied (its position). */
   keptFrom: number
+  /** The same version as users number it. */
+  keptFromNumber: number
   /** Content held here now: the latest version's, and what only older versions use. */
   currentBytes: number
   historyBytes: number
@@ -36,9 +38,10 @@ export interface RetentionPlan {
   complete: boolean
 }
 
-/** A version and when it was made. */
+/** A version (its position), its number as users see it, and when it was made. */
 export interface Marker {
   version: number
+  number: number
   time: number
 }
 
@@ -98,8 +101,9 @@ export async function walkDrive(drive: Hyperdrive): Promise<HistoryWalk> {
   const live = new Map<string, Hyperdrive.Blob>()
   const stream = drive.db.createHistoryStream({ gte: 1, valueEncoding: 'binary' }) as AsyncIterable<RawNode>
   for await (const node of stream) {
-    if (node.key === COMMIT_KEY) {
-      markers.push({ version: node.seq + 1, time: markerTime(node.value) })
+    const number = markerNumber(node.key, node.seq + 1)
+    if (number !== null) {
+      markers.push({ version: node.seq + 1, number, time: markerTime(node.value) })
       continue
     }
     if (!node.key.startsWith(FILES_PREFIX)) continue
@@ -127,8 +131,10 @@ export async function planRetention(walk: HistoryWalk, policy: HistoryPolicy, op
   const oldestKept = Math.min(opts.floor ?? Infinity, Math.max(1, daysCutoff(policy, walk.markers, now), bytesCutoff(policy, walk.uses, held)))
   const complete = walk.uses.every((u) => u.complete)
   // A version's files can all be restored when it is at or after the cutoff, at a commit.
-  const keptFrom = oldestKept <= 1 ? 1 : (walk.markers.find((m) => m.version >= oldestKept)?.version ?? walk.latest)
-  const plan: RetentionPlan = { keptFrom, currentBytes: 0, historyBytes: 0, freeBytes: 0, clear: [], missingFrom: new Map(), complete }
+  const from = oldestKept <= 1 ? null : walk.markers.find((m) => m.version >= oldestKept)
+  const keptFrom = oldestKept <= 1 ? 1 : (from?.version ?? walk.latest)
+  const keptFromNumber = oldestKept <= 1 ? 1 : (from?.number ?? walk.markers.at(-1)?.number ?? walk.latest)
+  const plan: RetentionPlan = { keptFrom, keptFromNumber, currentBytes: 0, historyBytes: 0, freeBytes: 0, clear: [], missingFrom: new Map(), complete }
   walk.uses.forEach((use, u) => {
     const ranges: Array<[number, number]> = []
     let missingFrom = use.core.length

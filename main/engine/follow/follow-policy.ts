@@ -1,38 +1,12 @@
 import { spawn } from 'node:child_process'
-import type Hyperdrive from 'hyperdrive'
 import type { FolderConfig } from '../config.ts'
 import type { EventLog } from '../event-log.ts'
-import { COMMIT_KEY, readVersionLog } from '../drive/history.ts'
-import { ShoalError } from '../../../shared/errors.ts'
 
-// What a receiver (any strategy: live follow, atomic) does besides writing files: which version
-// it aims at (pinned or latest) and the command it runs after each version it applied.
+// What a receiver (any strategy: live follow, atomic) runs after each version it applied: the
+// user's hook command, with the versions it moved between (as users number them).
 
 export const HOOK_TIMEOUT_MS = 10 * 60_000
 const STDERR_TAIL_BYTES = 4096
-
-/**
- * The version a receiver should be at: the pinned one, else the latest known (`latest`, the
- * drive's core length). Null while a pinned version is not known here yet (wait for peers).
- */
-export function targetVersion(config: Pick<FolderConfig, 'pinned'>, latest: number): number | null {
-  if (config.pinned === undefined) return latest
-  return config.pinned <= latest ? config.pinned : null
-}
-
-/** Throws VERSION_NOT_FOUND unless `version` is a consistent snapshot of the drive (listed by 'shoal log'). */
-export async function checkPinVersion(drive: Hyperdrive, version: number): Promise<void> {
-  const length = drive.core.length
-  if (!Number.isInteger(version) || version < 1) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} is not a version number (versions start at 1)`)
-  if (version > length) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} does not exist yet (latest known is ${length})`)
-  // Versions are commit markers' positions (history.ts); one right before `version` ends a batch.
-  const node = (await drive.db.getBySeq(version - 1, { timeout: 15_000 }).catch(() => null)) as { key?: unknown } | null // not fetched in time, or a node Hyperbee cannot decode (its own TypeError): no marker
-  if (node && node.key === COMMIT_KEY) return
-  // Drives without markers: any version listed by the log is a snapshot.
-  const log = await readVersionLog(drive, { limit: 100_000 })
-  if (log.some((c) => c.version === version)) return
-  throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} is inside a publisher's batch, not a complete version; pick one listed by 'shoal log'`)
-}
 
 export interface HookResult {
   ok: boolean

@@ -25,7 +25,8 @@ import { dropStoredContent } from '../drive/store-copy.ts'
 import { compactStore } from '../drive/retention.ts'
 import { listFileRows } from '../drive/file-tree.ts'
 import { closeFailedDrive, explainReadError } from '../drive/read-errors.ts'
-import { checkPinVersion, runAfterUpdateHook, targetVersion } from './follow-policy.ts'
+import { runAfterUpdateHook } from './follow-policy.ts'
+import { numberAt, positionOf } from '../drive/version-numbers.ts'
 import { listLocalChanges, revertLocalChanges, type DriftFolder } from './local-changes.ts'
 import { hexToBytes } from '../../../shared/link.ts'
 import type { FolderInfo, LocalChange } from '../../../shared/folder.ts'
@@ -52,13 +53,17 @@ export class Follow implements FolderKind {
   /** Deletes of a version that the mass-delete guard holds (still on disk and in the index). */
   readonly #held: HeldState
   readonly #history: HistoryKeeper
+  /** The number users see of the latest version known from peers, and the core length it is for. */
+  #remote = { length: 0, number: 0 }
+  /** The pinned version's position, once known here (a number's position never changes). */
+  #pinnedAt: { number: number; position: number } | null = null
 
   constructor(f: FolderRunner, atomic: boolean) {
     this.#f = f
     this.#writer = atomic ? new AtomicWriter(f) : new LiveWriter(f)
     this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
     // What the folder shows (and a pinned version) stays restorable whatever the policy.
-    this.#history = driveHistory(f, () => this.drive, () => Math.min(f.config.pinned ?? Infinity, f.status.version || 1))
+    this.#history = driveHistory(f, () => this.drive, () => Math.min(this.#pinnedPosition() ?? Infinity, this.#writer.applied || 1))
     this.capabilities = {
       history: {
         log: (opts) => readVersionLog(this.drive, opts),
@@ -120,7 +125,7 @@ export class Follow implements FolderKind {
     await this.#writer.open()
     f.ignore = IgnoreRules.parse(await this.capabilities.ignore!.read())
     this.#missing.set(this.#writer.owed)
-    f.status.version = this.#writer.applied
+    f.status.version = await numberAt(this.drive, this.#writer.applied)
     f.status.countIndexTotals(this.#writer.index)
     await this.#held.load()
     const done = this.drive.findingPeers()
@@ -161,7 +166,7 @@ export class Follow implements FolderKind {
     const c = this.#f.config
     return {
       link: shareLink(c),
-      remoteVersion: Math.max(this.#f.status.version, this.drive?.core?.length ?? 0),
+      remoteVersion: Math.max(this.#f.status.version, this.#remote.number),
       ...(c.pinned !== undefined ? { pinned: c.pinned } : {}),
       ...(c.hook ? { hook: c.hook } : {}),
       ...(this.#localChanges !== undefined ? { localChanges: this.#localChanges } : {}),
@@ -182,8 +187,13 @@ export class Follow implements FolderKind {
     // Learn the drive's length from peers first (returns at once with none).
     if (this.drive.core.peers.length > 0) await this.drive.update({ wait: true }).catch(letGo) // a peer that left: asked again next time
     // core.length, not drive.version: an empty reader reports version 1 before it knows anything.
+    const length = this.drive.core.length
+    if (length !== this.#remote.length) {
+      this.#remote = { length, number: await numberAt(this.drive, length) }
+      this.#f.notify()
+    }
     // A pinned folder aims at its pinned version, which may be behind (a rollback).
-    const target = targetVersion(this.#f.config, this.drive.core.length)
+    const target = this.#f.config.pinned === undefined ? length : await this.#findPinned(this.#f.config.pinned)
     if (target === null || target <= 0) return null
     if (target === this.#writer.applied && this.#writer.diffFrom() === this.#writer.applied && !this.#missing.due() && !this.#held.released) return null
     return () => this.#pass(target)
@@ -220,16 +230,17 @@ export class Follow implements FolderKind {
       }
       for (const c of found.changes) s.refusedPaths.delete(c.drivePath)
       if (found.waiting.length && this.#writer.allOrNothing) {
-        throw new ShoalError('TIMEOUT', `No peer has said how much content ${found.waiting[0]} has yet; ${f.config.path} stays at version ${this.#writer.applied}`)
+        throw new ShoalError('TIMEOUT', `No peer has said how much content ${found.waiting[0]} has yet; ${f.config.path} stays at version ${s.version}`)
       }
       const owed = new Set(found.waiting)
-      const { changes, held } = this.#guard(found.changes, target)
+      const number = await numberAt(this.drive, target)
+      const { changes, held } = this.#guard(found.changes, number)
       await this.#writer.apply(snapshot, target, changes, owed)
       if (f.stopped) return
       if (f.config.storeCopy === false) await dropStoredContent(this.drive, changes.flatMap((c) => (c.entry ? [c.entry] : [])))
       await this.#held.set(held)
       this.#missing.set(this.#writer.owed)
-      s.version = this.#writer.applied
+      s.version = number
       s.countIndexTotals(this.#writer.index)
       this.#localChanges = undefined
       s.emitProgress(true)
@@ -239,7 +250,7 @@ export class Follow implements FolderKind {
       await snapshot.close().catch(letGo) // closing a checkout only releases its session
     }
     // After each version applied (never fatal: a failure is a warning event).
-    const hook = runAfterUpdateHook({ id: f.id, config: f.config, events: f.ctx.events }, before, target, { signal: this.#hookAbort.signal })
+    const hook = runAfterUpdateHook({ id: f.id, config: f.config, events: f.ctx.events }, before, s.version, { signal: this.#hookAbort.signal })
     await Promise.race([hook, new Promise<void>((resolve) => (this.#releaseHook = resolve))])
     this.#releaseHook = null
   }
@@ -249,7 +260,7 @@ export class Follow implements FolderKind {
    * disk, in the index), the rest is applied. Held deletes the user released are added to the
    * pass; a held file that the publisher puts back is no longer held.
    */
-  #guard(changes: RemoteChange[], target: number): { changes: RemoteChange[]; held: HeldRecord | null } {
+  #guard(changes: RemoteChange[], version: number): { changes: RemoteChange[]; held: HeldRecord | null } {
     const index = this.#writer.index
     let held = this.#held.record
     if (held) {
@@ -269,7 +280,7 @@ export class Follow implements FolderKind {
     if (!isMassDelete(deletes.length, index.size, this.#f.guard)) return { changes, held: held && held.paths.length ? held : null }
     const paths = [...new Set([...(held?.paths ?? []), ...deletes.map((c) => c.drivePath)])]
     const record: HeldRecord = { paths, deletes: paths.length, of: index.size, from: 'the publisher', local: false, since: held?.since ?? Date.now() }
-    this.#f.status.warn(`Version ${target}: ${heldMessage(record)}`)
+    this.#f.status.warn(`Version ${version}: ${heldMessage(record)}`)
     return { changes: changes.filter((c) => !(c.entry === null && index.has(c.drivePath))), held: record }
   }
 
@@ -297,11 +308,30 @@ export class Follow implements FolderKind {
   async #pin(version: number | undefined): Promise<void> {
     if (version !== undefined) {
       await this.drive.update({ wait: false }).catch(letGo) // no peer: the length known here is checked
-      await checkPinVersion(this.drive, version)
+      this.#pinnedAt = { number: version, position: await positionOf(this.drive, version) }
     }
     const saved = this.#f.updateConfig({ pinned: version })
     this.#f.wake()
     await saved
+  }
+
+  /** Where the pinned version is, if the folder is pinned and it is known here. */
+  #pinnedPosition(): number | undefined {
+    const pinned = this.#f.config.pinned
+    return pinned !== undefined && this.#pinnedAt?.number === pinned ? this.#pinnedAt.position : undefined
+  }
+
+  /** The pinned version's position; null while no peer has said where it is (the folder waits). */
+  async #findPinned(pinned: number): Promise<number | null> {
+    if (this.#pinnedPosition() === undefined) {
+      const position = await positionOf(this.drive, pinned).catch((err) => {
+        if (err instanceof ShoalError && err.code === 'VERSION_NOT_FOUND') return null // not published (or not heard of) yet
+        throw err
+      })
+      if (position === null) return null
+      this.#pinnedAt = { number: pinned, position }
+    }
+    return this.#pinnedPosition()!
   }
 
   #drift(): DriftFolder {

@@ -14,6 +14,7 @@ import { commitChanges } from '../drive/drive-import.ts'
 import { commitBatches } from '../drive/commit-batches.ts'
 import { readVersionLog } from '../drive/history.ts'
 import { readAt, restoreTo, writeBack } from '../drive/restore.ts'
+import { numberAt } from '../drive/version-numbers.ts'
 import { driveHistory, type HistoryKeeper } from '../drive/history-keeper.ts'
 import { HeldState, judgeOwnDeletes } from '../folder/delete-guard.ts'
 import { SettlingDeletes } from '../folder/settling-deletes.ts'
@@ -80,7 +81,7 @@ export class Publish implements FolderKind {
       throw new ShoalError('INTERNAL', `The drive of ${f.config.path} does not match its key; the data directory may be from another device`)
     }
     if (!f.config.key) f.updateConfig({ key })
-    f.status.version = this.drive.version
+    f.status.version = await numberAt(this.drive, this.drive.core.length)
     this.index = new LocalIndex(path.join(f.ctx.stateDir, 'index.json'))
     await this.index.ready()
     f.status.countIndexTotals(this.index)
@@ -154,7 +155,7 @@ export class Publish implements FolderKind {
       }
       applyToIndex(this.index, applied)
       await this.index.flush()
-      s.version = this.drive.version
+      s.version = await numberAt(this.drive, this.drive.core.length)
       s.countIndexTotals(this.index)
       this.#f.notify()
       for (const change of applied) {

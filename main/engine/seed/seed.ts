@@ -1,13 +1,14 @@
 // Seed (a folder kind with no folder on disk): keeps a full, live copy of a drive's two cores (db
 // and blobs) in the Corestore and serves them to every peer. The cores are opened raw, without the
 // read key, so a seeder given a seed link (drive key only) stores and serves ciphertext it cannot
-// read. With a read link (or an unencrypted drive) it also counts files.
+// read. With a read link (or an unencrypted drive) it also counts files and knows the version.
 import Hyperdrive from 'hyperdrive'
 import type Hypercore from 'hypercore'
 import type { FolderRunner } from '../folder/runner.ts'
 import type { Capabilities, FolderKind } from '../folder/kind.ts'
 import { closeFailedDrive, isDecodingError } from '../drive/read-errors.ts'
 import { decodeEntry } from '../drive/drive-entry.ts'
+import { numberAt } from '../drive/version-numbers.ts'
 import type { FolderConfig } from '../config.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
@@ -31,6 +32,8 @@ export class Seed implements FolderKind {
   /** False once the db did not decode (a seed link of an encrypted drive): files stay unknown (0). */
   #readable = true
   #countedAt = -1
+  /** The latest version held whole, as users number it (0 while unknown, and on a blind seed). */
+  #version = 0
 
   constructor(f: FolderRunner) {
     this.#f = f
@@ -97,7 +100,7 @@ export class Seed implements FolderKind {
       // A blind seed hands out the seed link it got; one with the read key, the full link.
       link: c.seedOnly ? formatLink({ key: c.key, seedOnly: true }) : formatLink({ key: c.key, ...(c.readKey ? { readKey: c.readKey } : {}) }),
       ...(c.readKey ? { seedLink: formatLink({ key: c.key, seedOnly: true }) } : {}),
-      remoteVersion: this.db?.length ?? 0
+      remoteVersion: this.#version
     }
   }
 
@@ -140,6 +143,7 @@ export class Seed implements FolderKind {
         if (check.ok && check.entry.value.blob) files++
       }
       await snapshot.close()
+      this.#version = await numberAt(drive, length)
       this.#f.status.files = files
       this.#countedAt = length
     } catch (err) {
@@ -169,7 +173,7 @@ export class Seed implements FolderKind {
     const grew = heldBytes > s.bytes
     if (grew) s.meter.add(heldBytes - s.bytes)
     s.bytes = heldBytes
-    s.version = this.db ? Math.min(this.db.contiguousLength, this.db.length) : 0
+    s.version = this.#version
     const changed = s.progress.filesDone !== held || s.progress.filesNeeded !== blocks
     // Progress of a seed counts blocks (filesNeeded/filesDone) and bytes of the raw cores.
     s.progress = { filesNeeded: blocks, filesDone: held, bytesNeeded: bytes, bytesDone: heldBytes }

@@ -81,7 +81,17 @@ function newMember(key: string, time: number, indexer: boolean): MemberRecord {
 async function touchMember(tx: ViewTx, author: string, member: MemberRecord | null, op: Op): Promise<void> {
   // The first writer (the device that created the folder) has no add-writer op: it is the indexer.
   const m = member ?? newMember(author, op.time, true)
-  await tx.put(memberKey(author), { ...m, lastOp: Math.max(m.lastOp, op.time), ops: m.ops + 1 })
+  // Changes to files are the folder's versions, numbered 1, 2, 3... in the order applied: the
+  // number rides on the author's record (the put that opens the op), so it costs no extra node.
+  const version = op.type === 'put' || op.type === 'del' ? (await latestVersion(tx)) + 1 : m.version
+  await tx.put(memberKey(author), { ...m, lastOp: Math.max(m.lastOp, op.time), ops: m.ops + 1, ...(version ? { version } : {}) })
+}
+
+/** The number of the latest change to the folder's files (0: none yet). */
+export async function latestVersion(tx: Pick<ViewTx, 'list'>): Promise<number> {
+  let latest = 0
+  for (const [, m] of await tx.list<MemberRecord>(memberKey(''))) latest = Math.max(latest, m.version ?? 0)
+  return latest
 }
 
 const parentsOf = (p: string): string[] => {

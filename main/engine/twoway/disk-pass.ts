@@ -10,7 +10,7 @@ import type { LocalIndex } from '../fs/local-index.ts'
 import { writeViewToDisk } from './disk-writer.ts'
 import { NeededFiles, changeTotals, treeTotals, type Totals } from './progress.ts'
 import { DiskState, OWED_MAX, ignoreFingerprint, viewHash, type PassPlan } from './disk-state.ts'
-import { readEntries, readMembers, readTree, readTreeDiff, type EntryChange, type MemberRecord } from './view.ts'
+import { latestVersionOf, readEntries, readMembers, readTree, readTreeDiff, type EntryChange, type MemberRecord } from './view.ts'
 import type { FileEntry } from './ops.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
@@ -61,6 +61,8 @@ export class DiskPass {
   readonly passes: PassRecord[] = []
   /** Passes run and time spent in them since the folder opened, by mode. */
   readonly spent = { full: { passes: 0, ms: 0 }, diff: { passes: 0, ms: 0 } }
+  /** The view length the folder on disk reflects after the last pass (0: none yet). */
+  length = 0
 
   /** Reads what earlier passes left (the index meta) once the index is open. */
   open(index: LocalIndex): void {
@@ -126,7 +128,8 @@ export class DiskPass {
     else s.refusedPaths.clear()
     for (const [p, why] of result.refused) s.refusedPaths.set(p, why)
     s.refused = s.refusedPaths.size
-    Object.assign(s, totals, { version: d.base.view.core.length })
+    this.length = d.base.view.core.length
+    Object.assign(s, totals, { version: await latestVersionOf(d.base.view) })
     if (result.waiting === 0) this.#needed.clear()
     const reason = plan.full || view.hash !== null ? plan.reason : `${plan.reason}; the view could not be verified at version ${view.length}`
     this.#record({ mode: plan.full ? 'full' : 'diff', reason, ms: performance.now() - started, examined: result.examined, written: result.written, waiting: result.waiting, version: view.length })

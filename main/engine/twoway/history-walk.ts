@@ -27,11 +27,15 @@ export async function walkView(view: Hyperbee, blobs: BlobStore): Promise<Histor
   }
   const markers: Marker[] = []
   let opTime: number | null = null
+  // The version number users see as of each op (apply.ts numbers changes to files).
+  let number = 0
   const live = new Map<string, BlobRef>()
   for await (const node of view.createHistoryStream({ gte: 1 }) as AsyncIterable<HistoryNode>) {
     if (node.key.startsWith('m')) {
-      if (opTime !== null) markers.push({ version: node.seq, time: opTime })
-      opTime = node.type === 'put' ? ((node.value as MemberRecord).lastOp ?? 0) : 0
+      if (opTime !== null) markers.push({ version: node.seq, number, time: opTime })
+      const m = node.type === 'put' ? (node.value as MemberRecord) : null
+      opTime = m?.lastOp ?? 0
+      number = Math.max(number, m?.version ?? 0)
       continue
     }
     if (!node.key.startsWith('f')) continue
@@ -43,7 +47,7 @@ export async function walkView(view: Hyperbee, blobs: BlobStore): Promise<Histor
     if (entry?.kind === 'file' && entry.blob && entry.blob.blockLength > 0) live.set(node.key, entry.blob)
   }
   const latest = view.core.length
-  if (opTime !== null) markers.push({ version: latest, time: opTime })
+  if (opTime !== null) markers.push({ version: latest, number, time: opTime })
   for (const ref of live.values()) await note(ref, CURRENT)
   return { uses: [...uses.values()], markers, latest }
 }

@@ -1,8 +1,8 @@
 // History of a two-way folder, read from its view. The view is a Hyperbee that apply() writes one op
 // at a time, and every applied op starts with a put of its author's member record (touchMember in
 // apply.ts). So, walking the view's history backwards, the file keys written since the previous
-// member put are the changes of one op: a version is the view length right after that op, and its
-// device is the member put's author.
+// member put are the changes of one op: that put names its device and carries its version number
+// (1, 2, 3... one per change to files, in the order applied).
 // Checkouts are not used: inside one apply batch only the batch's last block holds a tree root, so
 // a checkout in the middle of a batch reads garbage. What a path was before a change is its next
 // older node in the history instead, and what it was at a version is its newest node before it.
@@ -16,7 +16,7 @@ import { validateRemotePath } from '../fs/paths.ts'
 import type { VersionChange } from '../../../shared/folder.ts'
 import type { BlobStore } from './blobs.ts'
 import type { FileEntry } from './ops.ts'
-import { fileKey, type MemberRecord } from './view.ts'
+import { fileKey, latestVersionOf, type MemberRecord } from './view.ts'
 import { prunedError, type PrunedRecord } from '../drive/history-keeper.ts'
 
 interface HistoryNode {
@@ -63,7 +63,7 @@ export async function readTwoWayLog(view: Hyperbee, opts: { limit: number; path?
     if (node.key.startsWith(MEMBER)) {
       // The put that opened the op whose file changes were just collected: its author and time.
       const m = node.type === 'put' ? (node.value as MemberRecord) : null
-      for (const c of group) Object.assign(c.change, m?.lastOp ? { time: m.lastOp } : {}, m?.name ? { device: m.name } : {})
+      for (const c of group) Object.assign(c.change, m?.lastOp ? { time: m.lastOp } : {}, m?.name ? { device: m.name } : {}, m?.version ? { version: m.version } : {})
       group = []
       groupVersion = 0
       if (kept >= opts.limit && waiting.size === 0) break
@@ -95,21 +95,40 @@ export async function readTwoWayLog(view: Hyperbee, opts: { limit: number; path?
   return all.filter((c) => !c.dropped).slice(0, opts.limit).map((c) => c.change)
 }
 
-/** A file as it was at `version` of the view (throws VERSION_NOT_FOUND / FILE_NOT_FOUND). */
-export async function entryAt(view: Hyperbee, p: string, version: number): Promise<FileEntry> {
-  const latest = view.core.length
-  if (version > latest) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} does not exist yet (latest is ${latest})`)
+/**
+ * A file as it was at `version` (as users number them) and the position of its node; throws
+ * VERSION_NOT_FOUND / FILE_NOT_FOUND. Walking back, the member put that closes a group of file
+ * nodes opened their op and carries its number; the newest node of the path in an op numbered
+ * `version` or less is what the path was.
+ */
+export async function entryAt(view: Hyperbee, p: string, version: number): Promise<{ entry: FileEntry; seq: number }> {
+  const latest = await latestVersionOf(view)
+  if (version > latest) throw new ShoalError('VERSION_NOT_FOUND', `Version ${version} does not exist yet (the latest is ${latest})`)
   const key = fileKey(p)
   let found: HistoryNode | null = null
-  for await (const node of view.createHistoryStream({ reverse: true, gte: 1, lt: version }) as AsyncIterable<HistoryNode>) {
-    if (node.key !== key) continue
-    found = node
-    break
+  let inGroup: HistoryNode | null = null
+  let files = false
+  let reached = false
+  for await (const node of view.createHistoryStream({ reverse: true, gte: 1 }) as AsyncIterable<HistoryNode>) {
+    if (node.key.startsWith(MEMBER)) {
+      const n = files && node.type === 'put' ? ((node.value as MemberRecord).version ?? 0) : 0
+      if (n && n <= version) reached = true
+      if (reached && inGroup) {
+        found = inGroup
+        break
+      }
+      inGroup = null
+      files = false
+      continue
+    }
+    if (!node.key.startsWith(FILE)) continue
+    files = true
+    if (node.key === key && !inGroup) inGroup = node
   }
   const entry = found?.type === 'put' ? (found.value as FileEntry) : null
   if (!entry || entry.kind === 'dir') throw new ShoalError('FILE_NOT_FOUND', `${p} is not a file at version ${version}`)
   if (entry.kind === 'symlink') throw new ShoalError('BAD_REQUEST', `${p} was a link at version ${version}; only files can be restored`)
-  return entry
+  return { entry, seq: found!.seq }
 }
 
 /** The bytes of a file version from its author's blobs core, checked against its hash. */
@@ -134,8 +153,8 @@ export interface RestoreTarget {
  * device like any other) or to `to` (a file of the user's choice).
  */
 export async function restoreVersion(view: Hyperbee, blobs: BlobStore, target: RestoreTarget, p: string, version: number, to?: string, pruned?: PrunedRecord): Promise<{ path: string; bytes: number }> {
-  const entry = await entryAt(view, p, version)
-  if (pruned && version < pruned.keptFrom && entry.blob && !(await blobs.has(entry.blob))) throw prunedError(p, version, pruned)
+  const { entry, seq } = await entryAt(view, p, version)
+  if (pruned && seq + 1 < pruned.keptFrom && entry.blob && !(await blobs.has(entry.blob))) throw prunedError(p, version, pruned)
   const data = await readContent(blobs, entry)
   if (to) {
     const abs = path.resolve(to)

@@ -25,7 +25,7 @@ import { readStateFile, writeStateFile } from '../fs/state-file.ts'
 import { removeTempFiles } from '../fs/temp-files.ts'
 import { applyNodes } from './apply.ts'
 import { BlobStore } from './blobs.ts'
-import { openView } from './view.ts'
+import { latestVersionOf, openView } from './view.ts'
 import { acquirePairing, releasePairing, readInvite, requestToJoin } from './invites.ts'
 import { Membership } from './membership.ts'
 import { scanToOps, type TwoWayDisk } from './local-scan.ts'
@@ -68,7 +68,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     this.f = f
     this.held = new TwoWayHeld(f)
     // What the folder on disk shows stays restorable whatever the policy.
-    this.#history = folderHistory(f, { walk: () => walkView(this.#requireBase().view, this.blobs), floor: () => f.status.version || 1, cleared: (plan) => this.#pruned(plan) })
+    this.#history = folderHistory(f, { walk: () => walkView(this.#requireBase().view, this.blobs), floor: () => this.#disk.length || 1, cleared: (plan) => this.#pruned(plan) })
     this.capabilities = {
       history: {
         log: (opts) => readTwoWayLog(this.#requireBase().view, opts),
@@ -177,7 +177,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     })
     // Write access came (a new device added, or back after a restart): record what was found.
     base.on('writable', () => f.requestScan(null))
-    f.status.version = base.view.core.length
+    f.status.version = await latestVersionOf(base.view)
     this.membership.open()
   }
 
@@ -194,7 +194,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
   }
 
   info(): Partial<FolderInfo> {
-    return { link: '', remoteVersion: this.#ready() ? this.base.view.core.length : 0, ...this.#history.info() }
+    return { link: '', remoteVersion: this.f.status.version, ...this.#history.info() }
   }
 
   started(): void {

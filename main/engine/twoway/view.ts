@@ -17,6 +17,8 @@ export interface MemberRecord {
   /** Time of the latest op from this device (its own clock). */
   lastOp: number
   ops: number
+  /** The folder's version number after this device's latest change to files (absent: none yet). */
+  version?: number
   removed: boolean
   indexer: boolean
 }
@@ -124,6 +126,13 @@ export async function readMembers(bee: BeeLike): Promise<MemberRecord[]> {
   const out: MemberRecord[] = []
   for await (const [, m] of range<MemberRecord>(bee, 'm')) out.push(m)
   return out
+}
+
+/** The number of the latest change to the folder's files (0: none yet); apply.ts numbers them. */
+export async function latestVersionOf(bee: BeeLike): Promise<number> {
+  let latest = 0
+  for (const m of await readMembers(bee)) latest = Math.max(latest, m.version ?? 0)
+  return latest
 }
 
 export async function readInvites(bee: BeeLike): Promise<InviteRecord[]> {

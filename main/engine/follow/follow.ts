@@ -14,6 +14,7 @@ import { IgnoreRules } from '../fs/ignore-rules.ts'
 import { readStateFile, writeStateFile } from '../fs/state-file.ts'
 import { collectVersionChanges } from '../receive/remote-diff.ts'
 import { MissingFiles } from '../receive/missing-files.ts'
+import { ConflictCopies } from './conflict-copies.ts'
 import type { RemoteChange } from '../receive/remote-apply.ts'
 import { validateRemotePath } from '../fs/paths.ts'
 import { HeldState, heldMessage, isMassDelete, type HeldRecord } from '../folder/delete-guard.ts'
@@ -52,11 +53,14 @@ export class Follow implements FolderKind {
   /** Deletes of a version that the mass-delete guard holds (still on disk and in the index). */
   readonly #held: HeldState
   readonly #history: HistoryKeeper
+  /** The user's edits kept aside as conflict copies (counted in the folder's conflicts). */
+  readonly #copies: ConflictCopies
 
   constructor(f: FolderRunner, atomic: boolean) {
     this.#f = f
     this.#writer = atomic ? new AtomicWriter(f) : new LiveWriter(f)
     this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
+    this.#copies = new ConflictCopies({ root: f.config.path, file: path.join(f.ctx.stateDir, 'conflict-copies.json'), index: () => this.#writer.index, changed: () => f.notify() })
     // What the folder shows (and a pinned version) stays restorable whatever the policy.
     this.#history = driveHistory(f, () => this.drive, () => Math.min(f.config.pinned ?? Infinity, f.status.version || 1))
     this.capabilities = {
@@ -122,6 +126,8 @@ export class Follow implements FolderKind {
     this.#missing.set(this.#writer.owed)
     f.status.version = this.#writer.applied
     f.status.countIndexTotals(this.#writer.index)
+    await this.#copies.load()
+    f.status.countOtherConflicts(this.#copies)
     await this.#held.load()
     const done = this.drive.findingPeers()
     const timer = setTimeout(() => this.#peersFound(), FINDING_PEERS_MS)
@@ -172,6 +178,7 @@ export class Follow implements FolderKind {
 
   started(): void {
     this.#history.start()
+    this.#copies.start()
   }
 
   tally(): { filesWritten: number; bytesLeft: number } {
@@ -366,10 +373,12 @@ export class Follow implements FolderKind {
 
   async close(): Promise<void> {
     this.#history.stop()
+    this.#copies.stop()
     this.#peersFound()
     this.#hookAbort.abort()
     // Closing the drive ends any read that still waits for a block.
     await this.drive?.close().catch(letGo) // a drive that never opened has nothing to close
     await this.#writer.close()
+    await this.#copies.flushed()
   }
 }

@@ -126,7 +126,8 @@ export class DiskPass {
     else s.refusedPaths.clear()
     for (const [p, why] of result.refused) s.refusedPaths.set(p, why)
     s.refused = s.refusedPaths.size
-    Object.assign(s, totals, { version: d.base.view.core.length })
+    // Files, bytes and conflicts are what is on this disk (the local index), as for every kind.
+    s.version = d.base.view.core.length
     if (result.waiting === 0) this.#needed.clear()
     const reason = plan.full || view.hash !== null ? plan.reason : `${plan.reason}; the view could not be verified at version ${view.length}`
     this.#record({ mode: plan.full ? 'full' : 'diff', reason, ms: performance.now() - started, examined: result.examined, written: result.written, waiting: result.waiting, version: view.length })

@@ -4,7 +4,8 @@ import { expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { readDaemonFile } from '../daemon-file.ts'
 import { uiUrlOf } from './ui-url.ts'
-import { formatBytes, percentDone, shortKey, table } from '../format.ts'
+import { formatBytes, shortKey, table } from '../format.ts'
+import { progressText } from '../../../shared/progress.ts'
 import { printable } from '../printable.ts'
 import { heldMessage } from '../../engine/folder/delete-guard.ts'
 
@@ -40,7 +41,7 @@ export const status: Command = {
       // The store: the latest version's content and history (after the folder's first check).
       f.disk ? `${formatBytes(f.disk.current + f.disk.history)} (${formatBytes(f.disk.history)})` : '-',
       String(f.progress.peers),
-      f.state === 'idle' ? '100%' : f.state === 'syncing' || f.state === 'scanning' ? `${percentDone(f.progress)}%` : '-',
+      progressText(f.state, f.progress),
       f.kind === 'seed' ? '(seeding, no local folder)' : f.path
     ])
     ctx.io.out('\n' + table(['NAME', 'KIND', 'STATE', 'VERSION', 'FILES', 'SIZE', 'STORE (HISTORY)', 'PEERS', 'PROGRESS', 'PATH'], rows))

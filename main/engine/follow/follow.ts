@@ -213,6 +213,8 @@ export class Follow implements FolderKind {
     const s = f.status
     await this.#writer.check()
     s.setState('syncing')
+    // A new round: until its changes are counted it shows 0%, not what the last round reached.
+    s.resetProgress(0, 0)
     const before = s.version
     const snapshot = this.drive.checkout(target)
     // Fetch the file index in bulk first: walking the diff over a sparse index would otherwise

@@ -13,6 +13,15 @@ export const status: Command = {
   name: 'status',
   usage: 'status',
   summary: 'Show this device, its peers and every folder with its sync state',
+  details: [
+    'Columns (the web UI shows the same figures):',
+    '  VERSION    The version complete in the folder here; N/M on a receiver: M is being synced',
+    '  FILES      Files in the folder on this device now (mid-sync: written so far)',
+    '  SIZE       Their total size',
+    '  PROGRESS   The current sync round: share of its bytes written (0% while it is being',
+    '             worked out, 100% up to date, - when nothing moves)',
+    'Conflict copies still in a folder are counted below the table, also after a restart.'
+  ].join('\n'),
   options: {},
   async run(ctx) {
     expectArgs(ctx.args, [], 'status')

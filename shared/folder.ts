@@ -92,9 +92,15 @@ export const FolderInfo = z.object({
   state: FolderState,
   error: z.string().optional(),
   paused: z.boolean(),
+  /** The current sync round: what it needs and what is done (see percentDone in shared/progress.ts). */
   progress: Progress,
+  /**
+   * What is in the folder on this device now, for every kind (the local index): mid-sync it grows
+   * as files are written, whatever version they belong to. A seed counts what it holds.
+   */
   files: z.number().int().nonnegative(),
   bytes: z.number().nonnegative(),
+  /** Conflict copies in the folder now: they count until deleted, across restarts. */
   conflicts: z.number().int().nonnegative(),
   refused: z.number().int().nonnegative(),
   lastChange: z.number().optional(),

@@ -1,4 +1,4 @@
-import type { Progress } from '../../shared/folder.ts'
+export { percentDone } from '../../shared/progress.ts'
 import { printable } from './printable.ts'
 
 // Plain-text formatting shared by the commands: sizes, durations, tables.
@@ -35,12 +35,6 @@ export function shortKey(hex: string): string {
 }
 
 /** Percentage done, by bytes when there are any, else by files; 100 when nothing is pending. */
-export function percentDone(p: Progress): number {
-  if (p.bytesNeeded > 0) return Math.min(100, Math.floor((p.bytesDone / p.bytesNeeded) * 100))
-  if (p.filesNeeded > 0) return Math.min(100, Math.floor((p.filesDone / p.filesNeeded) * 100))
-  return 100
-}
-
 /** Left-aligned columns separated by two spaces; the last column is not padded. Cells are printable(). */
 export function table(header: string[], rawRows: string[][]): string {
   // Cells hold remote paths and device names: a newline or escape in one must not break the table.

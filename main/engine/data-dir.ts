@@ -14,6 +14,8 @@ export const dataPaths = (dataDir: string) => ({
   store: path.join(dataDir, 'store'),
   config: path.join(dataDir, 'config.json'),
   daemon: path.join(dataDir, 'daemon.json'),
+  /** Activity of earlier runs (activity-file.ts): one JSON line per batch. */
+  activity: path.join(dataDir, 'activity.jsonl'),
   /** The web UI's token (main/daemon/ui-token.ts), kept across restarts. */
   uiToken: path.join(dataDir, 'ui-token'),
   folderState: (id: string) => path.join(dataDir, 'folders', id)

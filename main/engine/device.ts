@@ -6,6 +6,8 @@ import CoreStorage from 'hypercore-storage'
 import Rache from 'rache'
 import { Resource } from './resource.ts'
 import { EventLog } from './event-log.ts'
+import { ActivityFile, isActivity } from './activity-file.ts'
+import type { ShoalEvent } from '../../shared/events.ts'
 import { SwarmHost } from './network/swarm-host.ts'
 import { StoreSpace } from './fs/store-space.ts'
 import { dataPaths } from './data-dir.ts'
@@ -76,11 +78,17 @@ export class Device extends Resource {
   #saveNow: (() => Promise<void>) | null = null
   #saving: Promise<void> = Promise.resolve()
   #peerTimer: NodeJS.Timeout | null = null
+  /** The Activity list across restarts. */
+  readonly #activity: ActivityFile
+  readonly #keepActivity = (event: ShoalEvent) => {
+    if (isActivity(event)) this.#activity.add(event)
+  }
 
   constructor(opts: EngineOptions) {
     super()
     this.opts = { ...opts, dataDir: path.resolve(opts.dataDir) }
     this.paths = dataPaths(this.opts.dataDir)
+    this.#activity = new ActivityFile(this.paths.activity)
   }
 
   get bootstrap(): string[] {
@@ -111,6 +119,9 @@ export class Device extends Resource {
       throw toShoalError(err)
     }
     // Only now: the store's lock says no other process is writing in this data directory.
+    // Earlier runs' activity first, so it comes before (and is numbered before) this run's.
+    this.events.restore(await this.#activity.load())
+    this.events.on('event', this.#keepActivity)
     const sweep = await removeDataDirTempFiles(this.opts.dataDir)
     for (const f of sweep.failed) this.events.emitEvent({ type: 'warning', message: `Could not remove ${f.path}, a temp file left by an interrupted write (${f.reason})` })
     this.storeSpace = new StoreSpace(this.opts.dataDir, this.store)
@@ -151,6 +162,8 @@ export class Device extends Resource {
       await this.#saveNow()
     }
     await this.#saving
+    this.events.off('event', this.#keepActivity)
+    await this.#activity.flush()
     if (this.store) await this.store.close()
   }
 

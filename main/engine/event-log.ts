@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import type { ShoalEvent, ShoalEventInput } from '../../shared/events.ts'
+import type { StoredActivity } from './activity-file.ts'
 
 // Numbers every event and keeps the most recent ones so a client that reconnects can resume with
 // `since` instead of missing what happened while it was away.
@@ -19,8 +20,21 @@ export class EventLog extends EventEmitter {
     this.capacity = capacity
   }
 
+  /** Events up to this seq are earlier runs' activity, read back at start (restore()). */
+  restoredSeq = 0
+
   get lastSeq(): number {
     return this.#seq
+  }
+
+  /**
+   * Earlier runs' activity (activity-file.ts), numbered before anything else happens, so
+   * `since(0)` lists it once, ahead of this run's events; nothing is emitted for it.
+   */
+  restore(events: StoredActivity[]): void {
+    if (this.#seq !== 0) throw new Error('EventLog.restore: events were emitted already')
+    for (const e of events.slice(-this.capacity)) this.#buffer.push({ ...e, seq: ++this.#seq } as ShoalEvent)
+    this.restoredSeq = this.#seq
   }
 
   emitEvent(input: ShoalEventInput): ShoalEvent {

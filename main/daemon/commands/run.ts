@@ -107,8 +107,9 @@ export const run: Command = {
         if (line) io.out(line)
       }
       // Startup events (scans, errors of folders that failed to open) first, then live ones; the
-      // log emits synchronously, so nothing falls between the two.
-      for (const event of engine.events.since(0).events) logEvent(event)
+      // log emits synchronously, so nothing falls between the two. Earlier runs' activity, read
+      // back for the UI (restoredSeq), was logged by those runs.
+      for (const event of engine.events.since(engine.events.restoredSeq).events) logEvent(event)
       engine.events.on('event', logEvent)
       log = logEvent
       const signal = await stopping

@@ -4,7 +4,8 @@ import { expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { readDaemonFile } from '../daemon-file.ts'
 import { uiUrlOf } from './ui-url.ts'
-import { formatBytes, percentDone, shortKey, table } from '../format.ts'
+import { formatBytes, shortKey, table } from '../format.ts'
+import { progressText } from '../../../shared/progress.ts'
 import { printable } from '../printable.ts'
 import { heldMessage } from '../../engine/folder/delete-guard.ts'
 
@@ -12,6 +13,15 @@ export const status: Command = {
   name: 'status',
   usage: 'status',
   summary: 'Show this device, its peers and every folder with its sync state',
+  details: [
+    'Columns (the web UI shows the same figures):',
+    '  VERSION    The version complete in the folder here; N/M on a receiver: M is being synced',
+    '  FILES      Files in the folder on this device now (mid-sync: written so far)',
+    '  SIZE       Their total size',
+    '  PROGRESS   The current sync round: share of its bytes written (0% while it is being',
+    '             worked out, 100% up to date, - when nothing moves)',
+    'Conflict copies still in a folder are counted below the table, also after a restart.'
+  ].join('\n'),
   options: {},
   async run(ctx) {
     expectArgs(ctx.args, [], 'status')
@@ -40,7 +50,7 @@ export const status: Command = {
       // The store: the latest version's content and history (after the folder's first check).
       f.disk ? `${formatBytes(f.disk.current + f.disk.history)} (${formatBytes(f.disk.history)})` : '-',
       String(f.progress.peers),
-      f.state === 'idle' ? '100%' : f.state === 'syncing' || f.state === 'scanning' ? `${percentDone(f.progress)}%` : '-',
+      progressText(f.state, f.progress),
       f.kind === 'seed' ? '(seeding, no local folder)' : f.path
     ])
     ctx.io.out('\n' + table(['NAME', 'KIND', 'STATE', 'VERSION', 'FILES', 'SIZE', 'STORE (HISTORY)', 'PEERS', 'PROGRESS', 'PATH'], rows))

@@ -10,6 +10,12 @@ import { ScanCancelled } from '../fs/scanner.ts'
 import type { LocalIndex } from '../fs/local-index.ts'
 import { heldMessage } from './delete-guard.ts'
 
+/** Conflict copies a kind keeps track of outside its local index (follow/conflict-copies.ts). */
+export interface OtherConflicts {
+  readonly size: number
+  kept(path: string, detail: string | undefined): void
+}
+
 export class FolderStatus {
   readonly #id: string
   readonly #events: EventLog
@@ -25,9 +31,16 @@ export class FolderStatus {
   #wanted: { state: FolderState; error: string | undefined } = { state: 'starting', error: undefined }
   /** Version published (publisher) or applied to disk (receiver). */
   version = 0
-  files = 0
-  bytes = 0
-  conflicts = 0
+  /**
+   * What the folder's figures are read from: the local index, which says what is in the folder on
+   * this device right now (files written so far mid-sync, conflict copies still there after a
+   * restart). A seed, which has no folder, sets files and bytes itself.
+   */
+  #index: Pick<LocalIndex, 'size' | 'bytes' | 'conflicts'> | null = null
+  /** Conflict copies the index does not know (a receiver's own copies of local edits). */
+  #otherConflicts: OtherConflicts | null = null
+  #files = 0
+  #bytes = 0
   refused = 0
   lastChange: number | undefined
   /** Remote paths refused for safety, with the reason (shown in the file tree). */
@@ -72,9 +85,36 @@ export class FolderStatus {
     this.#events.emitEvent({ type: 'error', folder: this.#id, code: e.code, message: e.message })
   }
 
+  /** Files in the folder on this device now (see #index). */
+  get files(): number {
+    return this.#index ? this.#index.size : this.#files
+  }
+
+  set files(n: number) {
+    this.#files = n
+  }
+
+  get bytes(): number {
+    return this.#index ? this.#index.bytes : this.#bytes
+  }
+
+  set bytes(n: number) {
+    this.#bytes = n
+  }
+
+  /** Conflict copies in the folder now: they count until the user deletes them, across restarts. */
+  get conflicts(): number {
+    return (this.#index?.conflicts ?? 0) + (this.#otherConflicts?.size ?? 0)
+  }
+
+  /** Conflict copies that are not in the local index: the kind keeps them, told of each conflict event. */
+  countOtherConflicts(copies: OtherConflicts): void {
+    this.#otherConflicts = copies
+  }
+
   fileEvent(path: string, action: FileAction, direction: 'in' | 'out' | 'local', detail?: string): void {
     this.lastChange = Date.now()
-    if (action === 'conflict' && direction === 'in') this.conflicts++
+    if (action === 'conflict') this.#otherConflicts?.kept(path, detail)
     this.#events.emitEvent({ type: 'file-changed', folder: this.#id, path, action, direction, version: this.version, ...(detail ? { detail } : {}) })
   }
 
@@ -89,10 +129,9 @@ export class FolderStatus {
     this.#events.emitEvent({ type: 'warning', folder: this.#id, message, ...(path ? { path } : {}) })
   }
 
-  /** Files and bytes this device holds, from its local index (shown in status and the UI). */
+  /** Files, bytes and conflict copies this device holds, read live from its local index (status and the UI). */
   countIndexTotals(index: LocalIndex): void {
-    this.files = index.size
-    this.bytes = index.bytes
+    this.#index = index
   }
 
   resetProgress(filesNeeded: number, bytesNeeded: number): void {

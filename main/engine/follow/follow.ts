@@ -14,6 +14,7 @@ import { IgnoreRules } from '../fs/ignore-rules.ts'
 import { readStateFile, writeStateFile } from '../fs/state-file.ts'
 import { collectVersionChanges } from '../receive/remote-diff.ts'
 import { MissingFiles } from '../receive/missing-files.ts'
+import { ConflictCopies } from './conflict-copies.ts'
 import type { RemoteChange } from '../receive/remote-apply.ts'
 import { validateRemotePath } from '../fs/paths.ts'
 import { HeldState, heldMessage, isMassDelete, type HeldRecord } from '../folder/delete-guard.ts'
@@ -57,11 +58,14 @@ export class Follow implements FolderKind {
   #remote = { length: 0, number: 0 }
   /** The pinned version's position, once known here (a number's position never changes). */
   #pinnedAt: { number: number; position: number } | null = null
+  /** The user's edits kept aside as conflict copies (counted in the folder's conflicts). */
+  readonly #copies: ConflictCopies
 
   constructor(f: FolderRunner, atomic: boolean) {
     this.#f = f
     this.#writer = atomic ? new AtomicWriter(f) : new LiveWriter(f)
     this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
+    this.#copies = new ConflictCopies({ root: f.config.path, file: path.join(f.ctx.stateDir, 'conflict-copies.json'), index: () => this.#writer.index, changed: () => f.notify() })
     // What the folder shows (and a pinned version) stays restorable whatever the policy.
     this.#history = driveHistory(f, () => this.drive, () => Math.min(this.#pinnedPosition() ?? Infinity, this.#writer.applied || 1))
     this.capabilities = {
@@ -127,6 +131,8 @@ export class Follow implements FolderKind {
     this.#missing.set(this.#writer.owed)
     f.status.version = await numberAt(this.drive, this.#writer.applied)
     f.status.countIndexTotals(this.#writer.index)
+    await this.#copies.load()
+    f.status.countOtherConflicts(this.#copies)
     await this.#held.load()
     const done = this.drive.findingPeers()
     const timer = setTimeout(() => this.#peersFound(), FINDING_PEERS_MS)
@@ -177,6 +183,7 @@ export class Follow implements FolderKind {
 
   started(): void {
     this.#history.start()
+    this.#copies.start()
   }
 
   tally(): { filesWritten: number; bytesLeft: number } {
@@ -216,6 +223,8 @@ export class Follow implements FolderKind {
     const s = f.status
     await this.#writer.check()
     s.setState('syncing')
+    // A new round: until its changes are counted it shows 0%, not what the last round reached.
+    s.resetProgress(0, 0)
     const before = s.version
     const snapshot = this.drive.checkout(target)
     // Fetch the file index in bulk first: walking the diff over a sparse index would otherwise
@@ -396,10 +405,12 @@ export class Follow implements FolderKind {
 
   async close(): Promise<void> {
     this.#history.stop()
+    this.#copies.stop()
     this.#peersFound()
     this.#hookAbort.abort()
     // Closing the drive ends any read that still waits for a block.
     await this.drive?.close().catch(letGo) // a drive that never opened has nothing to close
     await this.#writer.close()
+    await this.#copies.flushed()
   }
 }

@@ -6,6 +6,11 @@
 /** Finds conflict copies by name (file lists, local changes, tests). */
 export const CONFLICT_NAME = /\.sync-conflict-\d{8}-\d{6}-/
 
+/** Whether the file at `p` (any path form) is a conflict copy: by its own name, not a folder's. */
+export function isConflictCopy(p: string): boolean {
+  return CONFLICT_NAME.test(p.slice(p.lastIndexOf('/') + 1))
+}
+
 const MAX_NAME_BYTES = 255
 
 function stamp(ms: number): string {

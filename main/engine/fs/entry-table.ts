@@ -1,4 +1,5 @@
 import type { IndexEntry } from './local-index.ts'
+import { isConflictCopy } from './conflict-name.ts'
 
 // The local index's entries, path -> IndexEntry, kept in columns: a slot per path in typed arrays
 // (four numbers, a flag byte, the SHA-256 as 32 bytes) instead of an object, a boxed mtime and a
@@ -25,6 +26,8 @@ export class EntryTable {
   private readonly linknames = new Map<number, string>()
   /** Sum of the entries' sizes. */
   bytes = 0
+  /** Entries named as conflict copies (the folder's conflict count, true after a restart). */
+  conflicts = 0
 
   get size(): number {
     return this.slots.size
@@ -44,6 +47,7 @@ export class EntryTable {
     if (slot === undefined) {
       slot = this.free.pop() ?? this.next()
       this.slots.set(p, slot)
+      if (isConflictCopy(p)) this.conflicts++
     } else {
       this.bytes -= this.nums[slot * NUMS]
       this.oddHashes.delete(slot)
@@ -69,6 +73,7 @@ export class EntryTable {
     const slot = this.slots.get(p)
     if (slot === undefined) return false
     this.slots.delete(p)
+    if (isConflictCopy(p)) this.conflicts--
     this.bytes -= this.nums[slot * NUMS]
     this.oddHashes.delete(slot)
     this.linknames.delete(slot)

@@ -205,6 +205,11 @@ export class LocalIndex {
     return this.map.bytes
   }
 
+  /** Conflict copies among the entries (by name, conflict-name.ts). */
+  get conflicts(): number {
+    return this.map.conflicts
+  }
+
   /** A snapshot, so callers may mutate the index while iterating. */
   paths(): string[] {
     return [...this.map.keys()]

@@ -128,8 +128,9 @@ export class DiskPass {
     else s.refusedPaths.clear()
     for (const [p, why] of result.refused) s.refusedPaths.set(p, why)
     s.refused = s.refusedPaths.size
+    // Files, bytes and conflicts are what is on this disk (the local index), as for every kind.
     this.length = d.base.view.core.length
-    Object.assign(s, totals, { version: await latestVersionOf(d.base.view) })
+    s.version = await latestVersionOf(d.base.view)
     if (result.waiting === 0) this.#needed.clear()
     const reason = plan.full || view.hash !== null ? plan.reason : `${plan.reason}; the view could not be verified at version ${view.length}`
     this.#record({ mode: plan.full ? 'full' : 'diff', reason, ms: performance.now() - started, examined: result.examined, written: result.written, waiting: result.waiting, version: view.length })

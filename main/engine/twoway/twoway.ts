@@ -142,6 +142,7 @@ export class TwoWay implements FolderKind, TwoWayDisk {
     await this.blobs.ready()
     this.index = new LocalIndex(path.join(f.ctx.stateDir, 'index.json'))
     await this.index.ready()
+    f.status.countIndexTotals(this.index)
     this.dirs = new Set(this.index.getMeta<string[]>('dirs') ?? [])
     this.#disk.open(this.index)
     await this.held.load()

@@ -1,19 +1,10 @@
 import type { Progress } from '../../shared/folder.ts'
 import { printable } from './printable.ts'
 
-// Plain-text formatting shared by the commands: sizes, durations, tables.
+// Sizes: the one formatter of the UI and the engine's messages (binary units, KiB/MiB/GiB).
+export { formatBytes } from '../../shared/format-bytes.ts'
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = n / 1024
-  let i = 0
-  while (value >= 1024 && i < units.length - 1) {
-    value /= 1024
-    i++
-  }
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[i]}`
-}
+// Plain-text formatting shared by the commands: sizes, durations, tables.
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?'

@@ -1,8 +1,10 @@
 import type { Progress } from '../../shared/folder.ts'
 import { printable } from './printable.ts'
 
-// Sizes: the one formatter of the UI and the engine's messages (binary units, KiB/MiB/GiB).
+// Sizes, counts and the names of kinds and states: the same modules as the UI's, so both say the same.
 export { formatBytes } from '../../shared/format-bytes.ts'
+export { countOf, formatCount } from '../../shared/format-count.ts'
+export { kindName, stateName } from '../../shared/folder-words.ts'
 
 // Plain-text formatting shared by the commands: sizes, durations, tables.
 

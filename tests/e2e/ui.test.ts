@@ -213,7 +213,7 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     const v = /version (\d+)/.exec(versionOnA)![1]
     await waitForText(card.getByTestId('folder-version'), `v${v}`, SYNC_MS)
     await waitForText(card, /4 files/)
-    expect(await textOf(card)).toMatch(/Following/)
+    expect(await textOf(card)).toMatch(/Joined/)
 
     // The Files tab: the top level, then into the nested folder.
     await openFolder(pageB, 'Trip', 'files')
@@ -322,8 +322,8 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     await go(pageB, 'folders')
     const cards = pageB.getByTestId('folder-card')
     await waitFor('two folders on B', async () => (await cards.count()) === 2, UI_MS, 100)
-    expect(await textOf(cards.filter({ hasText: 'Trip' }))).toMatch(/Following/)
-    expect(await textOf(cards.filter({ hasText: 'Drafts' }))).toMatch(/Published/)
+    expect(await textOf(cards.filter({ hasText: 'Trip' }))).toMatch(/Joined/)
+    expect(await textOf(cards.filter({ hasText: 'Drafts' }))).toMatch(/Shared/)
     await waitForText(cards.filter({ hasText: 'Trip' }).getByTestId('folder-state'), 'Up to date', SYNC_MS)
     await waitForText(pageB.getByTestId('toasts'), '')
     await screenshot(pageB, 'folders')

@@ -26,7 +26,7 @@ describe('Folders view', () => {
     const card = screen.getByTestId('folder-card')
     expect(within(card).getByText('Photos')).toBeTruthy()
     expect(within(card).getByText('/home/ana/Photos')).toBeTruthy()
-    expect(within(card).getByTestId('folder-kind').textContent).toBe('Following')
+    expect(within(card).getByTestId('folder-kind').textContent).toBe('Joined')
     expect(within(card).getByTestId('folder-state').textContent).toContain('Syncing')
     const bar = within(card).getByRole('progressbar')
     expect(bar.getAttribute('aria-valuenow')).toBe('25')

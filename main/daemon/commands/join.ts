@@ -4,7 +4,7 @@ import { printJson } from './types.ts'
 import { addAndWait } from './folder-wait.ts'
 import { UsageError, expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
-import { formatBytes } from '../format.ts'
+import { countOf, formatBytes } from '../format.ts'
 import { LinkError, parseLink, readLink } from '../../../shared/link.ts'
 import { printable } from '../printable.ts'
 import { ShoalError, isShoalError } from '../../../shared/errors.ts'
@@ -66,7 +66,7 @@ export const join: Command = {
         interrupted: `Stopped waiting; shoal run keeps syncing ${abs} in the background.`
       })
       if (ctx.global.json) return printJson(ctx.io, info)
-      if (info.state === 'idle') ctx.io.out(`Up to date: ${info.path} (version ${info.version}, ${info.files} files, ${formatBytes(info.bytes)})`)
+      if (info.state === 'idle') ctx.io.out(`Up to date: ${info.path} (version ${info.version}, ${countOf(info.files, 'file')}, ${formatBytes(info.bytes)})`)
       else ctx.io.out(`Joined: ${info.path} follows ${info.link}; shoal run keeps it in sync (see 'shoal status').`)
     })
   }

@@ -4,7 +4,7 @@ import { printJson } from './types.ts'
 import { addAndWait, type UpToDate } from './folder-wait.ts'
 import { UsageError, expectArgs } from '../args.ts'
 import { folderRef, withApi } from '../api-access.ts'
-import { formatBar, formatBytes, formatSpan, formatTime, parseDuration } from '../format.ts'
+import { countOf, formatBar, formatBytes, formatSpan, formatTime, parseDuration } from '../format.ts'
 import type { ShoalApi } from '../../../shared/api.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import { checkInvite } from '../../../shared/invite.ts'
@@ -98,7 +98,7 @@ async function createFolder(ctx: CommandContext): Promise<void> {
   })
   if (ctx.global.json) return printJson(ctx.io, result)
   const { folder, invite } = result
-  ctx.io.out(`Syncing ${folder.path} two-way as '${folder.name}'${daemon ? ` (${folder.files} files, ${formatBytes(folder.bytes)})` : ''}.`)
+  ctx.io.out(`Syncing ${folder.path} two-way as '${folder.name}'${daemon ? ` (${countOf(folder.files, 'file')}, ${formatBytes(folder.bytes)})` : ''}.`)
   for (const line of describeInvite(invite)) ctx.io.out(line)
   if (daemon) ctx.io.err("Keep 'shoal run' running here until the other device has joined.")
   else ctx.io.err("Shoal is not running: start 'shoal run' here, so the folder is scanned and the other device can join.")
@@ -127,7 +127,7 @@ async function joinFolder(ctx: CommandContext, code: string): Promise<void> {
     })
   })
   if (ctx.global.json) return printJson(ctx.io, info)
-  if (wait) ctx.io.out(`Up to date: ${info.path} (${info.files} files, ${formatBytes(info.bytes)}), in two-way sync with your other devices.`)
+  if (wait) ctx.io.out(`Up to date: ${info.path} (${countOf(info.files, 'file')}, ${formatBytes(info.bytes)}), in two-way sync with your other devices.`)
   else ctx.io.out(`Joined: ${info.path} is in two-way sync with your other devices; shoal run brings its files (see 'shoal status').`)
 }
 

@@ -1,4 +1,3 @@
-import path from 'node:path'
 import type { Command, CommandContext } from './types.ts'
 import { printJson } from './types.ts'
 import { addAndWait, type UpToDate } from './folder-wait.ts'
@@ -9,6 +8,7 @@ import type { ShoalApi } from '../../../shared/api.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import { checkInvite } from '../../../shared/invite.ts'
 import type { FolderInfo, InviteInfo } from '../../../shared/folder.ts'
+import { userPath } from '../../engine/fs/user-path.ts'
 
 // Two-way sync across one person's devices: `shoal sync <folder>` makes a folder every device of
 // the user edits and prints an invite; `shoal sync --invite <code> <folder>` adds another device;
@@ -84,7 +84,7 @@ export const sync: Command = {
 }
 
 async function createFolder(ctx: CommandContext): Promise<void> {
-  const abs = path.resolve(ctx.args[0])
+  const abs = userPath(ctx.args[0], { cwd: process.cwd() })
   const name = ctx.values.name as string | undefined
   const expiresInMs = durationOption(ctx, 'expires', MAX_EXPIRES_MS)
   const { result, daemon } = await withApi(ctx.global, async (session) => {
@@ -111,7 +111,7 @@ async function joinFolder(ctx: CommandContext, code: string): Promise<void> {
   // Checked before anything opens, so a mistyped or expired code fails fast and changes nothing.
   checkInvite(code)
   const timeoutMs = durationOption(ctx, 'timeout', MAX_JOIN_TIMEOUT_MS)
-  const abs = path.resolve(ctx.args[0])
+  const abs = userPath(ctx.args[0], { cwd: process.cwd() })
   const wait = ctx.values['no-wait'] !== true
   const info = await withApi(ctx.global, async (session) => {
     const add = () => session.api.call('folders.syncJoin', { invite: code, path: abs, ...(timeoutMs ? { timeoutMs } : {}) })

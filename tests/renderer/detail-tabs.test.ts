@@ -113,6 +113,7 @@ describe('Settings', () => {
   it('saves and says when network changes apply; start at login is desktop-only', async () => {
     await renderApp({ route: { view: 'settings' }, handlers: { 'settings.set': (p) => ({ deviceName: p.deviceName!, bootstrap: p.bootstrap!, bind: p.bind!, startAtLogin: false, uiPort: p.uiPort ?? 7462 }) } })
     expect((screen.getByTestId('settings-start-at-login') as HTMLInputElement).disabled).toBe(true)
+    expect(screen.getByTestId('settings-desktop-only').textContent).toBe('Only in the desktop app')
     await fireEvent.input(screen.getByTestId('settings-bind'), { target: { value: '192.168.1.20' } })
     await fireEvent.click(screen.getByTestId('settings-save'))
     await settle()

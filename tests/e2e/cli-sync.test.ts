@@ -95,7 +95,7 @@ describe('shoal sync: two-way across my own devices', { timeout: 180_000 }, () =
     const status = await json<{ folders: Array<{ kind: string; state: string; path: string; name: string }> }>(desktop, ['status'])
     expect(status.folders).toEqual([expect.objectContaining({ kind: 'two-way', path: onDesktop, name: 'notes-desktop' })])
     const text = await shoal(laptop, ['status'])
-    expect(text.stdout).toMatch(/^notes\s+two-way\s+(idle|syncing)\s+\d+\s+3\s+/m)
+    expect(text.stdout).toMatch(/^notes\s+Two-way\s+(Up to date|Syncing)\s+\d+\s+3\s+/m)
   })
 
   it('edits, new files and deletes go both ways', async () => {

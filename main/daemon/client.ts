@@ -2,6 +2,7 @@ import WebSocket from 'ws'
 import type { MethodName, Params, Result, ShoalApi } from '../../shared/api.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
 import { ERROR_CODES, ShoalError, type ErrorCode } from '../../shared/errors.ts'
+import { errorText } from '../../shared/error-words.ts'
 import { readDaemonFile } from './daemon-file.ts'
 import { ROTATE_PATH } from './ui-token.ts'
 
@@ -118,7 +119,7 @@ export class DaemonClient implements ShoalApi {
 
 function toClientError(error: { code?: string; message?: string; details?: Record<string, unknown> }): ShoalError {
   const code: ErrorCode = ERROR_CODES.includes(error.code as ErrorCode) ? (error.code as ErrorCode) : 'INTERNAL'
-  return new ShoalError(code, error.message ?? 'Unknown error from shoal run', error.details)
+  return new ShoalError(code, errorText(code, error.message), error.details)
 }
 
 function isAlive(pid: number): boolean {

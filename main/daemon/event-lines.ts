@@ -1,6 +1,6 @@
 import type { ShoalEvent } from '../../shared/events.ts'
 import type { FolderKind } from '../../shared/folder.ts'
-import { formatBytes, shortKey } from './format.ts'
+import { countOf, formatBytes, kindName, shortKey, stateName } from './format.ts'
 import { printable } from './printable.ts'
 
 // One readable line per event for the `shoal run` log. Progress events are left out: they come
@@ -26,7 +26,7 @@ function describe(event: ShoalEvent, where: (id: string | undefined) => string):
       // "waiting: Waiting for a device..." and "held: Deletes held: ..." say it twice; the reason alone reads better.
       const said = event.error?.toLowerCase() ?? ''
       if (event.error && (said.startsWith(event.state) || (event.state === 'held' && said.startsWith('deletes held')))) return `${where(event.folder)}${event.error.charAt(0).toLowerCase()}${event.error.slice(1)}`
-      return `${where(event.folder)}${event.state}${event.state === 'idle' ? ` at version ${event.version}` : ''}${event.error ? `: ${event.error}` : ''}`
+      return `${where(event.folder)}${stateName(event.state).toLowerCase()}${event.state === 'idle' ? ` at version ${event.version}` : ''}${event.error ? `: ${event.error}` : ''}`
     }
     case 'progress':
       return null
@@ -49,7 +49,7 @@ function describe(event: ShoalEvent, where: (id: string | undefined) => string):
 }
 
 export function folderLine(f: { name: string; kind: string; state: string; path: string; files: number; bytes: number; version: number }): string {
-  return printable(`  ${f.kind.padEnd(7)}  ${f.name}  ${f.path}  (${f.state}, version ${f.version}, ${f.files} files, ${formatBytes(f.bytes)})`)
+  return printable(`  ${kindName(f.kind).padEnd(7)}  ${f.name}  ${f.path}  (${stateName(f.state)}, version ${f.version}, ${countOf(f.files, 'file')}, ${formatBytes(f.bytes)})`)
 }
 
 /**

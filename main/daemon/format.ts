@@ -1,19 +1,12 @@
 export { percentDone } from '../../shared/progress.ts'
 import { printable } from './printable.ts'
 
-// Plain-text formatting shared by the commands: sizes, durations, tables.
+// Sizes, counts and the names of kinds and states: the same modules as the UI's, so both say the same.
+export { formatBytes } from '../../shared/format-bytes.ts'
+export { countOf, formatCount } from '../../shared/format-count.ts'
+export { kindName, stateName } from '../../shared/folder-words.ts'
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = n / 1024
-  let i = 0
-  while (value >= 1024 && i < units.length - 1) {
-    value /= 1024
-    i++
-  }
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[i]}`
-}
+// Plain-text formatting shared by the commands: sizes, durations, tables.
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?'

@@ -33,8 +33,9 @@ export function mainHelp(): string {
     '',
     GLOBAL_HELP.replace('DEFAULT_DATA', defaultDataDir({ ...process.env, SHOAL_DATA: undefined })),
     '',
-    "<folder> is a folder's path, name or id. While 'shoal run' runs for the data directory, the",
-    'other commands go through it; otherwise they change the data directory directly.',
+    "<folder> is a folder's path, name or id; a path may be relative to where you are, or ~/x.",
+    "While 'shoal run' runs for the data directory, the other commands go through it; otherwise",
+    'they change the data directory directly.',
     '',
     'Exit codes: 0 success, 1 failure, 2 bad usage or bad input.'
   ].join('\n')

@@ -3,6 +3,7 @@ import type { Io } from './commands/types.ts'
 import { version } from './version.ts'
 import { printable, terminalSafe } from './printable.ts'
 import { isShoalError, type ErrorCode } from '../../shared/errors.ts'
+import { errorText } from '../../shared/error-words.ts'
 
 /** Errors that mean "you asked for something that cannot be": exit code 2, like bad usage. */
 const INPUT_ERRORS: ReadonlySet<ErrorCode> = new Set([
@@ -68,7 +69,7 @@ function report(err: unknown, io: Io): number {
   }
   if (isShoalError(err)) {
     // One line, whatever remote path or name the message quotes.
-    io.err(`shoal: ${printable(err.message)}`)
+    io.err(`shoal: ${printable(errorText(err.code, err.message))}`)
     return INPUT_ERRORS.has(err.code) ? 2 : 1
   }
   // A bug, not a user error: the stack helps whoever reports it.

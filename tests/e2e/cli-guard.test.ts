@@ -114,7 +114,7 @@ describe('shoal release and shoal guard', () => {
 
     const status = await shoal(['status', '--data', B.dataDir])
     expect(status.code, status.stderr).toBe(0)
-    expect(stateIn(status.stdout, 'Photos')).toBe('held')
+    expect(stateIn(status.stdout, 'Photos')).toBe('Deletes held')
     expect(status.stdout).toContain('Photos: Deletes held: 150 of 200 files are deleted by the publisher. Everything else is synced; apply the deletes or keep the files (shoal release).')
     await B.proc.waitFor(/\[Photos\] deletes held: 150 of 200 files are deleted by the publisher\./)
     // Nothing was deleted on B.

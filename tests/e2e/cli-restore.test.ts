@@ -98,7 +98,7 @@ describe('shoal restore says what is wrong', () => {
       const [folder] = await engine.call('folders.list', {})
       await expect(engine.call('versions.restore', { folder: folder.id, path: 'a.txt', version, to: 'relative/a.txt' })).rejects.toMatchObject({
         code: 'BAD_PATH',
-        message: "The file to restore to must be an absolute path, not 'relative/a.txt' (it would be taken relative to Shoal's own working directory)"
+        message: `'relative/a.txt' is not a full path, so Shoal cannot tell which file to restore to you mean: type a full path, like ${path.join(os.homedir(), 'Photos')} or ~/Photos.`
       })
       await expect(engine.call('versions.restore', { folder: folder.id, path: 'a.txt', version, to: path.join(data, 'config.json') })).rejects.toMatchObject({
         code: 'BAD_PATH',

@@ -95,7 +95,7 @@ describe('shoal sync: two-way across my own devices', { timeout: 180_000 }, () =
     const status = await json<{ folders: Array<{ kind: string; state: string; path: string; name: string }> }>(desktop, ['status'])
     expect(status.folders).toEqual([expect.objectContaining({ kind: 'two-way', path: onDesktop, name: 'notes-desktop' })])
     const text = await shoal(laptop, ['status'])
-    expect(text.stdout).toMatch(/^notes\s+two-way\s+(idle|syncing)\s+\d+\s+3\s+/m)
+    expect(text.stdout).toMatch(/^notes\s+Two-way\s+(Up to date|Syncing)\s+\d+\s+3\s+/m)
   })
 
   it('edits, new files and deletes go both ways', async () => {
@@ -146,7 +146,9 @@ describe('shoal sync: two-way across my own devices', { timeout: 180_000 }, () =
     expect(revoke.stdout).toMatch(/^Revoked invite [0-9a-f]{12}/)
     const refused = await shoal(tablet, ['sync', '--invite', revokedInvite.invite, onTablet, '--timeout', '45s'])
     expect(refused.code, refused.stdout + refused.stderr).toBe(2)
-    expect(refused.stderr).toMatch(/^shoal: The invite was refused/m)
+    // In words, not blind-pairing's code (PAIRING_REJECTED).
+    expect(refused.stderr).toMatch(/^shoal: The invite was refused by the folder's devices: it was revoked, or this device was removed from the folder\. Ask/m)
+    expect(refused.stderr).not.toMatch(/PAIRING_REJECTED/)
     await laptop.proc.waitFor(/\[notes\] warning: Refused a device that used a revoked invite/)
     const [tabletStatus, devices] = await Promise.all([json<{ folders: unknown[] }>(tablet, ['status']), json<Device[]>(laptop, ['devices', 'notes'])])
     expect(tabletStatus.folders).toEqual([])

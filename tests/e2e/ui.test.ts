@@ -213,7 +213,7 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     const v = /version (\d+)/.exec(versionOnA)![1]
     await waitForText(card.getByTestId('folder-version'), `v${v}`, SYNC_MS)
     await waitForText(card, /4 files/)
-    expect(await textOf(card)).toMatch(/Following/)
+    expect(await textOf(card)).toMatch(/Joined/)
 
     // The Files tab: the top level, then into the nested folder.
     await openFolder(pageB, 'Trip', 'files')
@@ -258,7 +258,7 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     expect(await groups.first().locator('[data-testid=version-change][data-action=changed]').count()).toBe(1)
     expect(Number(await groups.first().getAttribute('data-version'))).toBeGreaterThan(Number(await groups.last().getAttribute('data-version')))
     // What the folder takes on disk, measured when the tab opened.
-    await waitForText(pageB.getByTestId('history-disk'), /Folder \d+ KB · store \d+ KB \(latest version \d+ KB, history \d+ B\) · every version can be restored/)
+    await waitForText(pageB.getByTestId('history-disk'), /Folder \d+ KiB · store \d+ KiB \(latest version \d+ KiB, history \d+ B\) · every version can be restored/)
     await screenshot(pageB, 'folder-history')
   }, 90_000)
 
@@ -302,7 +302,7 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     await pageA.getByTestId('history-keep-save').click()
     await waitForText(pageA.getByTestId('history-policy'), /^Keeps only the latest version\.$/)
     await pageA.getByTestId('history-prune').click()
-    await waitForText(pageA.getByTestId('history-keep-note'), /^Removed \d+(\.\d)? (B|KB) of old versions\.$/)
+    await waitForText(pageA.getByTestId('history-keep-note'), /^Removed \d+(\.\d)? (B|KiB) of old versions\.$/)
     await waitForText(pageA.getByTestId('history-disk'), /versions from \d+ on can be restored/)
     // The first version of notes.txt is listed still, and restoring it says why it cannot.
     const changed = pageA.locator('[data-testid=version-change][data-action=changed]').filter({ hasText: '/notes.txt' })
@@ -322,8 +322,8 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     await go(pageB, 'folders')
     const cards = pageB.getByTestId('folder-card')
     await waitFor('two folders on B', async () => (await cards.count()) === 2, UI_MS, 100)
-    expect(await textOf(cards.filter({ hasText: 'Trip' }))).toMatch(/Following/)
-    expect(await textOf(cards.filter({ hasText: 'Drafts' }))).toMatch(/Published/)
+    expect(await textOf(cards.filter({ hasText: 'Trip' }))).toMatch(/Joined/)
+    expect(await textOf(cards.filter({ hasText: 'Drafts' }))).toMatch(/Shared/)
     await waitForText(cards.filter({ hasText: 'Trip' }).getByTestId('folder-state'), 'Up to date', SYNC_MS)
     await waitForText(pageB.getByTestId('toasts'), '')
     await screenshot(pageB, 'folders')

@@ -48,7 +48,7 @@ describe('Join flow', () => {
     await settle()
     const preview = screen.getByTestId('join-preview')
     expect(within(preview).getByTestId('preview-files').textContent).toBe('1,234 files')
-    expect(within(preview).getByTestId('preview-bytes').textContent).toBe('4.5 GB')
+    expect(within(preview).getByTestId('preview-bytes').textContent).toBe('4.2 GiB')
     expect(within(preview).getByTestId('preview-version').textContent).toBe('9')
 
     expect((screen.getByTestId('join-submit') as HTMLButtonElement).disabled).toBe(true)

@@ -63,14 +63,14 @@ describe('Folder detail tabs', () => {
     const p = peer()
     const other = peer({ id: 'c'.repeat(64), folders: ['f2'] })
     // Both reports at fixed times (a busy machine must not stretch the 2 s between them): the
-    // second comes 2 s after the first, 2 MB more downloaded -> 1 MB/s.
+    // second comes 2 s after the first, 2 MiB more downloaded -> 1 MiB/s.
     const t0 = Date.now()
     const realNow = Date.now
     try {
       Date.now = () => t0
       transport.emit({ type: 'peers', peers: [p, other] })
       Date.now = () => t0 + 2000
-      transport.emit({ type: 'peers', peers: [{ ...p, downloadedBytes: 2_000_000, uploadedBytes: 500_000 }, other] })
+      transport.emit({ type: 'peers', peers: [{ ...p, downloadedBytes: 2 * 2 ** 20, uploadedBytes: 500 * 2 ** 10 }, other] })
     } finally {
       Date.now = realNow
     }
@@ -78,8 +78,8 @@ describe('Folder detail tabs', () => {
     const rows = screen.getAllByTestId('peer-row')
     expect(rows).toHaveLength(1)
     expect(within(rows[0]).getByText('bbbbbbbb')).toBeTruthy()
-    expect(within(rows[0]).getByTestId('peer-down-rate').textContent).toMatch(/^1(\.0)? MB\/s$/)
-    expect(within(rows[0]).getByTestId('peer-up-rate').textContent).toMatch(/^250 KB\/s$/)
+    expect(within(rows[0]).getByTestId('peer-down-rate').textContent).toMatch(/^1 MiB\/s$/)
+    expect(within(rows[0]).getByTestId('peer-up-rate').textContent).toMatch(/^250 KiB\/s$/)
   })
 
   it('moves between tabs with the arrow keys', async () => {
@@ -113,6 +113,7 @@ describe('Settings', () => {
   it('saves and says when network changes apply; start at login is desktop-only', async () => {
     await renderApp({ route: { view: 'settings' }, handlers: { 'settings.set': (p) => ({ deviceName: p.deviceName!, bootstrap: p.bootstrap!, bind: p.bind!, startAtLogin: false, uiPort: p.uiPort ?? 7462 }) } })
     expect((screen.getByTestId('settings-start-at-login') as HTMLInputElement).disabled).toBe(true)
+    expect(screen.getByTestId('settings-desktop-only').textContent).toBe('Only in the desktop app')
     await fireEvent.input(screen.getByTestId('settings-bind'), { target: { value: '192.168.1.20' } })
     await fireEvent.click(screen.getByTestId('settings-save'))
     await settle()

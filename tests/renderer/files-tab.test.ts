@@ -79,7 +79,7 @@ describe('Folder detail: Files tab', () => {
     expect(list.querySelector('[role="option"]')?.getAttribute('aria-setsize')).toBe('100000')
 
     // Scrolling halfway renders the rows there, still only a handful.
-    list.scrollTop = 38 * 50_000
+    list.scrollTop = 44 * 50_000 // rows are 44 px high
     await fireEvent.scroll(list)
     await settle()
     expect(screen.getByText('file-50000')).toBeTruthy()

@@ -4,24 +4,37 @@ import { formatBytes, formatCount, formatDuration, formatRate, percent, shortId,
 import { breadcrumbs, parentDir, suggestRestorePath } from '../../renderer/src/lib/paths.ts'
 import { currentVersions, groupByVersion, restorableVersion } from '../../renderer/src/lib/history.ts'
 import { folderStatus, kindLabel } from '../../renderer/src/lib/folder-status.ts'
+import { parseBytes } from '../../shared/format-bytes.ts'
 import { folder } from './fixtures.ts'
 
 describe('formatting', () => {
-  it('bytes in decimal units with at most three digits', () => {
+  it('bytes in binary units (KiB, MiB, GiB) with at most three digits, as the CLI prints them', () => {
     expect(formatBytes(0)).toBe('0 B')
-    expect(formatBytes(999)).toBe('999 B')
-    expect(formatBytes(1000)).toBe('1 KB')
-    expect(formatBytes(1500)).toBe('1.5 KB')
-    expect(formatBytes(15_300)).toBe('15 KB')
-    expect(formatBytes(999_600)).toBe('1 MB')
-    expect(formatBytes(4_500_000_000)).toBe('4.5 GB')
+    expect(formatBytes(1023)).toBe('1023 B')
+    expect(formatBytes(1024)).toBe('1 KiB')
+    expect(formatBytes(1536)).toBe('1.5 KiB')
+    expect(formatBytes(15_300)).toBe('15 KiB')
+    expect(formatBytes(2 ** 20 - 1)).toBe('1 MiB')
+    // The size the issue names: 286 MiB is not "300 MB" anywhere.
+    expect(formatBytes(286 * 2 ** 20)).toBe('286 MiB')
+    expect(formatBytes(4.5 * 2 ** 30)).toBe('4.5 GiB')
     expect(formatBytes(-1)).toBe('–')
     expect(formatBytes(NaN)).toBe('–')
   })
 
+  it('sizes typed by people: decimal (10GB) and binary (10GiB) units both mean what they say', () => {
+    expect(parseBytes('10GB')).toBe(10_000_000_000)
+    expect(parseBytes('10GiB')).toBe(10 * 2 ** 30)
+    expect(parseBytes('500 MB')).toBe(500_000_000)
+    expect(parseBytes('1.5g')).toBe(1_500_000_000)
+    expect(parseBytes('0')).toBe(0)
+    expect(parseBytes('lots')).toBeNull()
+    expect(parseBytes('10 GBs')).toBeNull()
+  })
+
   it('rates and counts', () => {
     expect(formatRate(0)).toBe('0 B/s')
-    expect(formatRate(2_500_000)).toBe('2.5 MB/s')
+    expect(formatRate(2.5 * 2 ** 20)).toBe('2.5 MiB/s')
     expect(formatCount(1234567)).toBe('1,234,567')
     expect(percent(1, 3)).toBe(33)
     expect(percent(5, 0)).toBe(0)
@@ -89,9 +102,9 @@ describe('paths and history helpers', () => {
     expect(folderStatus(folder({ state: 'waiting' })).label).toBe('Waiting for peers')
     expect(folderStatus(folder({ state: 'syncing', paused: true })).label).toBe('Paused')
     expect(folderStatus(folder({ state: 'error', error: 'boom' }))).toMatchObject({ label: 'Error', detail: 'boom', tone: 'error' })
-    expect(kindLabel('publish').label).toBe('Published')
-    expect(kindLabel('follow').label).toBe('Following')
+    expect(kindLabel('publish').label).toBe('Shared')
+    expect(kindLabel('follow').label).toBe('Joined')
     expect(kindLabel('two-way').label).toBe('Two-way')
-    expect(kindLabel('seed').label).toBe('Seeding')
+    expect(kindLabel('seed').label).toBe('Seeded')
   })
 })

@@ -32,7 +32,7 @@ describe('History tab: history on this device', () => {
   it('shows the setting and what the folder takes on disk', async () => {
     await open(folder({ bytes: 1_900_000, history: { keepDays: 30, keepBytes: null }, disk: DISK }))
     expect(screen.getByTestId('history-policy').textContent).toBe('Keeps the versions of the last 30 days.')
-    expect(screen.getByTestId('history-disk').textContent?.replace(/\s+/g, ' ')).toMatch(/^ ?Folder 1.9 MB · store 5.7 MB \(latest version 1.9 MB, history 3.8 MB\) · every version can be restored · checked /)
+    expect(screen.getByTestId('history-disk').textContent?.replace(/\s+/g, ' ')).toMatch(/^ ?Folder 1.8 MiB · store 5.4 MiB \(latest version 1.8 MiB, history 3.6 MiB\) · every version can be restored · checked /)
     expect([input('keep-by-days').checked, input('keep-days').value, input('keep-by-size').checked]).toEqual([true, '30', false])
     expect((screen.getByTestId('history-keep-save') as HTMLButtonElement).disabled).toBe(true)
     expect(screen.queryByTestId('store-copy')).toBeNull() // a shared folder's store is what others download
@@ -45,13 +45,13 @@ describe('History tab: history on this device', () => {
     await fireEvent.input(input('keep-size'), { target: { value: '2.5' } })
     await fireEvent.click(screen.getByTestId('history-keep-save'))
     await settle()
-    expect(transport.callsTo('folders.history')).toEqual([{ folder: 'f1', keepDays: 7, keepBytes: 2_500_000_000 }])
-    expect(screen.getByTestId('history-policy').textContent).toBe('Keeps the versions of the last 7 days, and at most 2.5 GB of old content.')
+    expect(transport.callsTo('folders.history')).toEqual([{ folder: 'f1', keepDays: 7, keepBytes: 2.5 * 2 ** 30 }])
+    expect(screen.getByTestId('history-policy').textContent).toBe('Keeps the versions of the last 7 days, and at most 2.5 GiB of old content.')
     await fireEvent.click(screen.getByTestId('history-prune'))
     await settle()
     // Measured when the tab opened, then pruned.
     expect(transport.callsTo('versions.prune')).toEqual([{ folder: 'f1', dryRun: true }, { folder: 'f1' }])
-    expect(screen.getByTestId('history-keep-note').textContent).toBe('Removed 3.8 MB of old versions.')
+    expect(screen.getByTestId('history-keep-note').textContent).toBe('Removed 3.6 MiB of old versions.')
   })
 
   it('on a joined folder, turns the second copy in the store off', async () => {

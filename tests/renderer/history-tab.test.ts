@@ -33,7 +33,7 @@ describe('Folder detail: History tab', () => {
     expect(within(groups[0]).getByText('Version 7')).toBeTruthy()
     expect(within(groups[0]).getAllByTestId('version-change').map((c) => c.dataset.action)).toEqual(['deleted', 'changed'])
     expect(within(groups[1]).getByText('/notes/todo.md')).toBeTruthy()
-    expect(within(groups[1]).getByText('1.5 MB')).toBeTruthy()
+    expect(within(groups[1]).getByText('1.4 MiB')).toBeTruthy()
   })
 
   it('restores in place on the publisher; a deleted file comes back from the version before', async () => {

@@ -2,6 +2,7 @@ import type { Command } from './types.ts'
 import { printJson } from './types.ts'
 import { expectArgs } from '../args.ts'
 import { folderRef, withApi } from '../api-access.ts'
+import { countOf, stateName } from '../format.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 
 // The one-argument folder commands: each is one API call on a folder named by path, name or id.
@@ -36,5 +37,5 @@ function folderCommand(name: 'pause' | 'resume' | 'rescan', summary: string, say
 }
 
 export const pause = folderCommand('pause', 'Pause syncing a folder', (f) => `Paused ${f.name} (${f.path})`)
-export const resume = folderCommand('resume', 'Resume syncing a paused folder', (f) => `Resumed ${f.name} (${f.path}): ${f.state}`)
-export const rescan = folderCommand('rescan', 'Look for changes now instead of waiting for the watcher', (f) => `Rescanned ${f.name}: version ${f.version}, ${f.files} files, ${f.state}`)
+export const resume = folderCommand('resume', 'Resume syncing a paused folder', (f) => `Resumed ${f.name} (${f.path}): ${stateName(f.state).toLowerCase()}`)
+export const rescan = folderCommand('rescan', 'Look for changes now instead of waiting for the watcher', (f) => `Rescanned ${f.name}: version ${f.version}, ${countOf(f.files, 'file')}, ${stateName(f.state).toLowerCase()}`)

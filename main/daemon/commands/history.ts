@@ -23,7 +23,7 @@ export const history: Command = {
     '',
     'Options:',
     '  --keep-days N     Keep every version of the last N days (0: only the latest version)',
-    '  --keep-size SIZE  Keep at most SIZE of old content (10GB, 500MB...); the newest is kept first',
+    '  --keep-size SIZE  Keep at most SIZE of old content (10GiB, 500MiB, or 10GB = 10^9 bytes); the newest first',
     '  --keep-all        No limit: keep every version (with --keep-days or --keep-size: only that limit)',
     '  --no-store-copy   Joined folders: keep no second copy of the files in the store. Saves their',
     '                    size on disk; this device then serves nothing it wrote, restores from other',

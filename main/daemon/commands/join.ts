@@ -1,13 +1,13 @@
-import path from 'node:path'
 import type { Command } from './types.ts'
 import { printJson } from './types.ts'
 import { addAndWait } from './folder-wait.ts'
 import { UsageError, expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
-import { formatBytes } from '../format.ts'
+import { countOf, formatBytes } from '../format.ts'
 import { LinkError, parseLink, readLink } from '../../../shared/link.ts'
 import { printable } from '../printable.ts'
 import { ShoalError, isShoalError } from '../../../shared/errors.ts'
+import { userPath } from '../../engine/fs/user-path.ts'
 
 export const join: Command = {
   name: 'join',
@@ -37,7 +37,7 @@ export const join: Command = {
     // Checked before anything opens, so a typo fails fast and changes nothing.
     if (!isLink(link) && isLink(folder)) throw new UsageError(`join: the link comes first, then the folder: shoal join ${folder} ${link}`, 'join')
     readLink(link)
-    const abs = path.resolve(folder)
+    const abs = userPath(folder, { cwd: process.cwd() })
     const atomic = ctx.values.atomic === true
     const merge = ctx.values.merge === true
     if (atomic && merge) throw new UsageError('join: --merge does not apply with --atomic (atomic updates need a new or empty folder)', 'join')
@@ -66,7 +66,7 @@ export const join: Command = {
         interrupted: `Stopped waiting; shoal run keeps syncing ${abs} in the background.`
       })
       if (ctx.global.json) return printJson(ctx.io, info)
-      if (info.state === 'idle') ctx.io.out(`Up to date: ${info.path} (version ${info.version}, ${info.files} files, ${formatBytes(info.bytes)})`)
+      if (info.state === 'idle') ctx.io.out(`Up to date: ${info.path} (version ${info.version}, ${countOf(info.files, 'file')}, ${formatBytes(info.bytes)})`)
       else ctx.io.out(`Joined: ${info.path} follows ${info.link}; shoal run keeps it in sync (see 'shoal status').`)
     })
   }

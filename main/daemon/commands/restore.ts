@@ -1,9 +1,9 @@
-import path from 'node:path'
 import type { Command } from './types.ts'
 import { printJson } from './types.ts'
 import { UsageError, expectArgs, intOption } from '../args.ts'
 import { folderRef, withApi } from '../api-access.ts'
 import { formatBytes } from '../format.ts'
+import { userPath } from '../../engine/fs/user-path.ts'
 
 export const restore: Command = {
   name: 'restore',
@@ -24,7 +24,7 @@ export const restore: Command = {
     if (version === undefined) throw new UsageError("restore: --version N is required (see 'shoal log <folder>')", 'restore')
     const to = ctx.values.to as string | undefined
     const result = await withApi(ctx.global, async ({ api }) =>
-      api.call('versions.restore', { folder: await folderRef(api, ctx.args[0]), path: ctx.args[1], version, ...(to ? { to: path.resolve(to) } : {}) })
+      api.call('versions.restore', { folder: await folderRef(api, ctx.args[0]), path: ctx.args[1], version, ...(to ? { to: userPath(to, { cwd: process.cwd() }) } : {}) })
     )
     if (ctx.global.json) return printJson(ctx.io, result)
     ctx.io.out(`Restored ${ctx.args[1]} as of version ${result.version} (${formatBytes(result.bytes)}) to ${result.path}`)

@@ -3,15 +3,15 @@ import { printJson } from './types.ts'
 import { addAndWait } from './folder-wait.ts'
 import { expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
-import { formatBytes } from '../format.ts'
+import { countOf, formatBytes } from '../format.ts'
 import { readLink } from '../../../shared/link.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 
-/** "holds 1,234/1,234 blocks (12 MB)", plus the file count when this seeder can read the folder. */
+/** "holds 1,234/1,234 blocks (12 MiB)", plus the file count when this seeder can read the folder. */
 export function describeSeed(info: FolderInfo): string {
   const { filesDone, filesNeeded } = info.progress
-  const files = info.files > 0 ? `, ${info.files} files` : ''
-  return `holds ${filesDone}/${filesNeeded} blocks (${formatBytes(info.bytes)}${files}), serving ${info.progress.peers} peer${info.progress.peers === 1 ? '' : 's'}`
+  const files = info.files > 0 ? `, ${countOf(info.files, 'file')}` : ''
+  return `holds ${filesDone}/${filesNeeded} blocks (${formatBytes(info.bytes)}${files}), serving ${countOf(info.progress.peers, 'peer')}`
 }
 
 export const seed: Command = {

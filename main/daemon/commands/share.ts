@@ -4,6 +4,7 @@ import { printJson } from './types.ts'
 import { expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { ProgressView } from '../progress.ts'
+import { userPath } from '../../engine/fs/user-path.ts'
 
 export const share: Command = {
   name: 'share',
@@ -21,7 +22,7 @@ export const share: Command = {
   options: { name: { type: 'string' }, encrypt: { type: 'boolean' } },
   async run(ctx) {
     expectArgs(ctx.args, ['folder'], 'share')
-    const abs = path.resolve(ctx.args[0])
+    const abs = userPath(ctx.args[0], { cwd: process.cwd() })
     const name = ctx.values.name as string | undefined
     const encrypt = ctx.values.encrypt === true
     const progress = new ProgressView({ stream: ctx.io.progress, enabled: !ctx.global.json })

@@ -1,14 +1,14 @@
-import path from 'node:path'
 import type { Command, CommandContext } from './types.ts'
 import { printJson } from './types.ts'
 import { addAndWait, type UpToDate } from './folder-wait.ts'
 import { UsageError, expectArgs } from '../args.ts'
 import { folderRef, withApi } from '../api-access.ts'
-import { formatBar, formatBytes, formatSpan, formatTime, parseDuration } from '../format.ts'
+import { countOf, formatBar, formatBytes, formatSpan, formatTime, parseDuration } from '../format.ts'
 import type { ShoalApi } from '../../../shared/api.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import { checkInvite } from '../../../shared/invite.ts'
 import type { FolderInfo, InviteInfo } from '../../../shared/folder.ts'
+import { userPath } from '../../engine/fs/user-path.ts'
 
 // Two-way sync across one person's devices: `shoal sync <folder>` makes a folder every device of
 // the user edits and prints an invite; `shoal sync --invite <code> <folder>` adds another device;
@@ -84,7 +84,7 @@ export const sync: Command = {
 }
 
 async function createFolder(ctx: CommandContext): Promise<void> {
-  const abs = path.resolve(ctx.args[0])
+  const abs = userPath(ctx.args[0], { cwd: process.cwd() })
   const name = ctx.values.name as string | undefined
   const expiresInMs = durationOption(ctx, 'expires', MAX_EXPIRES_MS)
   const { result, daemon } = await withApi(ctx.global, async (session) => {
@@ -98,7 +98,7 @@ async function createFolder(ctx: CommandContext): Promise<void> {
   })
   if (ctx.global.json) return printJson(ctx.io, result)
   const { folder, invite } = result
-  ctx.io.out(`Syncing ${folder.path} two-way as '${folder.name}'${daemon ? ` (${folder.files} files, ${formatBytes(folder.bytes)})` : ''}.`)
+  ctx.io.out(`Syncing ${folder.path} two-way as '${folder.name}'${daemon ? ` (${countOf(folder.files, 'file')}, ${formatBytes(folder.bytes)})` : ''}.`)
   for (const line of describeInvite(invite)) ctx.io.out(line)
   if (daemon) ctx.io.err("Keep 'shoal run' running here until the other device has joined.")
   else ctx.io.err("Shoal is not running: start 'shoal run' here, so the folder is scanned and the other device can join.")
@@ -111,7 +111,7 @@ async function joinFolder(ctx: CommandContext, code: string): Promise<void> {
   // Checked before anything opens, so a mistyped or expired code fails fast and changes nothing.
   checkInvite(code)
   const timeoutMs = durationOption(ctx, 'timeout', MAX_JOIN_TIMEOUT_MS)
-  const abs = path.resolve(ctx.args[0])
+  const abs = userPath(ctx.args[0], { cwd: process.cwd() })
   const wait = ctx.values['no-wait'] !== true
   const info = await withApi(ctx.global, async (session) => {
     const add = () => session.api.call('folders.syncJoin', { invite: code, path: abs, ...(timeoutMs ? { timeoutMs } : {}) })
@@ -127,7 +127,7 @@ async function joinFolder(ctx: CommandContext, code: string): Promise<void> {
     })
   })
   if (ctx.global.json) return printJson(ctx.io, info)
-  if (wait) ctx.io.out(`Up to date: ${info.path} (${info.files} files, ${formatBytes(info.bytes)}), in two-way sync with your other devices.`)
+  if (wait) ctx.io.out(`Up to date: ${info.path} (${countOf(info.files, 'file')}, ${formatBytes(info.bytes)}), in two-way sync with your other devices.`)
   else ctx.io.out(`Joined: ${info.path} is in two-way sync with your other devices; shoal run brings its files (see 'shoal status').`)
 }
 

@@ -9,6 +9,7 @@ import { explainReadError } from '../drive/read-errors.ts'
 import { previewLink } from './preview.ts'
 import { parseBootstrap } from '../network/bootstrap.ts'
 import { DEFAULT_PATTERNS } from '../fs/ignore-rules.ts'
+import { userPath } from '../fs/user-path.ts'
 import { checkEmptyOrMerge, checkFileDestination, checkFolderTarget, type TargetCheck, type TargetUse } from '../fs/folder-target.ts'
 import { readLink } from '../../../shared/link.ts'
 import { checkInvite } from '../../../shared/invite.ts'
@@ -34,7 +35,7 @@ type Handlers = { [M in MethodName]: (engine: Device, params: Params<M>) => Prom
  * filesystem) and, for kinds that receive files, creates it. Nothing is created when it is refused.
  */
 async function prepareFolder(engine: Device, p: string, use: TargetUse): Promise<{ path: string; existed: boolean }> {
-  const target = await checkFolderTarget(p, use, { dataDir: engine.opts.dataDir })
+  const target = await checkFolderTarget(userPath(p), use, { dataDir: engine.opts.dataDir })
   if (use !== 'share') await createFolder(target)
   return { path: target.path, existed: target.exists }
 }
@@ -56,12 +57,11 @@ async function createFolder(target: TargetCheck): Promise<{ undo(): Promise<void
 }
 
 /**
- * Where `restore --to` writes: an absolute path (the daemon's working directory is not the
- * user's), outside the data directory; an existing folder means "into it, under the file's name".
+ * Where `restore --to` writes: a full or home-relative path (the daemon's working directory is not
+ * the user's), outside the data directory; an existing folder means "into it, under the file's name".
  */
 async function restoreDestination(engine: Device, to: string, drivePath: string): Promise<string> {
-  if (!path.isAbsolute(to)) throw new ShoalError('BAD_PATH', `The file to restore to must be an absolute path, not '${to}' (it would be taken relative to Shoal's own working directory)`)
-  let dest = path.resolve(to)
+  let dest = userPath(to, { what: 'file to restore to' })
   if ((await fs.stat(dest).catch(orNull))?.isDirectory()) dest = path.join(dest, path.posix.basename(drivePath)) // not there: a new file of that name
   if ((await fs.stat(dest).catch(orNull))?.isDirectory()) throw new ShoalError('BAD_PATH', `${dest} is a folder; give the name of a file to restore to`) // likewise
   await checkFileDestination(dest, { dataDir: engine.opts.dataDir })
@@ -95,7 +95,7 @@ export const handlers: Handlers = {
   'folders.join': async (engine, { link, path: p, atomic, merge }) => {
     const parsed = readLink(link)
     if (parsed.seedOnly) throw new ShoalError('BAD_LINK', 'This is a seed link: it lets a server keep and serve the folder, not read it. Ask for the share link with the read key.')
-    const target = await checkFolderTarget(p, 'join', { dataDir: engine.opts.dataDir })
+    const target = await checkFolderTarget(userPath(p), 'join', { dataDir: engine.opts.dataDir })
     // Atomic folders must be new or empty whatever `merge` says (prepareAtomicPath refuses the rest).
     if (!atomic && target.exists) await checkEmptyOrMerge(target.path, merge === true)
     // Atomic: the path becomes a link to complete versions (atomic-versions.ts). Either way, what

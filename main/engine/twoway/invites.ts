@@ -65,6 +65,20 @@ export function inviteUsable(inv: InviteRecord | null, now = Date.now()): 'ok' |
   return 'ok'
 }
 
+// blind-pairing's refusals carry a code and a terse text ("PAIRING_REJECTED: Pairing was rejected"):
+// say what it means and what to do instead. A member refuses a revoked invite, or a device it removed,
+// with PAIRING_REJECTED (answerJoinRequest below).
+const REFUSALS: Record<string, string> = {
+  PAIRING_REJECTED: 'The invite was refused by the folder\'s devices: it was revoked, or this device was removed from the folder. Ask a device of the folder for a new invite (shoal invite <folder>).',
+  INVITE_EXPIRED: 'The invite was refused by the folder\'s devices: it has expired. Ask a device of the folder for a new invite (shoal invite <folder>).',
+  INVITE_USED: 'The invite was refused by the folder\'s devices: it has already been used. Ask a device of the folder for a new invite (shoal invite <folder>).'
+}
+
+function refusal(err: Error): string {
+  const code = (err as { code?: unknown }).code
+  return (typeof code === 'string' && REFUSALS[code]) || `The invite was refused by the folder's devices (${err.message.replace(/^[A-Z_]+: /, '')}). Ask for a new invite.`
+}
+
 /** Runs the joining side until a member answers; resolves with the Autobase key. */
 export function requestToJoin(pairing: BlindPairing, invite: Buffer, writerKey: Buffer, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -87,7 +101,7 @@ export function requestToJoin(pairing: BlindPairing, invite: Buffer, writerKey: 
     })
     // The request object emits 'rejected' when a member answers with a refusal (expired, revoked...).
     const request = (candidate as unknown as { request?: NodeJS.EventEmitter }).request
-    request?.on?.('rejected', (err: Error) => finish(new ShoalError('BAD_LINK', `The invite was refused by the folder's devices: ${err.message}`)))
+    request?.on?.('rejected', (err: Error) => finish(new ShoalError('BAD_LINK', refusal(err))))
     const timer = setTimeout(() => finish(new ShoalError('TIMEOUT', `No device of this folder answered the invite within ${Math.round(timeoutMs / 1000)} s (is one of them online?)`)), timeoutMs)
   })
 }

@@ -1,7 +1,8 @@
 import type { FolderInfo, FileState } from '../../../shared/folder.ts'
+import { KIND_WORDS, kindName, stateName } from '../../../shared/folder-words.ts'
 
-// The engine's states in the user's words, plus a tone that picks the colour. One table so the folder
-// list, the detail header and the tests agree on the wording.
+// The engine's states in the user's words (shared/folder-words.ts, the same as the CLI's), plus a tone
+// that picks the colour and a longer explanation.
 
 export type Tone = 'ok' | 'busy' | 'warn' | 'error' | 'idle'
 
@@ -13,31 +14,28 @@ export interface StatusText {
 }
 
 export function folderStatus(f: FolderInfo): StatusText {
-  if (f.paused || f.state === 'paused') return { label: 'Paused', tone: 'idle', detail: 'Not syncing until you resume it.' }
+  if (f.paused || f.state === 'paused') return { label: stateName('paused'), tone: 'idle', detail: 'Not syncing until you resume it.' }
+  const label = stateName(f.state)
   switch (f.state) {
     case 'error':
-      return { label: 'Error', tone: 'error', detail: f.error ?? 'Something went wrong with this folder.' }
+      return { label, tone: 'error', detail: f.error ?? 'Something went wrong with this folder.' }
     case 'stopped':
-      return { label: 'Stopped', tone: 'idle', ...(f.error ? { detail: f.error } : {}) }
+      return { label, tone: 'idle', ...(f.error ? { detail: f.error } : {}) }
     case 'starting':
-      return { label: 'Starting', tone: 'busy' }
+      return { label, tone: 'busy' }
     case 'scanning':
-      return { label: 'Scanning', tone: 'busy', detail: 'Looking for changes on disk.' }
+      return { label, tone: 'busy', detail: 'Looking for changes on disk.' }
     case 'syncing':
-      return { label: 'Syncing', tone: 'busy' }
+      return { label, tone: 'busy' }
     case 'waiting':
-      return {
-        label: 'Waiting for peers',
-        tone: 'warn',
-        detail: f.kind === 'follow' ? 'No device with this folder is online right now.' : 'Nobody is connected to receive changes yet.'
-      }
+      return { label, tone: 'warn', detail: f.kind === 'follow' ? 'No device with this folder is online right now.' : 'Nobody is connected to receive changes yet.' }
     case 'idle':
-      return { label: 'Up to date', tone: 'ok' }
+      return { label, tone: 'ok' }
     case 'held':
       // Not an error: everything else syncs; a decision waits (the banner offers it).
-      return { label: 'Deletes held', tone: 'warn', detail: f.error ?? 'A change would delete most of this folder; it waits for you.' }
+      return { label, tone: 'warn', detail: f.error ?? 'A change would delete most of this folder; it waits for you.' }
     default:
-      return { label: String(f.state), tone: 'idle' }
+      return { label, tone: 'idle' }
   }
 }
 
@@ -46,16 +44,8 @@ export function isMoving(f: FolderInfo): boolean {
   return !f.paused && f.state === 'syncing' && f.progress.bytesNeeded > 0
 }
 
-// Leaves room for the folder kinds still to come (two-way sync, seeding) without a code change here.
-const KINDS: Record<string, { label: string; title: string }> = {
-  publish: { label: 'Published', title: 'This device publishes the folder; others get a read-only copy.' },
-  follow: { label: 'Following', title: 'A read-only copy of a folder someone else publishes.' },
-  'two-way': { label: 'Two-way', title: 'Every device may change the files.' },
-  seed: { label: 'Seeding', title: 'Kept and served for others, possibly without being able to read it.' }
-}
-
 export function kindLabel(kind: string): { label: string; title: string } {
-  return KINDS[kind] ?? { label: kind.charAt(0).toUpperCase() + kind.slice(1), title: kind }
+  return { label: kindName(kind), title: KIND_WORDS[kind as keyof typeof KIND_WORDS]?.about ?? kind }
 }
 
 export const FILE_STATES: Record<FileState, { label: string; tone: Tone; title: string }> = {

@@ -1,9 +1,8 @@
 // Numbers as people read them (sizes: shared/format-bytes.ts, the same as the engine's messages).
 
 import { formatBytes } from '../../../shared/format-bytes.ts'
-import { formatCount } from '../../../shared/format-count.ts'
+import { countOf, formatCount } from '../../../shared/format-count.ts'
 
-// Imported, not only re-exported: plural() below uses formatCount too.
 export { formatBytes, formatCount }
 
 export function formatRate(bytesPerSecond: number): string {
@@ -62,9 +61,8 @@ export function percent(done: number, total: number): number {
   return Math.min(100, Math.max(0, Math.round((done / total) * 100)))
 }
 
-export function plural(n: number, one: string, many = one + 's'): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`
-}
+/** "1 file", "2 files": the same words as the CLI (shared/format-count.ts). */
+export const plural = countOf
 
 /** Time left before something expires: "45 min", "24 h" (hours up to two days, as people say it), "7 d". */
 export function formatTimeLeft(ms: number): string {

@@ -1,6 +1,7 @@
 import type { MethodName, Params, Result } from '../../../shared/api.ts'
 import type { ShoalEvent } from '../../../shared/events.ts'
 import type { ShoalBridge } from '../../../shared/bridge.ts'
+import { errorText } from '../../../shared/error-words.ts'
 
 // How the UI talks to the engine, whatever carries it (WebSocket to the daemon, IPC in Electron).
 // The UI sees only this; tests give it a scripted fake.
@@ -42,8 +43,9 @@ export class CallError extends Error {
 export function toCallError(err: unknown): CallError {
   if (err instanceof CallError) return err
   const e = err as { code?: unknown; message?: unknown } | null
-  if (e && typeof e.code === 'string' && typeof e.message === 'string') return new CallError(e.code, e.message)
-  return new CallError('INTERNAL', e && typeof e.message === 'string' ? e.message : String(err))
+  // Words for the user even when the error came without (an empty message, a library's bare code).
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') return new CallError(e.code, errorText(e.code, e.message))
+  return new CallError('INTERNAL', errorText('INTERNAL', e && typeof e.message === 'string' ? e.message : String(err)))
 }
 
 /**

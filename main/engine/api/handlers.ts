@@ -5,7 +5,8 @@ import type { Device } from '../device.ts'
 import type { FolderRunner } from '../folder/runner.ts'
 import { prepareAtomicPath } from '../follow/atomic-versions.ts'
 import type { SeedConfig } from '../seed/seed.ts'
-import { explainReadError } from '../drive/read-errors.ts'
+import { NO_READ_KEY_MESSAGE, explainReadError } from '../drive/read-errors.ts'
+import { failedOnReadKey, undoJoin, undoJoinOnWrongKey } from './join-check.ts'
 import { previewLink } from './preview.ts'
 import { parseBootstrap } from '../network/bootstrap.ts'
 import { DEFAULT_PATTERNS } from '../fs/ignore-rules.ts'
@@ -115,6 +116,12 @@ export const handlers: Handlers = {
         await prepared.undo()
         throw err
       })
+    // The store may already hold the folder's first blocks (an earlier join): a wrong key shows now.
+    if (failedOnReadKey(folder)) {
+      await undoJoin(engine, folder, prepared.undo)
+      throw new ShoalError('BAD_LINK', NO_READ_KEY_MESSAGE)
+    }
+    undoJoinOnWrongKey(engine, folder, prepared.undo)
     return folder.info()
   },
 

@@ -117,7 +117,8 @@ export async function addAndWait(ctx: CommandContext, session: ApiSession, opts:
     if (opts.addingNote) progress.update(label, null, opts.addingNote)
     added = await opts.add()
     id = added.id
-    if (failure && (failure.code !== 'BAD_LINK' || removed)) throw failure
+    const failed = failure as ShoalError | null // set by onEvent, which TypeScript cannot follow
+    if (failed && (failed.code !== 'BAD_LINK' || removed)) throw failed
     if (!opts.upToDate && (added.state === 'idle' || state === 'idle')) return added
     if (state === null) progress.update(label, null, added.state === 'waiting' ? 'waiting for peers...' : 'looking for peers...')
     await new Promise<void>((resolve, reject) => {

@@ -189,6 +189,8 @@ export const handlers: Handlers = {
 
   'invites.create': async (engine, { folder, expiresInMs }) => engine.findFolder(folder).capability('devices').createInvite(expiresInMs),
 
+  'invites.list': async (engine, { folder }) => engine.findFolder(folder).capability('devices').listInvites(),
+
   'invites.revoke': async (engine, { folder, invite }) => ({ revoked: await engine.findFolder(folder).capability('devices').revokeInvite(invite) }),
 
   'folders.preview': async (engine, { link, timeoutMs }) =>

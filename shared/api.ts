@@ -6,6 +6,10 @@ import { commandSchema, nameSchema } from './names.ts'
 // The one definition of every operation the engine offers. Transports (WebSocket, HTTP, Electron IPC)
 // carry { method, params } and validate params against these schemas before the engine sees them.
 
+/** An invite of a two-way folder that still works: any number of devices can join with it until it expires. */
+export const ActiveInvite = z.object({ id: z.string(), createdAt: z.number(), expires: z.number() })
+export type ActiveInvite = z.infer<typeof ActiveInvite>
+
 const folderRef = z.string().min(1, 'folder is required (its id or path)')
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')
 
@@ -61,6 +65,8 @@ export const methods = {
     params: z.object({ folder: folderRef, expiresInMs: z.number().int().positive().max(30 * 24 * 3600 * 1000).optional() }),
     result: InviteInfo
   },
+  /** A two-way folder's invites that still work (not revoked nor expired), newest first. */
+  'invites.list': { params: z.object({ folder: folderRef }), result: z.array(ActiveInvite) },
   'invites.revoke': { params: z.object({ folder: folderRef, invite: z.string().min(1) }), result: z.object({ revoked: z.string() }) },
   'folders.preview': {
     params: z.object({ link: z.string().min(1), timeoutMs: z.number().int().positive().max(120_000).optional() }),

@@ -80,12 +80,16 @@ function decodeKey(text: string, what: string): string {
   if (text.length !== KEY_Z32_LENGTH) {
     throw new LinkError(`The ${what} has ${text.length} characters; a Shoal key has ${KEY_Z32_LENGTH} (was the link cut off?)`)
   }
-  const bytes = z32Decode(text, what)
+  // z-base-32 is lower case; a key typed or copied in capitals means the same.
+  const bytes = z32Decode(text.toLowerCase(), what)
   if (bytes.length !== KEY_BYTES) throw new LinkError(`The ${what} does not decode to ${KEY_BYTES} bytes`)
   return bytesToHex(bytes)
 }
 
-/** Parses a share link (or a bare key). Throws LinkError with a message that says what is wrong. */
+/**
+ * Parses a share link, or a bare key: the 52 z-base-32 characters after shoal:// (any case), or 64
+ * hex characters. Throws LinkError with a message that says what is wrong.
+ */
 export function parseLink(input: string): ShareLink {
   const text = input.trim()
   if (text === '') throw new LinkError('The link is empty')

@@ -10,6 +10,9 @@ import type { FolderInfo, Progress } from '../../../shared/folder.ts'
 // is up to date with progress on stderr. Needs a running daemon (session.daemon): without one
 // nothing syncs, so there is nothing to wait for.
 
+/** How long a failure waits for the engine to remove the folder it undoes (join-check.ts). */
+const REMOVAL_WAIT_MS = 10_000
+
 export interface UpToDate {
   done: boolean
   /** Shown next to the label while not done (e.g. "receiving files [###---] 40%"). */
@@ -64,6 +67,8 @@ export async function addAndWait(ctx: CommandContext, session: ApiSession, opts:
   let settle: { resolve(): void; reject(err: Error): void } | null = null
   let recheck = () => {}
   let failure: ShoalError | null = null
+  let removalTimer: NodeJS.Timeout | null = null
+  let removed = false
 
   const onEvent = (event: ShoalEvent) => {
     if (event.type === 'folder-added' && id === null && !known.has(event.folder)) id = event.folder
@@ -86,8 +91,15 @@ export async function addAndWait(ctx: CommandContext, session: ApiSession, opts:
       // The engine reports a failing folder with an error event (after its 'error' state). While
       // add() runs, its own failure is the one to report (the engine removes the folder then), so
       // the failure is kept until add() resolved.
+      if (event.type === 'folder-removed') removed = true
       const code = event.type === 'folder-removed' ? 'FOLDER_NOT_FOUND' : (ERROR_CODES as readonly string[]).includes(event.code) ? (event.code as ErrorCode) : 'INTERNAL'
       failure ??= new ShoalError(code, event.type === 'folder-removed' ? `${opts.abs} was removed from Shoal while waiting` : `${opts.abs}: ${event.message}`)
+      // A joined folder whose link proves wrong is removed by the engine (join-check.ts): the
+      // failure is told once it is gone, so a 'shoal status' right after shows nothing of it.
+      if (event.type === 'error' && code === 'BAD_LINK') {
+        removalTimer ??= setTimeout(() => settle?.reject(failure!), REMOVAL_WAIT_MS)
+        return
+      }
       if (added) settle?.reject(failure)
     }
   }
@@ -105,7 +117,8 @@ export async function addAndWait(ctx: CommandContext, session: ApiSession, opts:
     if (opts.addingNote) progress.update(label, null, opts.addingNote)
     added = await opts.add()
     id = added.id
-    if (failure) throw failure
+    const failed = failure as ShoalError | null // set by onEvent, which TypeScript cannot follow
+    if (failed && (failed.code !== 'BAD_LINK' || removed)) throw failed
     if (!opts.upToDate && (added.state === 'idle' || state === 'idle')) return added
     if (state === null) progress.update(label, null, added.state === 'waiting' ? 'waiting for peers...' : 'looking for peers...')
     await new Promise<void>((resolve, reject) => {
@@ -137,6 +150,7 @@ export async function addAndWait(ctx: CommandContext, session: ApiSession, opts:
     return folders.find((f) => f.id === id) ?? added
   } finally {
     if (timer) clearInterval(timer)
+    if (removalTimer) clearTimeout(removalTimer)
     process.off('SIGINT', onSignal)
     watch.stop()
     progress.done()

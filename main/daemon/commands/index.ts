@@ -19,11 +19,18 @@ import { changes, revert } from './revert.ts'
 import { release } from './release.ts'
 import { guard } from './guard.ts'
 import { history, prune } from './history.ts'
+import { link } from './link.ts'
+import { invites } from './invites.ts'
+import { ignore } from './ignore.ts'
 
 /** Every command, in the order `shoal --help` lists them. */
 export const COMMANDS: Command[] = [share, join, seed, sync, invite, devices, removeDevice, remove, pause, resume, rescan, release, guard, status, uiUrl, log, restore, peers, settings, run, bootstrap]
 // Receiver control (pin, hooks, local changes), listed after 'restore'.
 COMMANDS.splice(COMMANDS.indexOf(restore) + 1, 0, history, prune, pin, unpin, hook, changes, revert)
+// A folder's link after the share, its invites, its ignore patterns.
+COMMANDS.splice(COMMANDS.indexOf(share) + 1, 0, link)
+COMMANDS.splice(COMMANDS.indexOf(invite) + 1, 0, invites)
+COMMANDS.splice(COMMANDS.indexOf(rescan) + 1, 0, ignore)
 
 export function findCommandByName(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name)

@@ -14,6 +14,7 @@ export const join: Command = {
   usage: 'join <link> <folder> [--merge | --atomic] [--hook "<command>"] [--no-wait]',
   summary: 'Get a live, read-only copy of a shared folder',
   details: [
+    '<link> is the shoal:// link, or its key alone (the 52 characters after shoal://, or 64 hex).',
     "Creates <folder> if needed and follows the share. With 'shoal run' running, waits until the",
     'folder is up to date and shows progress; without it, records the folder for the next run.',
     '<folder> must be new or empty, unless you give --merge.',

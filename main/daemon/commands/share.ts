@@ -12,6 +12,8 @@ export const share: Command = {
   summary: 'Share a folder read-only; prints the link others join with',
   details: [
     'Scans the folder and stores its files as version 1 of a new share, then prints the link.',
+    'Sharing a folder that is already shared finishes that share (one stopped with Ctrl-C, say)',
+    "and prints its link again (see also 'shoal link').",
     "Peers get the folder while 'shoal run' runs on this computer (or on a seeding server).",
     '',
     'Options:',
@@ -29,14 +31,27 @@ export const share: Command = {
     const { info, daemon } = await withApi(ctx.global, async (session) => {
       // The new folder's id is not known until share returns, so any folder that did not exist
       // before is the one being scanned.
+      // A share of this folder that was stopped before (Ctrl-C) is finished: its events count too.
       const before = await session.api.call('status', {})
-      const known = new Set(before.folders.map((f) => f.id))
+      const known = new Set(before.folders.filter((f) => f.path !== abs).map((f) => f.id))
       const watch = await session.watch(before.lastSeq, (event) => {
         if (event.type === 'progress' && !known.has(event.folder)) progress.update(`Scanning ${path.basename(abs)}`, event.progress)
       })
+      // Ctrl-C: the share stays recorded; sharing the folder again finishes it and prints the link.
+      const onSignal = () => {
+        progress.done()
+        ctx.io.err(
+          session.daemon
+            ? `Stopped waiting; shoal run carries on sharing ${abs}. 'shoal share ${abs}' again prints its link once it is ready.`
+            : `Stopped: ${abs} is not completely shared yet. 'shoal share ${abs}' again finishes it and prints the link.`
+        )
+        process.exit(130)
+      }
+      process.once('SIGINT', onSignal)
       try {
         return { info: await session.api.call('folders.share', { path: abs, ...(name ? { name } : {}), ...(encrypt ? { encrypt } : {}) }), daemon: session.daemon }
       } finally {
+        process.off('SIGINT', onSignal)
         watch.stop()
         progress.done()
       }

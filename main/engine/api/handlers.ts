@@ -5,7 +5,8 @@ import type { Device } from '../device.ts'
 import type { FolderRunner } from '../folder/runner.ts'
 import { prepareAtomicPath } from '../follow/atomic-versions.ts'
 import type { SeedConfig } from '../seed/seed.ts'
-import { explainReadError } from '../drive/read-errors.ts'
+import { NO_READ_KEY_MESSAGE, explainReadError } from '../drive/read-errors.ts'
+import { failedOnReadKey, undoJoin, undoJoinOnWrongKey } from './join-check.ts'
 import { previewLink } from './preview.ts'
 import { parseBootstrap } from '../network/bootstrap.ts'
 import { DEFAULT_PATTERNS } from '../fs/ignore-rules.ts'
@@ -68,6 +69,18 @@ async function restoreDestination(engine: Device, to: string, drivePath: string)
   return dest
 }
 
+/**
+ * The share this device already has of `abs`, if any. Asking for encryption of a folder shared
+ * without it is refused: its link is out already, and an encrypted share is a new one.
+ */
+function sharedAlready(engine: Device, abs: string, encrypt: boolean): FolderRunner | null {
+  const folder = [...engine.folders.values()].find((f) => f.config.kind === 'publish' && f.config.path === abs)
+  if (folder && encrypt && !folder.config.readKey) {
+    throw new ShoalError('FOLDER_EXISTS', `${abs} is already shared without encryption (${folder.info().link}). To share it encrypted, remove that share first (shoal remove ${abs}); its link then stops working.`)
+  }
+  return folder ?? null
+}
+
 /** A folder that was just added and did not come up: say why, and keep nothing half-configured. */
 async function refuseBroken(engine: Device, folder: FolderRunner, what: string): Promise<never> {
   const message = folder.status.error ?? 'the folder could not be opened'
@@ -81,14 +94,20 @@ export const handlers: Handlers = {
 
   'folders.share': async (engine, { path: p, name, encrypt }) => {
     const { path: abs } = await prepareFolder(engine, p, 'share')
+    // Shared before (a 'shoal share' stopped with Ctrl-C, or just asked again): finish that share
+    // and answer with its link, as a first share would.
+    const existing = sharedAlready(engine, abs, encrypt === true)
     // Encrypted share: a random read key, kept in the folder's config and carried by its link (?read=).
     const readKey = encrypt ? { readKey: randomBytes(32).toString('hex') } : {}
-    const folder = await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'publish', key: '', ...readKey })
-    // Without a daemon the first scan runs here and now; with one, the folder's loop runs it.
+    const folder = existing ?? (await engine.addFolder({ name: name ?? path.basename(abs), path: abs, kind: 'publish', key: '', ...readKey }))
+    // Without a daemon the scan runs here and now (it picks up where a stopped one left off); with
+    // one, the folder's loop runs it.
     if (engine.opts.network === false) await folder.scanOnce().catch((err: unknown) => folder.status.fail(err))
     else await folder.firstScan
-    // Sharing failed (unreadable folder, full disk...): say why and keep nothing half-configured.
-    if (folder.status.state === 'error') await refuseBroken(engine, folder, 'share')
+    if (folder.status.state === 'error') {
+      if (existing) throw new ShoalError('INTERNAL', `Could not share ${abs}: ${folder.status.error ?? 'the folder could not be read'}`)
+      await refuseBroken(engine, folder, 'share') // unreadable folder, full disk...: keep nothing half-configured
+    }
     return folder.info()
   },
 
@@ -115,6 +134,12 @@ export const handlers: Handlers = {
         await prepared.undo()
         throw err
       })
+    // The store may already hold the folder's first blocks (an earlier join): a wrong key shows now.
+    if (failedOnReadKey(folder)) {
+      await undoJoin(engine, folder, prepared.undo)
+      throw new ShoalError('BAD_LINK', NO_READ_KEY_MESSAGE)
+    }
+    undoJoinOnWrongKey(engine, folder, prepared.undo)
     return folder.info()
   },
 
@@ -163,6 +188,8 @@ export const handlers: Handlers = {
   'devices.remove': async (engine, { folder, device }) => engine.findFolder(folder).capability('devices').remove(device),
 
   'invites.create': async (engine, { folder, expiresInMs }) => engine.findFolder(folder).capability('devices').createInvite(expiresInMs),
+
+  'invites.list': async (engine, { folder }) => engine.findFolder(folder).capability('devices').listInvites(),
 
   'invites.revoke': async (engine, { folder, invite }) => ({ revoked: await engine.findFolder(folder).capability('devices').revokeInvite(invite) }),
 

@@ -4,6 +4,7 @@
 // Callers ask the runner for a capability, never for a class.
 import type { FileRow, FolderInfo, LocalChange, VersionChange, DeviceInfo, InviteInfo, HistoryPolicy, PruneResult } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
+import type { ActiveInvite } from '../../../shared/api.ts'
 
 export interface FolderKind {
   /** False for a seed, which keeps a drive's cores and has no folder on disk. */
@@ -83,6 +84,7 @@ export interface Devices {
   remove(ref: string): Promise<DeviceInfo[]>
   createInvite(expiresInMs?: number): Promise<InviteInfo>
   revokeInvite(ref: string): Promise<string>
+  listInvites(): Promise<ActiveInvite[]>
 }
 
 /** Joining a two-way folder with an invite (the folder exists here, not yet in the folder's devices). */

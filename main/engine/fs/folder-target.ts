@@ -16,7 +16,7 @@
 //     trees (/proc, /sys, /dev: endless or not files). Sharing /etc or a home folder is the
 //     user's call.
 import fs from 'node:fs/promises'
-import { existsSync, realpathSync } from 'node:fs'
+import { constants as fsConstants, existsSync, realpathSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -276,7 +276,32 @@ export async function checkFolderTarget(target: string, use: TargetUse, ctx: { d
   const facts: TargetFacts = { platform, dataDir: (await realPath(ctx.dataDir)).real, installDirs: installDirs(), home: (await realPath(os.homedir())).real }
   const problem = targetProblem(real, use, facts, { shown: abs, ...(fsType !== undefined ? { fsType } : {}) })
   if (problem) throw new ShoalError('BAD_PATH', problem)
+  if (use !== 'share') await checkWritable(abs, existing, missing.length === 0, use)
   return { path: abs, exists: missing.length === 0 }
+}
+
+/** Who Shoal runs as, for a permission message ("user ana"; a user with no name has its uid). */
+function runningAs(): string {
+  try {
+    return `Shoal (running as user ${os.userInfo().username})`
+  } catch {
+    return 'Shoal' // no passwd entry for this uid (some containers)
+  }
+}
+
+/**
+ * A receiving folder must be writable by Shoal, and a new one creatable: found now, before
+ * anything is registered, rather than as one refused file after another once versions arrive.
+ */
+async function checkWritable(abs: string, existing: string, exists: boolean, use: TargetUse): Promise<void> {
+  const problem = await fs.access(existing, fsConstants.W_OK | fsConstants.X_OK).then(
+    () => null,
+    (err: NodeJS.ErrnoException) => err.code ?? 'EACCES'
+  )
+  if (problem === null) return
+  const why = problem === 'EROFS' ? `${existing} is on a read-only filesystem` : `permission denied: ${runningAs()} cannot write in ${existing}`
+  if (exists) throw new ShoalError('PERMISSION_DENIED', `Cannot ${use === 'join' ? 'join into' : 'sync'} ${abs}: ${why}. Choose a folder you can write in, or change its permissions.`)
+  throw new ShoalError('PERMISSION_DENIED', `Cannot create ${abs}: ${why}. Choose a place you can write in, or change its permissions.`)
 }
 
 /**

@@ -12,11 +12,12 @@ import { StallWatch } from './stall-watch.ts'
 import { WriterMirror } from './writer-mirror.ts'
 import { coalesce } from './progress.ts'
 import { readInvites, readMembers } from './view.ts'
-import { acquirePairing, releasePairing, makeInvite, readInvite, answerJoinRequest } from './invites.ts'
+import { acquirePairing, releasePairing, makeInvite, readInvite, answerJoinRequest, inviteUsable } from './invites.ts'
 import { toDeviceInfo, findMember } from './members.ts'
 import type { BlobStore } from './blobs.ts'
 import type { Op } from './ops.ts'
 import type { DeviceInfo, InviteInfo } from '../../../shared/folder.ts'
+import type { ActiveInvite } from '../../../shared/api.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
@@ -126,6 +127,13 @@ export class Membership implements Devices {
     if (!all.some((i) => i.id === id)) throw new ShoalError('BAD_REQUEST', `No invite ${id.slice(0, 12)}… in this folder`)
     await this.#base.append({ type: 'revoke-invite', id, time: Date.now() } satisfies Op)
     return id
+  }
+
+  /** Invites another device can still join with (not revoked, not expired), newest first. */
+  async listInvites(): Promise<ActiveInvite[]> {
+    const now = Date.now()
+    const usable = (await readInvites(this.#base.view)).filter((i) => inviteUsable(i, now) === 'ok')
+    return usable.map((i) => ({ id: i.id, createdAt: i.createdAt, expires: i.expires })).sort((a, b) => b.createdAt - a.createdAt)
   }
 
   async list(): Promise<DeviceInfo[]> {

@@ -33,9 +33,13 @@ export function startShoal(args: string[], env: NodeJS.ProcessEnv): ShoalProcess
   return startScript(BIN, args, env)
 }
 
-/** Starts a long-running Node script (bin/shoal.js, scripts/start.js) and keeps what it prints. */
-export function startScript(script: string, args: string[], env: NodeJS.ProcessEnv): ShoalProcess {
-  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+/**
+ * Starts a long-running Node script (bin/shoal.js, scripts/start.js) and keeps what it prints.
+ * `wrap` runs it through a command that execs it (setpriv: the same process, with fewer rights).
+ */
+export function startScript(script: string, args: string[], env: NodeJS.ProcessEnv, wrap: string[] = []): ShoalProcess {
+  const argv = [...wrap, process.execPath, script, ...args]
+  const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
   const name = script === BIN ? 'shoal' : path.basename(script)
   let out = ''
   const listeners = new Set<() => void>()
@@ -152,8 +156,8 @@ export const UI_URL = /Shoal is running\. API and web UI: (http:\/\/127\.0\.0\.1
  * `shoal run` for `dataDir` on a loopback DHT, ready once it printed its address. `port` 0 (the
  * default) is any free port; a daemon restarted on the same data directory passes its old port.
  */
-export async function startDaemon(opts: { name: string; dataDir: string; bootstrap: string; env: NodeJS.ProcessEnv; port?: number; onStart?: (proc: ShoalProcess) => void }): Promise<Daemon> {
-  const proc = startShoal(['run', '--port', String(opts.port ?? 0), '--bind', '127.0.0.1', '--bootstrap', opts.bootstrap, '--data', opts.dataDir], opts.env)
+export async function startDaemon(opts: { name: string; dataDir: string; bootstrap: string; env: NodeJS.ProcessEnv; port?: number; wrap?: string[]; onStart?: (proc: ShoalProcess) => void }): Promise<Daemon> {
+  const proc = startScript(BIN, ['run', '--port', String(opts.port ?? 0), '--bind', '127.0.0.1', '--bootstrap', opts.bootstrap, '--data', opts.dataDir], opts.env, opts.wrap)
   opts.onStart?.(proc)
   const m = await proc.waitFor(UI_URL)
   return { name: opts.name, proc, dataDir: opts.dataDir, uiUrl: `${m[1]}/?token=${m[3]}`, origin: m[1], port: Number(m[2]), token: m[3] }

@@ -14,6 +14,8 @@ export const dataPaths = (dataDir: string) => ({
   store: path.join(dataDir, 'store'),
   config: path.join(dataDir, 'config.json'),
   daemon: path.join(dataDir, 'daemon.json'),
+  /** Written by `shoal run` while it starts (main/daemon/starting-mark.ts): other commands wait for it. */
+  starting: path.join(dataDir, 'daemon.starting'),
   /** The web UI's token (main/daemon/ui-token.ts), kept across restarts. */
   uiToken: path.join(dataDir, 'ui-token'),
   folderState: (id: string) => path.join(dataDir, 'folders', id)

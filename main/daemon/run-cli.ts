@@ -25,7 +25,7 @@ const help = () => import('./help.ts')
 /** Runs one `shoal` command line and returns the exit code; never throws. */
 export async function runCli(argv: string[], rawIo: Io): Promise<number> {
   // Every line goes through terminalSafe (printable.ts): no printer can send a control sequence.
-  const io: Io = { out: (text) => rawIo.out(terminalSafe(text)), err: (text) => rawIo.err(terminalSafe(text)), progress: rawIo.progress }
+  const io: Io = { out: (text) => rawIo.out(terminalSafe(text)), err: (text) => rawIo.err(terminalSafe(text)), progress: rawIo.progress, ...(rawIo.clearScreen ? { clearScreen: rawIo.clearScreen } : {}) }
   try {
     const { name } = findCommand(argv)
     if (name === undefined) {

@@ -30,7 +30,7 @@ export async function withApi<T>(global: GlobalOptions, fn: (session: ApiSession
   // A daemon that answers, or one that is starting (it is waited for rather than raced for the
   // lock); else the engine, opened here, again while another command holds the lock for a moment.
   const opened = await whileLocked(async () => {
-    const client = (await DaemonClient.find(global.dataDir)) ?? (await waitForStartingDaemon(global.dataDir))
+    const client = (await DaemonClient.find(global.dataDir)) ?? (await waitForStartingDaemon(global.dataDir, { notice: global.notice }))
     if (client) return { client }
     const engine = new Engine({
       dataDir: global.dataDir,
@@ -45,7 +45,7 @@ export async function withApi<T>(global: GlobalOptions, fn: (session: ApiSession
       throw err
     }
     return { engine }
-  })
+  }, { onRetry: (retry) => void (retry === 1 && global.notice?.(`Waiting for another Shoal process to finish with ${global.dataDir}...`)) })
   if (opened.client) return fn(daemonSession(opened.client))
   try {
     return await fn(engineSession(opened.engine))

@@ -34,14 +34,16 @@ export async function whileLocked<T>(attempt: () => Promise<T>, opts: { waitMs?:
  * The daemon of dataDir once it answers, while a `shoal run` is starting there; null when none is
  * starting or it gave up (its mark is gone and nothing answers: the caller may open the folder itself).
  */
-export async function waitForStartingDaemon(dataDir: string, waitMs = START_WAIT_MS): Promise<DaemonClient | null> {
+export async function waitForStartingDaemon(dataDir: string, opts: { waitMs?: number; notice?: (line: string) => void } = {}): Promise<DaemonClient | null> {
+  const waitMs = opts.waitMs ?? START_WAIT_MS
   const deadline = Date.now() + waitMs
-  for (;;) {
+  for (let round = 0; ; round++) {
     const pid = await startingDaemon(dataDir)
     // Checked after the mark: a daemon that is ready has written daemon.json before removing it.
     const client = await DaemonClient.find(dataDir)
     if (client) return client
     if (pid === null) return null
+    if (round === 1) opts.notice?.(`Waiting for shoal run to start for ${dataDir}...`)
     if (Date.now() >= deadline) {
       throw new ShoalError('DATA_DIR_LOCKED', `shoal run (process ${pid}) is still starting for ${dataDir} after ${Math.round(waitMs / 1000)} s; try again once it prints its address`)
     }

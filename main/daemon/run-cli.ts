@@ -54,7 +54,7 @@ export async function runCli(argv: string[], rawIo: Io): Promise<number> {
       io.out((await help()).commandHelp(command))
       return 0
     }
-    const code = await command.run({ command: name, args: positionals.slice(1), values, global: globalOptions(values), io })
+    const code = await command.run({ command: name, args: positionals.slice(1), values, global: { ...globalOptions(values), notice: io.err }, io })
     return typeof code === 'number' ? code : 0
   } catch (err) {
     return report(err, io)

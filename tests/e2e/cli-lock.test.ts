@@ -100,7 +100,7 @@ describe('read-only commands beside a starting daemon (real processes)', () => {
     try {
       const starting = startDaemon({ name: 'waiting', dataDir, bootstrap, env, onStart: (proc) => (waiting = proc) })
       starting.catch(() => {}) // awaited below
-      await waiting!.waitFor(/Waiting for another Shoal command to finish with /)
+      await waiting!.waitFor(/Waiting for another Shoal process to finish with /)
       // Meanwhile a status goes through the daemon that is starting rather than failing.
       const status = runShoal(['status', '--data', dataDir], { env })
       await holder.close()

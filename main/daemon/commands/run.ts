@@ -63,10 +63,11 @@ export const run: Command = {
     // A stray rejection deep in the network stack must not take every folder down with it.
     const onRejection = (err: unknown) => io.err(`internal error (still running): ${(err as Error)?.stack ?? String(err)}`)
     process.on('unhandledRejection', onRejection)
-    // Other commands see the mark and wait for this daemon instead of taking the lock (starting-mark.ts).
-    const unmark = await markStarting(global.dataDir)
     const open: { engine?: Engine; server?: DaemonServer; stopped?: boolean } = {}
+    let unmark = async () => {}
     try {
+      // Other commands see the mark and wait for this daemon instead of taking the lock (starting-mark.ts).
+      unmark = await markStarting(global.dataDir)
       const starting = (async () => {
         // A one-shot command (a status poll) may hold the data directory for a moment: wait for it.
         open.engine = await whileLocked(() => openEngine(global), {
@@ -74,7 +75,7 @@ export const run: Command = {
             if (open.stopped) throw new ShoalError('DATA_DIR_LOCKED', 'stopped while waiting for the data directory')
             const other = await DaemonClient.find(global.dataDir)
             if (other) throw alreadyRunning(global.dataDir, other)
-            if (retry === 1 && !global.json) io.err(`Waiting for another Shoal command to finish with ${global.dataDir}...`)
+            if (retry === 1 && !global.json) io.err(`Waiting for another Shoal process to finish with ${global.dataDir}...`)
           }
         })
         if (open.stopped) return

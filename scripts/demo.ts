@@ -8,11 +8,13 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { bold } from './colour.ts'
 
 const BIN = fileURLToPath(new URL('../bin/shoal.js', import.meta.url))
 const keep = process.argv.includes('--keep')
 const children: ChildProcess[] = []
-const say = (line: string) => console.log(`\x1b[1m==>\x1b[0m ${line}`)
+let demoRoot: string | null = null
+const say = (line: string) => console.log(`${bold('==>')} ${line}`)
 
 async function freeUdpPort(): Promise<number> {
   const socket = dgram.createSocket('udp4')
@@ -61,6 +63,7 @@ async function waitForFile(file: string, content: string | null, timeoutMs = 60_
 
 async function main(): Promise<void> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'shoal-demo-'))
+  demoRoot = root
   try {
     const port = await freeUdpPort()
     const boot = `127.0.0.1:${port}`
@@ -114,6 +117,18 @@ async function main(): Promise<void> {
     }
     if (!keep) await fs.rm(root, { recursive: true, force: true })
   }
+}
+
+// Ctrl-C (or a test's deadline) stops the demo's own processes too, and removes its temp folder.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    const running = children.filter((c) => c.exitCode === null && c.signalCode === null)
+    for (const child of running) child.kill('SIGINT')
+    void Promise.all(running.map((c) => new Promise((r) => c.once('exit', r)))).then(async () => {
+      if (!keep && demoRoot) await fs.rm(demoRoot, { recursive: true, force: true })
+      process.exit(130)
+    })
+  })
 }
 
 main().catch((err) => {

@@ -5,9 +5,12 @@ import { ShoalError } from '../../shared/errors.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
 import type { GlobalOptions } from './args.ts'
 import { DaemonClient } from './client.ts'
+import { waitForStartingDaemon, whileLocked } from './data-dir-wait.ts'
+import { letGo } from '../../shared/let-go.ts'
 
-// A data directory has one owner at a time (Corestore locks it). When `shoal run` owns it, commands
-// go through its API; otherwise they open the engine themselves, without the network, and close it.
+// A data directory has one owner at a time (Corestore locks it). When `shoal run` owns it, or is
+// starting, commands go through its API; otherwise they open the engine themselves, without the
+// network, and close it (data-dir-wait.ts: how either side waits for the other).
 
 export interface EventWatch {
   stop(): void
@@ -24,19 +27,31 @@ export interface ApiSession {
 }
 
 export async function withApi<T>(global: GlobalOptions, fn: (session: ApiSession) => Promise<T>): Promise<T> {
-  const client = await DaemonClient.find(global.dataDir)
-  if (client) return fn(daemonSession(client))
-  const engine = new Engine({
-    dataDir: global.dataDir,
-    network: false,
-    ...(global.bootstrap ? { bootstrap: global.bootstrap } : {}),
-    ...(global.bind !== undefined ? { bind: global.bind } : {})
-  })
+  // A daemon that answers, or one that is starting (it is waited for rather than raced for the
+  // lock); else the engine, opened here, again while another command holds the lock for a moment.
+  const opened = await whileLocked(async () => {
+    const client = (await DaemonClient.find(global.dataDir)) ?? (await waitForStartingDaemon(global.dataDir, { notice: global.notice }))
+    if (client) return { client }
+    const engine = new Engine({
+      dataDir: global.dataDir,
+      network: false,
+      ...(global.bootstrap ? { bootstrap: global.bootstrap } : {}),
+      ...(global.bind !== undefined ? { bind: global.bind } : {})
+    })
+    try {
+      await engine.ready()
+    } catch (err) {
+      await engine.close().catch(letGo) // the open's error is the one to report (or retry on)
+      throw err
+    }
+    return { engine }
+  }, { onRetry: (retry) => void (retry === 1 && global.notice?.(`Waiting for another Shoal process to finish with ${global.dataDir}...`)) })
+  if (opened.client) return fn(daemonSession(opened.client))
   try {
-    await engine.ready()
-    return await fn(engineSession(engine))
+    return await fn(engineSession(opened.engine))
   } finally {
-    await engine.close()
+    // Closed at once: a daemon starting now is waiting for this lock.
+    await opened.engine.close()
   }
 }
 

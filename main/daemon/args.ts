@@ -33,6 +33,8 @@ export interface GlobalOptions {
   bind: string | undefined
   json: boolean
   help: boolean
+  /** Says (on stderr) that a command is waiting for the data directory; set by runCli. */
+  notice?: (line: string) => void
 }
 
 /** Index of the first argument that is not an option nor the value of a global option. */

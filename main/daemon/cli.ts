@@ -8,7 +8,9 @@ process.stdout.on('error', () => {})
 const code = await runCli(process.argv.slice(2), {
   out: (text) => void process.stdout.write(text + '\n'),
   err: (text) => void process.stderr.write(text + '\n'),
-  progress: process.stderr
+  progress: process.stderr,
+  // Only our own fixed sequence (cursor home, clear), never text from outside: see printable.ts.
+  ...(process.stdout.isTTY ? { clearScreen: () => void process.stdout.write('\x1b[H\x1b[2J') } : {})
 })
 
 // Exit explicitly: a one-shot command must not linger on a keep-alive socket or a timer some

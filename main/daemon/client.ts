@@ -4,6 +4,7 @@ import type { ShoalEvent } from '../../shared/events.ts'
 import { ERROR_CODES, ShoalError, type ErrorCode } from '../../shared/errors.ts'
 import { errorText } from '../../shared/error-words.ts'
 import { readDaemonFile } from './daemon-file.ts'
+import { isAlive } from './pid-alive.ts'
 import { ROTATE_PATH } from './ui-token.ts'
 
 export interface Subscription {
@@ -120,14 +121,4 @@ export class DaemonClient implements ShoalApi {
 function toClientError(error: { code?: string; message?: string; details?: Record<string, unknown> }): ShoalError {
   const code: ErrorCode = ERROR_CODES.includes(error.code as ErrorCode) ? (error.code as ErrorCode) : 'INTERNAL'
   return new ShoalError(code, errorText(code, error.message), error.details)
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else; the port probe decides.
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }

@@ -26,7 +26,7 @@ const help = () => import('./help.ts')
 /** Runs one `shoal` command line and returns the exit code; never throws. */
 export async function runCli(argv: string[], rawIo: Io): Promise<number> {
   // Every line goes through terminalSafe (printable.ts): no printer can send a control sequence.
-  const io: Io = { out: (text) => rawIo.out(terminalSafe(text)), err: (text) => rawIo.err(terminalSafe(text)), progress: rawIo.progress }
+  const io: Io = { out: (text) => rawIo.out(terminalSafe(text)), err: (text) => rawIo.err(terminalSafe(text)), progress: rawIo.progress, ...(rawIo.clearScreen ? { clearScreen: rawIo.clearScreen } : {}) }
   try {
     const { name } = findCommand(argv)
     if (name === undefined) {
@@ -55,7 +55,7 @@ export async function runCli(argv: string[], rawIo: Io): Promise<number> {
       io.out((await help()).commandHelp(command))
       return 0
     }
-    const code = await command.run({ command: name, args: positionals.slice(1), values, global: globalOptions(values), io })
+    const code = await command.run({ command: name, args: positionals.slice(1), values, global: { ...globalOptions(values), notice: io.err }, io })
     return typeof code === 'number' ? code : 0
   } catch (err) {
     return report(err, io)

@@ -16,6 +16,8 @@ export const dataPaths = (dataDir: string) => ({
   daemon: path.join(dataDir, 'daemon.json'),
   /** Activity of earlier runs (activity-file.ts): one JSON line per batch. */
   activity: path.join(dataDir, 'activity.jsonl'),
+  /** Written by `shoal run` while it starts (main/daemon/starting-mark.ts): other commands wait for it. */
+  starting: path.join(dataDir, 'daemon.starting'),
   /** The web UI's token (main/daemon/ui-token.ts), kept across restarts. */
   uiToken: path.join(dataDir, 'ui-token'),
   folderState: (id: string) => path.join(dataDir, 'folders', id)

@@ -1,4 +1,5 @@
-// npm run bench [-- --quick] [--small N] [--medium N] [--large-mib N] [--tiny N] [--edits N] [--seed N]
+// npm run bench [-- --quick] (scripts/bench.ts runs this, then twoway-bench.ts, each with its flags)
+//                 [--small N] [--medium N] [--large-mib N] [--tiny N] [--edits N] [--seed N]
 //                 [--json] [--json-file F] [--keep] [--cpu-prof | --cpu-prof-dir DIR] [--verbose] [--strict]
 //                 [--references 0|1]
 // Every flag also reads from the environment as SHOAL_BENCH_<FLAG> (e.g. SHOAL_BENCH_LARGE_MIB=64).

@@ -41,8 +41,8 @@ const { values: flags } = parseArgs({
     'large-only': { type: 'boolean' }
   },
   allowPositionals: false,
-  // `npm run bench -- ...` hands its flags to this script only (the last one of the chain); flags
-  // meant for sync-bench are ignored here. Use SHOAL_BENCH_* variables to reach both.
+  // `npm run bench -- ...` (scripts/bench.ts) hands this script only the flags it knows; run
+  // directly, a flag meant for sync-bench is ignored rather than an error.
   strict: false
 })
 const env = (name: string) => process.env[`SHOAL_BENCH_${name.toUpperCase().replace(/-/g, '_')}`]

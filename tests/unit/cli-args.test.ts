@@ -112,14 +112,16 @@ describe('shoal: input errors from the engine exit 2, other failures 1', () => {
     expect(remove.stderr).toMatch(/No shared or followed folder matches/)
   })
 
-  it('a data directory held by another process: exit 1 with the reason', async () => {
+  it('a data directory held by another process: waits for it (saying so), then exits 1 with the reason', async () => {
     const d = dataDir('d6')
     const engine = new Engine({ dataDir: d, network: false })
     await engine.ready()
     try {
       const r = await shoal(['--data', d, 'status'])
       expect(r.code).toBe(1)
-      expect(r.stderr.trim()).toMatch(/^shoal: Another Shoal process is using the data directory/)
+      const [waiting, ...rest] = r.stderr.trim().split('\n')
+      expect(waiting).toBe(`Waiting for another Shoal process to finish with ${d}...`)
+      expect(rest.join('\n')).toMatch(/^shoal: Another Shoal process is using the data directory/)
     } finally {
       await engine.close()
     }

@@ -22,9 +22,10 @@ import { history, prune } from './history.ts'
 import { link } from './link.ts'
 import { invites } from './invites.ts'
 import { ignore } from './ignore.ts'
+import { service } from './service.ts'
 
 /** Every command, in the order `shoal --help` lists them. */
-export const COMMANDS: Command[] = [share, join, seed, sync, invite, devices, removeDevice, remove, pause, resume, rescan, release, guard, status, uiUrl, log, restore, peers, settings, run, bootstrap]
+export const COMMANDS: Command[] = [share, join, seed, sync, invite, devices, removeDevice, remove, pause, resume, rescan, release, guard, status, uiUrl, log, restore, peers, settings, run, service, bootstrap]
 // Receiver control (pin, hooks, local changes), listed after 'restore'.
 COMMANDS.splice(COMMANDS.indexOf(restore) + 1, 0, history, prune, pin, unpin, hook, changes, revert)
 // A folder's link after the share, its invites, its ignore patterns.

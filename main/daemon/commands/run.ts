@@ -1,5 +1,5 @@
 import type { Command } from './types.ts'
-import { UsageError, expectArgs, intOption } from '../args.ts'
+import { UsageError, expectArgs, intOption, type GlobalOptions } from '../args.ts'
 import { Engine } from '../../engine/engine.ts'
 import { loadConfig } from '../../engine/config.ts'
 import { dataPaths } from '../../engine/data-dir.ts'
@@ -8,6 +8,9 @@ import { DaemonClient } from '../client.ts'
 import { builtUiDir } from '../ui-dir.ts'
 import { StateLineFilter, eventLine, folderLine } from '../event-lines.ts'
 import { untilSignal } from '../signals.ts'
+import { markStarting } from '../starting-mark.ts'
+import { whileLocked } from '../data-dir-wait.ts'
+import { letGo } from '../../../shared/let-go.ts'
 import { checkPortFree } from '../ui-port.ts'
 import { browserOpener, launchOpener } from '../open-browser.ts'
 import { ShoalError, toShoalError } from '../../../shared/errors.ts'
@@ -44,18 +47,11 @@ export const run: Command = {
     const { global, io } = ctx
     // Corestore's lock would refuse anyway; this says where the running one is.
     const running = await DaemonClient.find(global.dataDir)
-    if (running) throw new ShoalError('DATA_DIR_LOCKED', `shoal run is already running for ${global.dataDir} (API at ${running.url})`)
+    if (running) throw alreadyRunning(global.dataDir, running)
     // The stored port is read before the engine opens every folder, so a taken port fails at once.
     const port = flagPort ?? (await loadConfig(dataPaths(global.dataDir).config)).uiPort
     await checkPortFree(port)
-    const engine = new Engine({
-      dataDir: global.dataDir,
-      network: true,
-      ...(global.bootstrap ? { bootstrap: global.bootstrap } : {}),
-      ...(global.bind !== undefined ? { bind: global.bind } : {})
-    })
     const staticDir = builtUiDir()
-    const server = new DaemonServer({ api: engine, port, dataDir: global.dataDir, ...(staticDir ? { staticDir } : {}) })
     const stopping = untilSignal({
       deadlineMs: STOP_DEADLINE_MS,
       onLate: () => {
@@ -67,19 +63,37 @@ export const run: Command = {
     // A stray rejection deep in the network stack must not take every folder down with it.
     const onRejection = (err: unknown) => io.err(`internal error (still running): ${(err as Error)?.stack ?? String(err)}`)
     process.on('unhandledRejection', onRejection)
+    const open: { engine?: Engine; server?: DaemonServer; stopped?: boolean } = {}
+    let unmark = async () => {}
     try {
+      // Other commands see the mark and wait for this daemon instead of taking the lock (starting-mark.ts).
+      unmark = await markStarting(global.dataDir)
       const starting = (async () => {
-        await engine.ready()
-        await server.ready() // a port taken since checkPortFree: the same PORT_IN_USE error
-        engine.uiPort = server.port
+        // A one-shot command (a status poll) may hold the data directory for a moment: wait for it.
+        open.engine = await whileLocked(() => openEngine(global), {
+          onRetry: async (retry) => {
+            if (open.stopped) throw new ShoalError('DATA_DIR_LOCKED', 'stopped while waiting for the data directory')
+            const other = await DaemonClient.find(global.dataDir)
+            if (other) throw alreadyRunning(global.dataDir, other)
+            if (retry === 1 && !global.json) io.err(`Waiting for another Shoal process to finish with ${global.dataDir}...`)
+          }
+        })
+        if (open.stopped) return
+        open.server = new DaemonServer({ api: open.engine, port, dataDir: global.dataDir, ...(staticDir ? { staticDir } : {}) })
+        await open.server.ready() // a port taken since checkPortFree: the same PORT_IN_USE error
+        open.engine.uiPort = open.server.port
+        await unmark() // daemon.json says where this daemon answers now
       })()
       // A signal while folders are still opening stops at once, too.
       const early = await Promise.race([starting.then(() => null), stopping])
       if (early) {
-        starting.catch(() => {}) // stopping anyway: a startup error no longer matters
+        open.stopped = true
+        await starting.catch(letGo) // stopping anyway: a startup error no longer matters
         if (!global.json) io.err(`Stopping (${early})...`)
         return 0
       }
+      const engine = open.engine!
+      const server = open.server!
       const folders = await engine.call('folders.list', {})
       if (global.json) {
         io.out(JSON.stringify({ running: true, ...server.info, uiUrl: server.uiUrl, dataDir: global.dataDir, folders }))
@@ -118,12 +132,34 @@ export const run: Command = {
     } catch (err) {
       throw toShoalError(err)
     } finally {
-      await server.close().catch((err) => io.err(`closing the API server: ${(err as Error).message}`))
+      await open.server?.close().catch((err) => io.err(`closing the API server: ${(err as Error).message}`))
       // Still logging while closing: a folder left behind says so (engine.ts #closeFolder).
-      await engine.close().catch((err) => io.err(`closing the engine: ${(err as Error).message}`))
-      if (log) engine.events.off('event', log)
+      await open.engine?.close().catch((err) => io.err(`closing the engine: ${(err as Error).message}`))
+      if (log) open.engine?.events.off('event', log)
+      await unmark().catch(letGo) // a start that failed: nobody should wait for it
       process.off('unhandledRejection', onRejection)
     }
+  }
+}
+
+function alreadyRunning(dataDir: string, running: DaemonClient): ShoalError {
+  return new ShoalError('DATA_DIR_LOCKED', `shoal run is already running for ${dataDir} (API at ${running.url})`)
+}
+
+/** The engine of this data directory, open, or the reason it cannot open (DATA_DIR_LOCKED: try again). */
+async function openEngine(global: GlobalOptions): Promise<Engine> {
+  const engine = new Engine({
+    dataDir: global.dataDir,
+    network: true,
+    ...(global.bootstrap ? { bootstrap: global.bootstrap } : {}),
+    ...(global.bind !== undefined ? { bind: global.bind } : {})
+  })
+  try {
+    await engine.ready()
+    return engine
+  } catch (err) {
+    await engine.close().catch(letGo) // the open's error is the one to report
+    throw err
   }
 }
 

@@ -1,18 +1,17 @@
 import type { Command } from './types.ts'
 import { printJson } from './types.ts'
-import { expectArgs } from '../args.ts'
+import { expectArgs, type GlobalOptions } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { readDaemonFile } from '../daemon-file.ts'
 import { uiUrlOf } from './ui-url.ts'
-import { countOf, formatBytes, kindName, shortKey, stateName, table } from '../format.ts'
-import { progressText } from '../../../shared/progress.ts'
-import { printable } from '../printable.ts'
 import { STATE_WORDS } from '../../../shared/folder-words.ts'
-import { heldMessage } from '../../engine/folder/delete-guard.ts'
+import { untilSignal } from '../signals.ts'
+import { statusJson, statusLines, type StatusSnapshot } from '../status-lines.ts'
+import { watchStatus } from '../status-watch.ts'
 
 export const status: Command = {
   name: 'status',
-  usage: 'status',
+  usage: 'status [--watch]',
   summary: 'Show this device, its peers and every folder with its sync state',
   details: [
     'KIND is how the folder came here: Shared (shoal share), Joined (shoal join), Two-way (shoal sync),',
@@ -24,45 +23,28 @@ export const status: Command = {
     '  SIZE       Their total size',
     '  PROGRESS   The current sync round: share of its bytes written (0% while it is being',
     '             worked out, 100% up to date, - when nothing moves)',
-    'Conflict copies still in a folder are counted below the table, also after a restart.'
+    'Conflict copies still in a folder are counted below the table, also after a restart.',
+    'Options:',
+    '  --watch   Show the status again whenever it changes, until Ctrl-C. On a terminal it',
+    '            redraws the screen; piped, it prints each new status after a time line',
+    '            (with --json: one JSON object per line).'
   ].join('\n'),
-  options: {},
+  options: { watch: { type: 'boolean' } },
   async run(ctx) {
     expectArgs(ctx.args, [], 'status')
-    const { result, daemon } = await withApi(ctx.global, async (session) => ({ result: await session.api.call('status', {}), daemon: session.daemon }))
-    // The web UI's address carries the token; a user who lost the line 'shoal run' printed finds it here.
-    const info = daemon ? await readDaemonFile(ctx.global.dataDir) : null
-    const uiUrl = info ? uiUrlOf(info.url, info.token) : undefined
-    if (ctx.global.json) return printJson(ctx.io, { running: daemon, ...(uiUrl ? { uiUrl } : {}), ...result })
-    ctx.io.out(`Device  ${printable(result.deviceName)} (${shortKey(result.device)})`)
-    ctx.io.out(daemon ? `Shoal   running, ${countOf(result.peers, 'peer')} connected` : `Shoal   not running for ${ctx.global.dataDir} (start 'shoal run' to sync)`)
-    if (uiUrl) ctx.io.out(`Web UI  ${uiUrl}`)
-    if (result.folders.length === 0) {
-      ctx.io.out(`\nNo folders yet: 'shoal share <folder>' shares one, 'shoal join <link> <folder>' gets one,`)
-      ctx.io.out(`'shoal sync <folder>' keeps one in two-way sync across your devices.`)
-      return
+    if (ctx.values.watch === true) {
+      await watchStatus(ctx.global, ctx.io, () => snapshot(ctx.global), untilSignal())
+      return 0
     }
-    const rows = result.folders.map((f) => [
-      f.name,
-      kindName(f.kind),
-      // Without the daemon nothing syncs, whatever state the engine found the folder in at open;
-      // held deletes still wait for the user, running or not.
-      stateName(daemon ? f.state : f.held ? 'held' : f.paused ? 'paused' : 'stopped'),
-      f.kind === 'follow' && f.remoteVersion > f.version ? `${f.version}/${f.remoteVersion}` : f.kind === 'seed' && f.version === 0 ? '-' : String(f.version),
-      f.kind === 'seed' && f.files === 0 ? '-' : String(f.files),
-      formatBytes(f.bytes),
-      // The store: the latest version's content and history (after the folder's first check).
-      f.disk ? `${formatBytes(f.disk.current + f.disk.history)} (${formatBytes(f.disk.history)})` : '-',
-      String(f.progress.peers),
-      progressText(f.state, f.progress),
-      f.kind === 'seed' ? '(seeding, no local folder)' : f.path
-    ])
-    ctx.io.out('\n' + table(['NAME', 'KIND', 'STATE', 'VERSION', 'FILES', 'SIZE', 'STORE (HISTORY)', 'PEERS', 'PROGRESS', 'PATH'], rows))
-    for (const f of result.folders) {
-      if (daemon && f.error) ctx.io.out(`${printable(f.name)}: ${printable(f.error)}`)
-      // While the folder shows 'held' its error is this message; paused, failed or not running, it is said here.
-      if (f.held && !(daemon && f.state === 'held')) ctx.io.out(`${printable(f.name)}: ${printable(heldMessage(f.held))}`)
-      if (f.conflicts || f.refused) ctx.io.out(`${printable(f.name)}: ${countOf(f.conflicts, 'conflict copy', 'conflict copies')}, ${countOf(f.refused, 'refused file')} (see 'shoal run' log)`)
-    }
+    const snap = await snapshot(ctx.global)
+    if (ctx.global.json) return printJson(ctx.io, statusJson(snap))
+    for (const line of statusLines(snap)) ctx.io.out(line)
   }
+}
+
+async function snapshot(global: GlobalOptions): Promise<StatusSnapshot> {
+  const { result, daemon } = await withApi(global, async (session) => ({ result: await session.api.call('status', {}), daemon: session.daemon }))
+  // The web UI's address carries the token; a user who lost the line 'shoal run' printed finds it here.
+  const info = daemon ? await readDaemonFile(global.dataDir) : null
+  return { result, daemon, dataDir: global.dataDir, ...(info ? { uiUrl: uiUrlOf(info.url, info.token) } : {}) }
 }

@@ -6,6 +6,8 @@ export interface Io {
   err(text: string): void
   /** Raw stderr for the progress bar, which redraws one line with \r on a terminal. */
   progress: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }
+  /** Clears the terminal (`status --watch`); absent when stdout is not a terminal. */
+  clearScreen?(): void
 }
 
 export interface CommandContext {

@@ -113,8 +113,20 @@ export const methods = {
     params: z.object({}),
     result: z.object({ device: z.string(), deviceName: z.string(), peers: z.number().int(), folders: z.array(FolderInfo), lastSeq: z.number().int() })
   },
+  /**
+   * Versions newest first with what changed in each, whole versions up to `limit` changes. Pages:
+   * `before` (versions older than it); `version` (one version, every change); `perVersion` (at most
+   * that many changes listed per version, each row saying its version's `total`).
+   */
   'versions.log': {
-    params: z.object({ folder: folderRef, limit: z.number().int().positive().max(100_000).optional(), path: z.string().optional() }),
+    params: z.object({
+      folder: folderRef,
+      limit: z.number().int().positive().max(100_000).optional(),
+      path: z.string().optional(),
+      before: z.number().int().positive().optional(),
+      version: z.number().int().positive().optional(),
+      perVersion: z.number().int().positive().optional()
+    }),
     result: z.array(VersionChange)
   },
   'versions.restore': {

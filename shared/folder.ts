@@ -133,9 +133,26 @@ export const VersionChange = z.object({
   /** When the publisher committed this version. */
   time: z.number().optional(),
   /** Two-way folders: name of the device whose change this was. */
-  device: z.string().optional()
+  device: z.string().optional(),
+  /** How many changes the version has in all (a page lists at most some of them). */
+  total: z.number().int().nonnegative().optional(),
+  /** A change or delete: the version that wrote what it replaced (Restore brings that back). */
+  replaces: z.number().int().positive().optional()
 })
 export type VersionChange = z.infer<typeof VersionChange>
+
+/** Which changes a folder's history lists: at most `limit` changes (whole versions), newest first. */
+export interface LogOptions {
+  limit: number
+  /** Only changes to this file or inside this folder. */
+  path?: string
+  /** Only versions older than this one (the next page). */
+  before?: number
+  /** Only this version (every change of it, up to `limit`). */
+  version?: number
+  /** At most this many changes of each version (the rest are counted in `total`). */
+  perVersion?: number
+}
 
 export const PeerInfo = z.object({
   id: z.string(),

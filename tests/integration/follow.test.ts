@@ -210,6 +210,12 @@ describe('publish and follow', () => {
         const r = await folderOf(b, joined.id)
         return r.version === 5 && r.remoteVersion === 5
       })
+      // Pages of whole versions, each row with its version's true count and what a change replaced.
+      const capped = await a.call('versions.log', { folder: shared.id, perVersion: 1 })
+      expect(capped.map((c) => [c.version, c.total])).toEqual([[5, 1], [4, 4], [3, 1], [2, 2], [1, 2]])
+      expect((await a.call('versions.log', { folder: shared.id, before: 3 })).map((c) => c.version)).toEqual([2, 2, 1, 1])
+      const v4 = await b.call('versions.log', { folder: joined.id, version: 4 })
+      expect(v4.map((c) => `${c.action} ${c.path} ${c.replaces ?? '-'}`).sort()).toEqual(['added /f.txt -', 'changed /c.txt 2', 'deleted /a.txt 1', 'deleted /b.txt 1'])
       // A receiver restores by the same numbers: c.txt as version 2 had it.
       const saved = path.join(net.tmp, 'c-as-of-v2.txt')
       await b.call('versions.restore', { folder: joined.id, path: 'c.txt', version: 2, to: saved })

@@ -62,6 +62,12 @@ describe('two-way history, file list, removal and status', { timeout: 180_000 },
     expect(log[2].version).toBeLessThanOrEqual(2)
     expect((await info(a)).version).toBe(4)
     await waitFor('the desktop numbers them alike', async () => (await info(b)).version === 4)
+    // What each change replaced, wherever it is: the delete took what version 3 wrote.
+    expect(log.map((c) => c.replaces)).toEqual([3, log[2].version, undefined])
+    expect(log.every((c) => c.total === 1)).toBe(true)
+    const older = await a.engine.call('versions.log', { folder: a.id, before: 4 })
+    expect(older.map((c) => c.version).sort()).toEqual([1, 2, 3])
+    expect((await a.engine.call('versions.log', { folder: a.id, version: 3 })).map((c) => [c.action, c.path])).toEqual([['changed', '/doc.txt']])
     expect(log[2]).toMatchObject({ path: '/doc.txt', size: 'the original'.length })
     expect(log[1].hash).toMatch(/^[0-9a-f]{64}$/)
     const all = await a.engine.call('versions.log', { folder: a.id })

@@ -271,11 +271,11 @@ export const handlers: Handlers = {
     lastSeq: engine.events.lastSeq
   }),
 
-  'versions.log': async (engine, { folder, limit, path: filter }) =>
+  'versions.log': async (engine, { folder, limit, path: filter, ...page }) =>
     engine
       .findFolder(folder)
       .capability('history')
-      .log({ limit: limit ?? 100, ...(filter ? { path: filter } : {}) }),
+      .log({ limit: limit ?? 100, ...(filter ? { path: filter } : {}), ...page }),
 
   'versions.restore': async (engine, { folder, path: p, version, to }) => {
     const history = engine.findFolder(folder).capability('history')

@@ -85,3 +85,32 @@ export async function positionOf(drive: Hyperdrive, n: number): Promise<number> 
   if (n > latest) throw new ShoalError('VERSION_NOT_FOUND', latest === 0 ? `Version ${n} does not exist yet: no version has arrived here` : `Version ${n} does not exist yet (the latest known here is ${latest})`)
   throw new ShoalError('VERSION_NOT_FOUND', `There is no version ${n}; pick one listed by 'shoal log'`)
 }
+
+/** Which version wrote a node: for a change's `replaces` (what a Restore of an overwritten file reaches). */
+export interface VersionIndex {
+  /** The number of the version whose batch holds the node at `seq` (null: unknown, a drive from before numbering). */
+  of(seq: number): number | null
+}
+
+/** Every numbered marker of the drive, read once (one small range read: a key per version). */
+export async function versionIndex(drive: Hyperdrive): Promise<VersionIndex> {
+  const marks: Array<{ seq: number; n: number }> = []
+  for await (const node of drive.db.createReadStream({ gte: VERSION_PREFIX, lt: VERSION_PREFIX + '\uffff' }) as AsyncIterable<{ seq: number; key: string }>) {
+    const n = markerNumber(node.key, node.seq + 1)
+    if (n !== null) marks.push({ seq: node.seq, n })
+  }
+  marks.sort((a, b) => a.seq - b.seq)
+  return {
+    of(seq) {
+      // The first marker at or after the node closes its batch.
+      let lo = 0
+      let hi = marks.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (marks[mid].seq < seq) lo = mid + 1
+        else hi = mid
+      }
+      return lo < marks.length ? marks[lo].n : null
+    }
+  }
+}

@@ -2,7 +2,7 @@
 // (runner.ts) drives, like Syncthing's folder types over its one folder.Serve loop: what a local
 // scan does, what the folder does when the remote side moves, and which capabilities it offers.
 // Callers ask the runner for a capability, never for a class.
-import type { FileRow, FolderInfo, LocalChange, VersionChange, DeviceInfo, InviteInfo, HistoryPolicy, PruneResult } from '../../../shared/folder.ts'
+import type { FileRow, FolderInfo, LocalChange, LogOptions, VersionChange, DeviceInfo, InviteInfo, HistoryPolicy, PruneResult } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import type { ActiveInvite } from '../../../shared/api.ts'
 
@@ -40,7 +40,7 @@ export interface FolderKind {
 }
 
 export interface History {
-  log(opts: { limit: number; path?: string }): Promise<VersionChange[]>
+  log(opts: LogOptions): Promise<VersionChange[]>
   restore(path: string, version: number, to?: string): Promise<{ path: string; bytes: number }>
 }
 

@@ -13,7 +13,7 @@ import type Hyperbee from 'hyperbee'
 import { ShoalError } from '../../../shared/errors.ts'
 import { writeFileAtomic } from '../fs/safe-write.ts'
 import { validateRemotePath } from '../fs/paths.ts'
-import type { VersionChange } from '../../../shared/folder.ts'
+import type { LogOptions, VersionChange } from '../../../shared/folder.ts'
 import type { BlobStore } from './blobs.ts'
 import type { FileEntry } from './ops.ts'
 import { fileKey, latestVersionOf, type MemberRecord } from './view.ts'
@@ -35,38 +35,62 @@ interface Candidate {
 const FILE = 'f'
 const MEMBER = 'm'
 
-/** Changes to files, newest first. Scans back until each listed change knows what it replaced. */
-export async function readTwoWayLog(view: Hyperbee, opts: { limit: number; path?: string }): Promise<VersionChange[]> {
+/**
+ * Changes to files, newest first, in whole versions (pages: LogOptions). Scans back until each
+ * listed change knows what it replaced, and which version wrote that (`replaces`).
+ */
+export async function readTwoWayLog(view: Hyperbee, opts: LogOptions): Promise<VersionChange[]> {
   const filter = opts.path ? '/' + opts.path.replace(/\\/g, '/').replace(/^\/+|\/+$/g, '') : null
   const wanted = (p: string) => !filter || filter === '/' || p === filter || p.startsWith(filter + '/')
+  const inPage = (n: number) => (opts.before === undefined || n < opts.before) && (opts.version === undefined || n === opts.version)
   const all: Candidate[] = []
   const waiting = new Map<string, Candidate[]>()
   let kept = 0
   let group: Candidate[] = []
+  // Listed changes whose replaced node is in the group being walked: its op's number is what they replace.
+  let replacedHere: Candidate[] = []
   let groupVersion = 0
+  let done = false
 
   // `older` is the next older node of the same path: it says whether the path held a file before.
   const resolve = (c: Candidate, older: HistoryNode | null) => {
     const prev = older?.type === 'put' ? (older.value as FileEntry) : null
     const wasFile = !!prev && prev.kind !== 'dir'
+    if (wasFile) replacedHere.push(c)
     if (c.node.type === 'del') {
       if (wasFile) Object.assign(c.change, { size: prev!.size, hash: prev!.hash })
       else drop(c) // a folder (or nothing) went away: not a file change
     } else c.change.action = wasFile ? 'changed' : 'added'
   }
   const drop = (c: Candidate) => {
+    if (c.dropped) return
     c.dropped = true
     kept--
   }
 
   for await (const node of view.createHistoryStream({ reverse: true, gte: 1 }) as AsyncIterable<HistoryNode>) {
     if (node.key.startsWith(MEMBER)) {
-      // The put that opened the op whose file changes were just collected: its author and time.
+      // The put that opened the op whose file changes were just collected: its author, time and number.
       const m = node.type === 'put' ? (node.value as MemberRecord) : null
-      for (const c of group) Object.assign(c.change, m?.lastOp ? { time: m.lastOp } : {}, m?.name ? { device: m.name } : {}, m?.version ? { version: m.version } : {})
+      const n = group.length || replacedHere.length ? (m?.version ?? groupVersion) : 0
+      for (const c of replacedHere) if (n) c.change.replaces = n
+      replacedHere = []
+      if (group.length && !inPage(n)) {
+        // Not on this page: forgotten, and no need to learn what they replaced.
+        for (const c of group) {
+          drop(c)
+          const list = waiting.get(c.change.path)?.filter((w) => w !== c)
+          if (list?.length) waiting.set(c.change.path, list)
+          else waiting.delete(c.change.path)
+        }
+      } else {
+        for (const c of group) Object.assign(c.change, m?.lastOp ? { time: m.lastOp } : {}, m?.name ? { device: m.name } : {}, { version: n, total: group.length })
+        if (group.length && opts.version !== undefined) done = true
+      }
       group = []
       groupVersion = 0
-      if (kept >= opts.limit && waiting.size === 0) break
+      if (kept >= opts.limit || done) done = true
+      if (done && waiting.size === 0) break
       continue
     }
     if (!node.key.startsWith(FILE)) continue
@@ -77,7 +101,7 @@ export async function readTwoWayLog(view: Hyperbee, opts: { limit: number; path?
       waiting.delete(p)
       for (const c of before) resolve(c, node)
     }
-    if (kept >= opts.limit || !wanted(p)) continue
+    if (done || !wanted(p)) continue
     if (node.type === 'put' && (node.value as FileEntry).kind === 'dir') continue
     const c: Candidate = { change: { version: groupVersion, action: node.type === 'del' ? 'deleted' : 'added', path: p }, node, dropped: false }
     if (node.type === 'put') {

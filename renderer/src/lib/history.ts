@@ -7,6 +7,8 @@ export interface VersionGroup {
   version: number
   time?: number
   changes: VersionChange[]
+  /** Every change of the version (the log lists at most some of them). */
+  total: number
 }
 
 export function groupByVersion(changes: readonly VersionChange[]): VersionGroup[] {
@@ -14,10 +16,11 @@ export function groupByVersion(changes: readonly VersionChange[]): VersionGroup[
   for (const c of changes) {
     let g = groups.get(c.version)
     if (!g) {
-      g = { version: c.version, changes: [], ...(c.time ? { time: c.time } : {}) }
+      g = { version: c.version, changes: [], total: 0, ...(c.time ? { time: c.time } : {}) }
       groups.set(c.version, g)
     }
     g.changes.push(c)
+    g.total = Math.max(g.total, c.total ?? 0, g.changes.length)
   }
   for (const g of groups.values()) g.changes.sort((a, b) => a.path.localeCompare(b.path))
   return [...groups.values()].sort((a, b) => b.version - a.version)
@@ -46,6 +49,7 @@ export function currentVersions(changes: readonly VersionChange[]): Map<string, 
  */
 export function restorableVersion(change: VersionChange, all: readonly VersionChange[]): number | null {
   if (change.action !== 'deleted') return change.version
+  if (change.replaces !== undefined) return change.replaces // the engine knows, wherever it is
   let best: number | null = null
   for (const c of all) {
     if (c.path === change.path && c.action !== 'deleted' && c.version < change.version && (best === null || c.version > best)) best = c.version

@@ -84,7 +84,7 @@ describe('read-only commands beside a starting daemon (real processes)', () => {
       for (const r of loop.runs) {
         expect(r.code, `status exited ${r.code} in round ${round}:\n${r.stderr}`).toBe(0)
         expect(r.stdout).toMatch(/Shoal {3}(running, 0 peers connected|not running for )/)
-        expect(r.stdout).toMatch(new RegExp(`Photos\\s+publish\\s+\\S+\\s+\\d+\\s+1\\s+5 B\\s.*${photos.replace(/[/\\]/g, '.')}`))
+        expect(r.stdout).toMatch(new RegExp(`Photos\\s+Shared\\s+.+?\\s+\\d+\\s+1\\s+5 B\\s.*${photos.replace(/[/\\]/g, '.')}`))
       }
       expect(loop.runs.some((r) => /Shoal {3}running/.test(r.stdout))).toBe(true)
     }

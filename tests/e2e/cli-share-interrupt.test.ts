@@ -53,7 +53,7 @@ async function expectJoinGetsAll(link: string, src: string, name: string): Promi
   const dst = path.join(root, name)
   const r = await runShoal(['join', link, dst, '--data', rec.dataDir], { env: net.env })
   expect(r.code, r.stderr).toBe(0)
-  expect(r.stdout).toMatch(new RegExp(`^Up to date: ${dst} \\(version \\d+, ${Object.keys(await treeHashes(src)).length} files`))
+  expect(r.stdout).toMatch(new RegExp(`^Up to date: ${dst} \\(version \\d+, ${Object.keys(await treeHashes(src)).length.toLocaleString('en-US')} files`))
   expect(await treeHashes(dst)).toEqual(await treeHashes(src))
 }
 

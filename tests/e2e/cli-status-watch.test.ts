@@ -41,12 +41,12 @@ describe('shoal status --watch (real daemon, piped output)', () => {
     await writeFiles(trip, { 'notes.txt': 'packing list\n', 'map.txt': 'north\n' })
     const shared = await runShoal(['share', trip, '--data', A.dataDir], { env: network.env })
     expect(shared.code, shared.stderr).toBe(0)
-    await watcher.waitFor(/Trip\s+publish\s+idle\s+\d+\s+2\s+19 B\s/, WAIT_MS)
+    await watcher.waitFor(/Trip\s+Shared\s+Up to date\s+\d+\s+2\s+19 B\s/, WAIT_MS)
 
     // Nothing changes while nothing happens: the last block is not printed again and again.
     const shown = blocks(watcher.output()).length
     expect(await A.proc.stop()).toBe(0)
-    await watcher.waitFor(/Shoal {3}not running for [^\n]+\n\nNAME[^\n]+\nTrip\s+publish\s+stopped/, WAIT_MS)
+    await watcher.waitFor(/Shoal {3}not running for [^\n]+\n\nNAME[^\n]+\nTrip\s+Shared\s+Stopped/, WAIT_MS)
     expect(blocks(watcher.output()).length).toBeGreaterThan(shown)
 
     const out = watcher.output()

@@ -36,6 +36,9 @@ export interface AddAndWaitOptions {
   pollMs?: number
   /** What Ctrl-C prints (the daemon carries on; only the waiting stops). */
   interrupted: string
+  /** Said once if nothing has arrived after `hintAfterMs` (a join with no device sharing the folder). */
+  noPeersHint?: string
+  hintAfterMs?: number
 }
 
 export async function addAndWait(ctx: CommandContext, session: ApiSession, opts: AddAndWaitOptions): Promise<FolderInfo> {
@@ -113,6 +116,7 @@ export async function addAndWait(ctx: CommandContext, session: ApiSession, opts:
   }
   process.once('SIGINT', onSignal)
   let timer: NodeJS.Timeout | null = null
+  let hintTimer: NodeJS.Timeout | null = null
   try {
     if (opts.addingNote) progress.update(label, null, opts.addingNote)
     added = await opts.add()
@@ -121,6 +125,13 @@ export async function addAndWait(ctx: CommandContext, session: ApiSession, opts:
     if (failed && (failed.code !== 'BAD_LINK' || removed)) throw failed
     if (!opts.upToDate && (added.state === 'idle' || state === 'idle')) return added
     if (state === null) progress.update(label, null, added.state === 'waiting' ? 'waiting for peers...' : 'looking for peers...')
+    if (opts.noPeersHint) {
+      const hint = opts.noPeersHint
+      hintTimer = setTimeout(() => {
+        // Nothing came: no progress and never syncing.
+        if (last === null && state !== 'syncing' && state !== 'idle') progress.message(hint)
+      }, opts.hintAfterMs ?? 30_000)
+    }
     await new Promise<void>((resolve, reject) => {
       settle = { resolve, reject }
       watch.lost.then((err) => err && reject(err))
@@ -150,6 +161,7 @@ export async function addAndWait(ctx: CommandContext, session: ApiSession, opts:
     return folders.find((f) => f.id === id) ?? added
   } finally {
     if (timer) clearInterval(timer)
+    if (hintTimer) clearTimeout(hintTimer)
     if (removalTimer) clearTimeout(removalTimer)
     process.off('SIGINT', onSignal)
     watch.stop()

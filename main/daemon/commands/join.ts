@@ -9,6 +9,9 @@ import { printable } from '../printable.ts'
 import { ShoalError, isShoalError } from '../../../shared/errors.ts'
 import { userPath } from '../../engine/fs/user-path.ts'
 
+/** When a waiting join says that no device has been found (tests shorten it). */
+const JOIN_HINT_MS = Number(process.env.SHOAL_JOIN_HINT_MS) || 30_000
+
 export const join: Command = {
   name: 'join',
   usage: 'join <link> <folder> [--merge | --atomic] [--hook "<command>"] [--no-wait]',
@@ -64,7 +67,9 @@ export const join: Command = {
         abs,
         add: joinFolder,
         wait: ctx.values['no-wait'] !== true,
-        interrupted: `Stopped waiting; shoal run keeps syncing ${abs} in the background.`
+        interrupted: `Stopped waiting; shoal run keeps syncing ${abs} in the background.`,
+        noPeersHint: `No device sharing this folder has been found in ${Math.round(JOIN_HINT_MS / 1000)} s. Is Shoal running on the device that shares it, and can the two reach each other (the same network, or the same bootstrap: shoal settings)? Still waiting: Ctrl-C stops waiting, and the folder fills in once a device shares it.`,
+        hintAfterMs: JOIN_HINT_MS
       })
       if (ctx.global.json) return printJson(ctx.io, info)
       if (info.state === 'idle') ctx.io.out(`Up to date: ${info.path} (version ${info.version}, ${countOf(info.files, 'file')}, ${formatBytes(info.bytes)})`)

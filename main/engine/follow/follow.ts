@@ -17,6 +17,8 @@ import { MissingFiles } from '../receive/missing-files.ts'
 import { ConflictCopies } from './conflict-copies.ts'
 import type { RemoteChange } from '../receive/remote-apply.ts'
 import { validateRemotePath } from '../fs/paths.ts'
+import type { Folding } from '../fs/name-folding.ts'
+import { refuseCollisions } from '../receive/name-collisions.ts'
 import { HeldState, heldMessage, isMassDelete, type HeldRecord } from '../folder/delete-guard.ts'
 import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { readVersionLog } from '../drive/history.ts'
@@ -60,6 +62,8 @@ export class Follow implements FolderKind {
   #pinnedAt: { number: number; position: number } | null = null
   /** The user's edits kept aside as conflict copies (counted in the folder's conflicts). */
   readonly #copies: ConflictCopies
+  /** What the folder's filesystem treats as one name (probed at the first pass). */
+  #folding: Folding | null = null
 
   constructor(f: FolderRunner, atomic: boolean) {
     this.#f = f
@@ -233,17 +237,20 @@ export class Follow implements FolderKind {
     try {
       await index.done().catch(letGo) // a peer that left: the diff below asks block by block
       const found = await collectVersionChanges(snapshot, { from: this.#writer.diffFrom(), ignore: f.ignore, retry: this.#missing.paths() })
-      for (const { drivePath, reason } of found.refused) {
-        s.refuse(drivePath, reason)
-        s.warn(`Refused a file from the publisher: ${reason}`, drivePath)
-      }
       for (const c of found.changes) s.refusedPaths.delete(c.drivePath)
       if (found.waiting.length && this.#writer.allOrNothing) {
         throw new ShoalError('TIMEOUT', `No peer has said how much content ${found.waiting[0]} has yet; ${f.config.path} stays at version ${s.version}`)
       }
       const owed = new Set(found.waiting)
       const number = await numberAt(this.drive, target)
-      const { changes, held } = this.#guard(found.changes, number)
+      const { changes: guarded, held } = this.#guard(found.changes, number)
+      // Names this folder's filesystem already holds under another spelling (fs/name-folding.ts).
+      this.#folding ??= await f.ctx.probeFolding(this.#writer.probeDir())
+      const { changes, refused } = refuseCollisions(guarded, this.#writer.index.keys(), this.#folding)
+      for (const { drivePath, reason } of [...found.refused, ...refused]) {
+        s.refuse(drivePath, reason)
+        s.warn(`Refused a file from the publisher: ${reason}`, drivePath)
+      }
       await this.#writer.apply(snapshot, target, changes, owed)
       if (f.stopped) return
       if (f.config.storeCopy === false) await dropStoredContent(this.drive, changes.flatMap((c) => (c.entry ? [c.entry] : [])))

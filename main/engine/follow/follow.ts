@@ -18,7 +18,7 @@ import { ConflictCopies } from './conflict-copies.ts'
 import type { RemoteChange } from '../receive/remote-apply.ts'
 import { validateRemotePath } from '../fs/paths.ts'
 import type { Folding } from '../fs/name-folding.ts'
-import { refuseCollisions } from '../receive/name-collisions.ts'
+import { freedNames, refuseCollisions } from '../receive/name-collisions.ts'
 import { HeldState, heldMessage, isMassDelete, type HeldRecord } from '../folder/delete-guard.ts'
 import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { readVersionLog } from '../drive/history.ts'
@@ -64,6 +64,8 @@ export class Follow implements FolderKind {
   readonly #copies: ConflictCopies
   /** What the folder's filesystem treats as one name (probed at the first pass). */
   #folding: Folding | null = null
+  /** Files refused because their name is taken here under another spelling (until a restart). */
+  readonly #nameRefused = new Set<string>()
 
   constructor(f: FolderRunner, atomic: boolean) {
     this.#f = f
@@ -246,7 +248,15 @@ export class Follow implements FolderKind {
       const { changes: guarded, held } = this.#guard(found.changes, number)
       // Names this folder's filesystem already holds under another spelling (fs/name-folding.ts).
       this.#folding ??= await f.ctx.probeFolding(this.#writer.probeDir())
+      // A refused name whose twin this version deletes is looked up again (a diff from target to itself is empty).
+      const freed = freedNames(this.#nameRefused, guarded, this.#folding)
+      if (freed.length) guarded.push(...(await collectVersionChanges(snapshot, { from: target, ignore: f.ignore, retry: freed })).changes)
       const { changes, refused } = refuseCollisions(guarded, this.#writer.index.keys(), this.#folding)
+      for (const p of freed) {
+        this.#nameRefused.delete(p)
+        s.refusedPaths.delete(p)
+      }
+      for (const { drivePath } of refused) this.#nameRefused.add(drivePath)
       for (const { drivePath, reason } of [...found.refused, ...refused]) {
         s.refuse(drivePath, reason)
         s.warn(`Refused a file from the publisher: ${reason}`, drivePath)

@@ -3,7 +3,7 @@
 // spelling is refused instead of written over the other. What is already here keeps its name; of
 // two new ones, the one the publisher added first (the lower entry seq) does.
 import type { RemoteChange } from './remote-apply.ts'
-import { collisionReason, findCollisions, folds, type Folding } from '../fs/name-folding.ts'
+import { collisionReason, findCollisions, foldKey, folds, type Folding } from '../fs/name-folding.ts'
 
 export interface CollisionCheck {
   changes: RemoteChange[]
@@ -25,4 +25,21 @@ export function refuseCollisions(changes: RemoteChange[], here: Iterable<string>
     changes: changes.filter((c) => !refused.has(c.drivePath)),
     refused: collisions.map((c) => ({ drivePath: c.path, reason: collisionReason(c) }))
   }
+}
+
+/**
+ * Refused paths whose name this version frees: a deleted path is one with the refused path (or with
+ * a folder on its way) on this filesystem. The caller looks them up again, so the second file comes
+ * once the first is gone.
+ */
+export function freedNames(refused: Iterable<string>, changes: RemoteChange[], folding: Folding): string[] {
+  const deleted = new Set(changes.filter((c) => c.entry === null).map((c) => foldKey(c.drivePath, folding)))
+  if (deleted.size === 0) return []
+  return [...refused].filter((p) => prefixesOf(p).some((prefix) => deleted.has(foldKey(prefix, folding))))
+}
+
+function prefixesOf(p: string): string[] {
+  const out: string[] = []
+  for (let at = p.indexOf('/', 1); at !== -1; at = p.indexOf('/', at + 1)) out.push(p.slice(0, at))
+  return [...out, p]
 }

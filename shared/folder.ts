@@ -118,6 +118,11 @@ export const FolderInfo = z.object({
   history: HistoryPolicy.optional(),
   /** What the folder's versions take in this device's store (after the first check). */
   disk: DiskUse.optional(),
+  /**
+   * Publishers: published names that devices on other systems cannot hold (a pair that differs only
+   * in case or Unicode form, a name Windows does not allow): how many, and the first few with why.
+   */
+  nameWarnings: z.object({ count: z.number().int().positive(), first: z.array(z.object({ path: z.string(), reason: z.string() })) }).optional(),
   /** Receivers: whether the store keeps a second copy of the files (false: it serves nothing it wrote). */
   storeCopy: z.boolean().optional()
 })

@@ -44,6 +44,11 @@ export function statusLines({ result, daemon, uiUrl, dataDir }: StatusSnapshot):
     if (daemon && f.error) lines.push(`${printable(f.name)}: ${printable(f.error)}`)
     // While the folder shows 'held' its error is this message; paused, failed or not running, it is said here.
     if (f.held && !(daemon && f.state === 'held')) lines.push(`${printable(f.name)}: ${printable(heldMessage(f.held))}`)
+    if (f.nameWarnings) {
+      lines.push(`${printable(f.name)}: ${countOf(f.nameWarnings.count, 'name')} other systems cannot hold:`)
+      for (const w of f.nameWarnings.first.slice(0, 3)) lines.push(`  ${printable(w.reason)}`)
+      if (f.nameWarnings.count > 3) lines.push(`  ... (see 'shoal run' log)`)
+    }
     if (f.conflicts || f.refused) lines.push(`${printable(f.name)}: ${countOf(f.conflicts, 'conflict copy', 'conflict copies')}, ${countOf(f.refused, 'refused file')} (see 'shoal run' log)`)
   }
   return lines

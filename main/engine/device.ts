@@ -10,6 +10,7 @@ import { ActivityFile, isActivity } from './activity-file.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
 import { SwarmHost } from './network/swarm-host.ts'
 import { StoreSpace } from './fs/store-space.ts'
+import { probeFolding, type Folding } from './fs/name-folding.ts'
 import { dataPaths } from './data-dir.ts'
 import { removeDataDirTempFiles } from './fs/temp-files.ts'
 import { parseBootstrap } from './network/bootstrap.ts'
@@ -43,6 +44,11 @@ export interface EngineOptions {
   network?: boolean
   /** Refuses connections with a peer when it returns true (Hyperswarm's firewall); tests cut links with it. */
   firewall?: (remotePublicKey: Buffer) => boolean
+  /**
+   * What the probe of a receiving folder's filesystem answers (fs/name-folding.ts), instead of
+   * probing: tests simulate a case-folding folder on a kernel without casefold support.
+   */
+  nameFolding?: Folding
 }
 
 /** How long closing waits for one folder before leaving it behind (a read stuck on a dead disk). */
@@ -200,6 +206,7 @@ export class Device extends Resource {
       // rescan only catches what it missed (at 100k files a rescan costs ~5 s of CPU).
       rescanIntervalMs: this.opts.rescanIntervalMs ?? 3600_000,
       contentStallMs: this.opts.contentStallMs ?? 30_000,
+      probeFolding: (dir) => (this.opts.nameFolding ? Promise.resolve(this.opts.nameFolding) : probeFolding(dir)),
       historyCheckMs: this.opts.historyCheckMs ?? 3600_000,
       storeSpace: this.storeSpace,
       network: this.opts.network !== false,

@@ -15,6 +15,7 @@ import type { EventLog } from '../event-log.ts'
 import type { SwarmHost } from '../network/swarm-host.ts'
 import type { FolderConfig } from '../config.ts'
 import type { StoreSpace } from '../fs/store-space.ts'
+import type { Folding } from '../fs/name-folding.ts'
 import { FolderWatcher } from '../fs/watcher.ts'
 import { IgnoreRules } from '../fs/ignore-rules.ts'
 import { ScanCancelled } from '../fs/scanner.ts'
@@ -44,6 +45,8 @@ export interface FolderContext {
   storeSpace: StoreSpace
   /** How long a receiver waits for a peer to send a block of a file before it says no peer has it. */
   contentStallMs: number
+  /** Whether the filesystem of `dir` folds case or Unicode forms (fs/name-folding.ts probeFolding). */
+  probeFolding(dir: string): Promise<Folding>
   /** False for one-shot commands that only change configuration: folders do not go online. */
   network: boolean
   /** True when the folder is opened from the stored settings at start, false when just added. */

@@ -57,6 +57,11 @@ export class AtomicWriter implements VersionWriter {
     await this.#f.leftoverTempFilesRemoved(removeAtomicTempFiles(this.layout))
   }
 
+  /** Versions are built in the hidden versions folder: probed there, never inside a version users read. */
+  probeDir(): string {
+    return this.layout.versionsDir
+  }
+
   async check(): Promise<void> {
     if ((await currentVersion(this.layout)) === null) {
       throw new ShoalError('FOLDER_MISSING', `${this.#f.config.path} is no longer the link Shoal manages for atomic updates; nothing will be written (remove the folder from Shoal and join again).`)

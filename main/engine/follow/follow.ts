@@ -17,6 +17,8 @@ import { MissingFiles } from '../receive/missing-files.ts'
 import { ConflictCopies } from './conflict-copies.ts'
 import type { RemoteChange } from '../receive/remote-apply.ts'
 import { validateRemotePath } from '../fs/paths.ts'
+import type { Folding } from '../fs/name-folding.ts'
+import { freedNames, refuseCollisions } from '../receive/name-collisions.ts'
 import { HeldState, heldMessage, isMassDelete, type HeldRecord } from '../folder/delete-guard.ts'
 import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { readVersionLog } from '../drive/history.ts'
@@ -60,6 +62,10 @@ export class Follow implements FolderKind {
   #pinnedAt: { number: number; position: number } | null = null
   /** The user's edits kept aside as conflict copies (counted in the folder's conflicts). */
   readonly #copies: ConflictCopies
+  /** What the folder's filesystem treats as one name (probed at the first pass). */
+  #folding: Folding | null = null
+  /** Files refused because their name is taken here under another spelling (until a restart). */
+  readonly #nameRefused = new Set<string>()
 
   constructor(f: FolderRunner, atomic: boolean) {
     this.#f = f
@@ -233,17 +239,28 @@ export class Follow implements FolderKind {
     try {
       await index.done().catch(letGo) // a peer that left: the diff below asks block by block
       const found = await collectVersionChanges(snapshot, { from: this.#writer.diffFrom(), ignore: f.ignore, retry: this.#missing.paths() })
-      for (const { drivePath, reason } of found.refused) {
-        s.refuse(drivePath, reason)
-        s.warn(`Refused a file from the publisher: ${reason}`, drivePath)
-      }
       for (const c of found.changes) s.refusedPaths.delete(c.drivePath)
       if (found.waiting.length && this.#writer.allOrNothing) {
         throw new ShoalError('TIMEOUT', `No peer has said how much content ${found.waiting[0]} has yet; ${f.config.path} stays at version ${s.version}`)
       }
       const owed = new Set(found.waiting)
       const number = await numberAt(this.drive, target)
-      const { changes, held } = this.#guard(found.changes, number)
+      const { changes: guarded, held } = this.#guard(found.changes, number)
+      // Names this folder's filesystem already holds under another spelling (fs/name-folding.ts).
+      this.#folding ??= await f.ctx.probeFolding(this.#writer.probeDir())
+      // A refused name whose twin this version deletes is looked up again (a diff from target to itself is empty).
+      const freed = freedNames(this.#nameRefused, guarded, this.#folding)
+      if (freed.length) guarded.push(...(await collectVersionChanges(snapshot, { from: target, ignore: f.ignore, retry: freed })).changes)
+      const { changes, refused } = refuseCollisions(guarded, this.#writer.index.keys(), this.#folding)
+      for (const p of freed) {
+        this.#nameRefused.delete(p)
+        s.refusedPaths.delete(p)
+      }
+      for (const { drivePath } of refused) this.#nameRefused.add(drivePath)
+      for (const { drivePath, reason } of [...found.refused, ...refused]) {
+        s.refuse(drivePath, reason)
+        s.warn(`Refused a file from the publisher: ${reason}`, drivePath)
+      }
       await this.#writer.apply(snapshot, target, changes, owed)
       if (f.stopped) return
       if (f.config.storeCopy === false) await dropStoredContent(this.drive, changes.flatMap((c) => (c.entry ? [c.entry] : [])))

@@ -31,6 +31,10 @@ export class LiveWriter implements VersionWriter {
     await this.#f.leftoverTempFilesRemoved(removeTempFiles(this.#f.config.path))
   }
 
+  probeDir(): string {
+    return this.#f.config.path
+  }
+
   async check(): Promise<void> {
     await this.#f.checkFolder()
   }

@@ -15,6 +15,8 @@ export interface VersionWriter {
   readonly allOrNothing: boolean
   /** Files still owed by the last pass (no peer had their content); always empty when atomic. */
   readonly owed: string[]
+  /** Where the folder's files are written: the folder whose filesystem decides which names are one. */
+  probeDir(): string
   /** Opens the index of the version on disk. */
   open(): Promise<void>
   /** Before the folder starts: its shape is as expected, and debris of an interrupted update is gone. */

@@ -15,6 +15,7 @@ export const TEMP_PREFIX = '.~shoal-'
 // Common filesystem limits (NAME_MAX / PATH_MAX on Linux, close to NTFS and APFS limits).
 const MAX_SEGMENT_BYTES = 255
 const MAX_PATH_BYTES = 4096
+const MAX_SEGMENT_UTF16 = 255
 
 // Windows treats these as devices whatever the extension ("con.txt" opens the console).
 const WIN_RESERVED = /^(CON|PRN|AUX|NUL|COM[1-9¹²³]|LPT[1-9¹²³]|CONIN\$|CONOUT\$)$/i
@@ -80,6 +81,8 @@ export function validateRemotePath(drivePath: string, platform: Platform = proce
       // "con.txt" and "con .txt" are devices too: the stem before the first dot counts.
       const stem = seg.split('.')[0].replace(/ +$/, '')
       if (WIN_RESERVED.test(stem)) return refuse(`uses "${stem}", a reserved device name on Windows`)
+      // NTFS counts UTF-16 units, not bytes (only reachable from a system with a longer limit).
+      if (seg.length > MAX_SEGMENT_UTF16) return refuse(`has a name that is too long for Windows (${seg.length} UTF-16 units, limit ${MAX_SEGMENT_UTF16})`)
     } else if (platform === 'darwin') {
       // Finder shows ":" as "/" and HFS-era APIs treat it as a separator.
       if (seg.includes(':')) return refuse('contains the character ":", which macOS does not allow in names')

@@ -21,6 +21,7 @@ import { SettlingDeletes } from '../folder/settling-deletes.ts'
 import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { listFileRows } from '../drive/file-tree.ts'
 import { formatLink } from '../../../shared/link.ts'
+import { NameWarnings } from './name-warnings.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 
@@ -35,6 +36,8 @@ export class Publish implements FolderKind {
   /** Deletes the watcher reported, waiting to be published as one change. */
   readonly #settling: SettlingDeletes
   readonly #history: HistoryKeeper
+  /** Published names other systems cannot hold (a warning each, counted in the status). */
+  readonly #names = new NameWarnings()
 
   static namespace(id: string): string {
     return `publish/${id}`
@@ -85,6 +88,7 @@ export class Publish implements FolderKind {
     this.index = new LocalIndex(path.join(f.ctx.stateDir, 'index.json'))
     await this.index.ready()
     f.status.countIndexTotals(this.index)
+    this.#names.load(this.index.keys())
     await f.leftoverTempFilesRemoved(removeTempFiles(f.config.path))
     await this.#held.load()
   }
@@ -103,7 +107,8 @@ export class Publish implements FolderKind {
       link: shareLink(c),
       ...(c.readKey ? { seedLink: formatLink({ key: c.key, seedOnly: true }) } : {}),
       remoteVersion: this.#f.status.version,
-      ...this.#history.info()
+      ...this.#history.info(),
+      ...(this.#names.count ? { nameWarnings: this.#names.summary() } : {})
     }
   }
 
@@ -162,10 +167,18 @@ export class Publish implements FolderKind {
         if (change.type === 'touch') continue
         const action = change.type === 'add' ? 'added' : change.type === 'change' ? 'changed' : change.type === 'delete' ? 'deleted' : 'renamed'
         s.fileEvent(change.path, action, 'out', change.type === 'rename' ? change.from : undefined)
+        this.#checkName(change)
         s.addProgress(1, change.type === 'delete' ? 0 : change.entry.size)
       }
     }
     s.emitProgress(true)
+  }
+
+  /** Warns once when a published name is one that other systems cannot hold (name-warnings.ts). */
+  #checkName(change: Change): void {
+    if (change.type === 'delete' || change.type === 'rename') this.#names.remove(change.type === 'rename' ? change.from : change.path)
+    if (change.type !== 'add' && change.type !== 'rename') return
+    for (const w of this.#names.add(change.path)) this.#f.status.warn(`Published ${w.reason}`, w.path)
   }
 
   /** Puts the content of `drivePath` at `version` back into the folder and publishes it. */

@@ -12,6 +12,7 @@ import { NeededFiles, changeTotals, treeTotals, type Totals } from './progress.t
 import { DiskState, OWED_MAX, ignoreFingerprint, viewHash, type PassPlan } from './disk-state.ts'
 import { latestVersionOf, readEntries, readMembers, readTree, readTreeDiff, type EntryChange, type MemberRecord } from './view.ts'
 import type { FileEntry } from './ops.ts'
+import type { Folding } from '../fs/name-folding.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
 export interface DiskPassResult {
@@ -57,6 +58,8 @@ const PASSES_KEPT = 50
 export class DiskPass {
   readonly #needed = new NeededFiles()
   #state: DiskState | null = null
+  /** What the folder's filesystem treats as one name (probed at the first pass). */
+  #folding: Folding | null = null
   /** The latest passes, oldest first. */
   readonly passes: PassRecord[] = []
   /** Passes run and time spent in them since the folder opened, by mode. */
@@ -90,8 +93,10 @@ export class DiskPass {
     // Files of this disk that the view no longer has: a mass delete of another device stays held.
     const gone = (scope ? [...scope].filter((p) => index.has(p)) : index.paths()).filter((p) => (tree.get(p)?.kind ?? 'dir') === 'dir' && !f.ignore.ignores(p, false))
     const keep = await d.held.holdForPass(gone, index.size)
+    this.#folding ??= await f.ctx.probeFolding(f.config.path)
     const result = await writeViewToDisk(tree, {
       ...(scope ? { scope } : {}),
+      folding: this.#folding,
       keep,
       root: f.config.path,
       index,
@@ -124,6 +129,8 @@ export class DiskPass {
     }
     await index.flush()
     if (!result.interrupted) await d.held.afterPass(index, (p) => (!scope || scope.has(p)) && (tree.get(p)?.kind ?? 'dir') !== 'dir')
+    // A refusal is said once (a refused path is owed, so it is looked at again each pass).
+    for (const [p, why] of result.refused) if (s.refusedPaths.get(p) !== why) s.warn(`Refused a file from another device: ${why}`, p)
     if (scope) for (const p of scope) s.refusedPaths.delete(p)
     else s.refusedPaths.clear()
     for (const [p, why] of result.refused) s.refusedPaths.set(p, why)

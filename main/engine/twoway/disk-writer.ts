@@ -20,6 +20,7 @@ import type { BlobStore } from './blobs.ts'
 import { CONFLICT_NAME, identity, type FileEntry } from './ops.ts'
 import { adoptIfSame, unchangedSince } from '../fs/file-identity.ts'
 import { orNull } from '../../../shared/let-go.ts'
+import { collisionReason, findCollisions, folds, type Folding } from '../fs/name-folding.ts'
 
 export interface DiskWriterOptions {
   /**
@@ -36,6 +37,8 @@ export interface DiskWriterOptions {
   dirs: Set<string>
   ignore: IgnoreRules | null
   blobs: BlobStore
+  /** What this folder's filesystem treats as one name (fs/name-folding.ts); absent: nothing folds. */
+  folding?: Folding
   isClosing(): boolean
   onEvent(p: string, action: FileAction, detail?: string): void
 }
@@ -123,6 +126,17 @@ export async function writeViewToDisk(tree: Map<string, FileEntry>, opts: DiskWr
       else result.heldDirs.push(d)
     } catch (err) {
       result.refused.set(d, toShoalError(err).message)
+    }
+  }
+
+  // On a folding filesystem a new name that is one with a name here (or an earlier one) is refused:
+  // written, it would land on the other file. Owed, so it comes once the other name is gone.
+  if (opts.folding && folds(opts.folding)) {
+    const here = [...index.keys(), ...dirs]
+    const incoming = [...rels.keys()].filter((p) => !index.has(p) && !dirs.has(p) && !ignored(p, tree.get(p)!.kind === 'dir')).sort()
+    for (const c of findCollisions(here, incoming, opts.folding)) {
+      rels.delete(c.path)
+      result.refused.set(c.path, collisionReason(c))
     }
   }
 

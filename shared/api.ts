@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { DeviceInfo, FileRow, FolderInfo, HistoryPolicy, InviteInfo, LocalChange, PeerInfo, PruneResult, Settings, VersionChange } from './folder.ts'
 import { ShoalEvent } from './events.ts'
 import { commandSchema, nameSchema } from './names.ts'
+import { Conflict, ResolveResult, SeenVersion } from './conflicts.ts'
 
 // The one definition of every operation the engine offers. Transports (WebSocket, HTTP, Electron IPC)
 // carry { method, params } and validate params against these schemas before the engine sees them.
@@ -108,6 +109,22 @@ export const methods = {
   'folders.revert': {
     params: z.object({ folder: folderRef }),
     result: z.object({ reverted: z.array(LocalChange), keptAs: z.array(z.string()) })
+  },
+  /** Conflicted paths of a folder, each with the version under its name and its conflict copies here. */
+  'conflicts.list': { params: z.object({ folder: folderRef }), result: z.array(Conflict) },
+  /**
+   * Keeps one version of a conflicted path under its name and takes the other copies out of the
+   * folder. keep: 'original', a copy's file name, or 'both' (the copies become ordinary files).
+   * seen: the versions the user chose from; if any changed since, nothing is done.
+   */
+  'conflicts.resolve': {
+    params: z.object({
+      folder: folderRef,
+      path: z.string().min(1, 'path is required (the conflicted file)'),
+      keep: z.string().min(1, "keep is required: 'original', a copy's file name, or 'both'"),
+      seen: z.array(SeenVersion).optional()
+    }),
+    result: ResolveResult
   },
   status: {
     params: z.object({}),

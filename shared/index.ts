@@ -1,6 +1,7 @@
 export * from './errors.ts'
 export * from './link.ts'
 export * from './folder.ts'
+export * from './conflicts.ts'
 export * from './events.ts'
 export * from './api.ts'
 export * from './validate.ts'

@@ -263,6 +263,10 @@ export const handlers: Handlers = {
 
   'folders.revert': async (engine, { folder }) => engine.findFolder(folder).capability('localChanges').revert(),
 
+  'conflicts.list': async (engine, { folder }) => engine.findFolder(folder).capability('conflicts').list(),
+
+  'conflicts.resolve': async (engine, { folder, path: p, keep, seen }) => engine.findFolder(folder).capability('conflicts').resolve(p, keep, seen),
+
   status: async (engine) => ({
     device: engine.deviceKey.toString('hex'),
     deviceName: engine.config.deviceName,

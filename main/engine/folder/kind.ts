@@ -5,6 +5,7 @@
 import type { FileRow, FolderInfo, LocalChange, LogOptions, VersionChange, DeviceInfo, InviteInfo, HistoryPolicy, PruneResult } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import type { ActiveInvite } from '../../../shared/api.ts'
+import type { Conflict, ResolveResult } from '../../../shared/conflicts.ts'
 
 export interface FolderKind {
   /** False for a seed, which keeps a drive's cores and has no folder on disk. */
@@ -98,6 +99,13 @@ export interface HeldDeletesControl {
   release(keep: boolean): Promise<void>
 }
 
+/** Conflict copies: listed with the file under the original name, and resolved (folder/conflict-*.ts). */
+export interface ConflictResolution {
+  list(): Promise<Conflict[]>
+  /** keep: 'original', a copy's name, or 'both'; seen: the versions the user chose from (by name and hash). */
+  resolve(path: string, keep: string, seen?: Array<{ name: string; hash: string }>): Promise<ResolveResult>
+}
+
 export interface Capabilities {
   history?: History
   retention?: Retention
@@ -110,6 +118,7 @@ export interface Capabilities {
   devices?: Devices
   pairing?: Pairing
   deletes?: HeldDeletesControl
+  conflicts?: ConflictResolution
 }
 
 export type CapabilityName = keyof Capabilities
@@ -126,7 +135,8 @@ const MISSING: Record<CapabilityName, string> = {
   localChanges: "is not a joined (receive-only) folder: local changes and revert belong to 'shoal join' folders",
   devices: "is not a two-way folder (devices and invites belong to 'shoal sync' folders)",
   pairing: 'is not a two-way folder: only those are joined with an invite',
-  deletes: 'has no files of its own on this device, so nothing is ever held'
+  deletes: 'has no files of its own on this device, so nothing is ever held',
+  conflicts: 'has no files on this device (a seed keeps blocks, not files), so it has no conflicts'
 }
 
 export function missingCapability(folder: string, name: CapabilityName): ShoalError {

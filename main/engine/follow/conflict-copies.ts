@@ -45,6 +45,12 @@ export class ConflictCopies {
     return n
   }
 
+  /** The copies still here (folder-relative paths), as counted by size. */
+  paths(): string[] {
+    const index = this.#index()
+    return [...this.#paths].filter((rel) => !index.has('/' + rel))
+  }
+
   /** Reads the saved list; a folder from before the list was kept is looked through once. */
   async load(): Promise<void> {
     const saved = await readJson<string[]>(this.#file).catch(() => null) // unreadable: looked for again below

@@ -15,6 +15,7 @@ import { readStateFile, writeStateFile } from '../fs/state-file.ts'
 import { collectVersionChanges } from '../receive/remote-diff.ts'
 import { MissingFiles } from '../receive/missing-files.ts'
 import { ConflictCopies } from './conflict-copies.ts'
+import { receiverConflicts } from './receiver-conflicts.ts'
 import type { RemoteChange } from '../receive/remote-apply.ts'
 import { validateRemotePath } from '../fs/paths.ts'
 import type { Folding } from '../fs/name-folding.ts'
@@ -113,7 +114,8 @@ export class Follow implements FolderKind {
         list: () => this.#listLocalChanges(),
         revert: () => this.#revert(atomic)
       },
-      deletes: { release: (keep) => this.#release(keep) }
+      deletes: { release: (keep) => this.#release(keep) },
+      conflicts: receiverConflicts(f, this.#copies, atomic)
     }
   }
 

@@ -51,3 +51,27 @@ export function conflictPrefix(p: string): string {
   const { dir, stem } = splitName(p)
   return dir + stem + '.sync-conflict-'
 }
+
+/** What a conflict copy's name says: the path it is a copy of, when it was made, and by which device. */
+export interface ConflictNameParts {
+  /** The original path (folder part as given), or the best guess when a long stem was shortened. */
+  original: string
+  /** The time in the name (UTC, whole seconds). */
+  time: number
+  /** The device as the name has it (letters, digits, - and _; a tie-breaker may follow it). */
+  device: string
+}
+
+const PARTS = /^(.*)\.sync-conflict-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-([A-Za-z0-9_-]+)(\.[^/]*)?$/
+
+/** Reads a conflict copy's name (conflictName's inverse); null when `p` is not one. */
+export function parseConflictName(p: string): ConflictNameParts | null {
+  const slash = p.lastIndexOf('/')
+  const m = PARTS.exec(p.slice(slash + 1))
+  if (!m || m[1] === '') return null
+  const [, stem, y, mo, d, h, mi, s, tag, ext] = m
+  const time = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s))
+  // The tie-breakers conflictName adds: "-<n>" (a receiver's copy) or "-<8 hex>[-<n>]" (two-way).
+  const device = tag.replace(/-(?:[0-9a-f]{8}(?:-\d+)?|\d+)$/, '') || tag
+  return { original: p.slice(0, slash + 1) + stem + (ext ?? ''), time, device }
+}

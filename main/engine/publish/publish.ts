@@ -20,6 +20,8 @@ import { HeldState, judgeOwnDeletes } from '../folder/delete-guard.ts'
 import { SettlingDeletes } from '../folder/settling-deletes.ts'
 import { drivePeerKeys, driveTopics, shareLink } from '../drive/drive-peers.ts'
 import { listFileRows } from '../drive/file-tree.ts'
+import { conflictCapability } from '../folder/conflict-capability.ts'
+import { conflictCopiesIn } from '../folder/conflict-list.ts'
 import { formatLink } from '../../../shared/link.ts'
 import { NameWarnings } from './name-warnings.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
@@ -61,6 +63,15 @@ export class Publish implements FolderKind {
         rows: (dir) => listFileRows({ drive: this.drive, index: this.index, root: f.config.path, status: f.status, ignore: f.ignore, publishing: true }, dir)
       },
       deletes: { release: (keep) => this.#release(keep) },
+      // A resolution is an ordinary local change: published as a new version right away.
+      conflicts: conflictCapability({
+        root: f.config.path,
+        copies: () => conflictCopiesIn(this.index),
+        exclusive: (fn) => f.exclusive(fn),
+        changed: async (paths) => {
+          if (!f.stopped) await this.scan(paths.map((p) => '/' + p))
+        }
+      }),
       ignore: {
         read: () => IgnoreRules.readFile(f.config.path),
         // Patterns live in the folder as .shoalignore, so they are published (and versioned) with it.

@@ -25,7 +25,7 @@ import { readStateFile, writeStateFile } from '../fs/state-file.ts'
 import { removeTempFiles } from '../fs/temp-files.ts'
 import { applyNodes } from './apply.ts'
 import { BlobStore } from './blobs.ts'
-import { latestVersionOf, openView } from './view.ts'
+import { latestVersionOf, openView, readEntries } from './view.ts'
 import { acquirePairing, releasePairing, readInvite, requestToJoin } from './invites.ts'
 import { Membership } from './membership.ts'
 import { scanToOps, type TwoWayDisk } from './local-scan.ts'
@@ -35,6 +35,8 @@ import { listTwoWayRows } from './file-rows.ts'
 import { TwoWayHeld } from './held-deletes.ts'
 import { walkView } from './history-walk.ts'
 import { folderHistory, type HistoryKeeper } from '../drive/history-keeper.ts'
+import { conflictCapability } from '../folder/conflict-capability.ts'
+import { conflictCopiesIn } from '../folder/conflict-list.ts'
 import type { RetentionPlan } from '../drive/retention.ts'
 import type { FolderInfo } from '../../../shared/folder.ts'
 import { ShoalError } from '../../../shared/errors.ts'
@@ -118,6 +120,17 @@ export class TwoWay implements FolderKind, TwoWayDisk {
         listInvites: () => this.#requireMembers().listInvites()
       },
       pairing: { join: (invite, timeoutMs) => this.#join(invite, timeoutMs) },
+      // A resolution is an ordinary local edit and delete, made ops at once: the edit's parent is
+      // the version this device holds, so it reaches every device and makes no new conflict.
+      conflicts: conflictCapability({
+        root: f.config.path,
+        copies: () => conflictCopiesIn(this.index),
+        deviceOf: async (rel) => (this.#ready() ? (await readEntries(this.base.view, ['/' + rel])).get('/' + rel)?.device || undefined : undefined),
+        exclusive: (fn) => f.exclusive(fn),
+        changed: async (paths) => {
+          if (!f.stopped && this.#ready()) await scanToOps(this, paths)
+        }
+      }),
       deletes: { release: (keep) => this.#release(keep) }
     }
   }

@@ -18,5 +18,7 @@ export const dataPaths = (dataDir: string) => ({
   activity: path.join(dataDir, 'activity.jsonl'),
   /** The web UI's token (main/daemon/ui-token.ts), kept across restarts. */
   uiToken: path.join(dataDir, 'ui-token'),
+  /** Devices this one has been connected to: names and last-seen times (network/known-devices.ts). */
+  knownDevices: path.join(dataDir, 'devices.json'),
   folderState: (id: string) => path.join(dataDir, 'folders', id)
 })

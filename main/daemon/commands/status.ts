@@ -4,7 +4,8 @@ import { expectArgs } from '../args.ts'
 import { withApi } from '../api-access.ts'
 import { readDaemonFile } from '../daemon-file.ts'
 import { uiUrlOf } from './ui-url.ts'
-import { formatBytes, shortKey, table } from '../format.ts'
+import { formatBytes, table } from '../format.ts'
+import { deviceLabels } from '../../../shared/device-label.ts'
 import { progressText } from '../../../shared/progress.ts'
 import { printable } from '../printable.ts'
 import { heldMessage } from '../../engine/folder/delete-guard.ts'
@@ -25,13 +26,19 @@ export const status: Command = {
   options: {},
   async run(ctx) {
     expectArgs(ctx.args, [], 'status')
-    const { result, daemon } = await withApi(ctx.global, async (session) => ({ result: await session.api.call('status', {}), daemon: session.daemon }))
+    const { result, daemon, peers } = await withApi(ctx.global, async (session) => ({
+      result: await session.api.call('status', {}),
+      daemon: session.daemon,
+      peers: session.daemon ? await session.api.call('peers.list', {}) : []
+    }))
     // The web UI's address carries the token; a user who lost the line 'shoal run' printed finds it here.
     const info = daemon ? await readDaemonFile(ctx.global.dataDir) : null
     const uiUrl = info ? uiUrlOf(info.url, info.token) : undefined
     if (ctx.global.json) return printJson(ctx.io, { running: daemon, ...(uiUrl ? { uiUrl } : {}), ...result })
-    ctx.io.out(`Device  ${printable(result.deviceName)} (${shortKey(result.device)})`)
-    ctx.io.out(daemon ? `Shoal   running, ${result.peers} peer${result.peers === 1 ? '' : 's'} connected` : `Shoal   not running for ${ctx.global.dataDir} (start 'shoal run' to sync)`)
+    ctx.io.out(`Device  ${printable(result.deviceName)}`)
+    const labels = deviceLabels(peers)
+    const names = peers.length ? `: ${peers.map((p) => labels.get(p.id)).join(', ')}` : ''
+    ctx.io.out(daemon ? `Shoal   running, ${peers.length} device${peers.length === 1 ? '' : 's'} connected${names}` : `Shoal   not running for ${ctx.global.dataDir} (start 'shoal run' to sync)`)
     if (uiUrl) ctx.io.out(`Web UI  ${uiUrl}`)
     if (result.folders.length === 0) {
       ctx.io.out(`\nNo folders yet: 'shoal share <folder>' shares one, 'shoal join <link> <folder>' gets one,`)
@@ -55,7 +62,8 @@ export const status: Command = {
     ])
     ctx.io.out('\n' + table(['NAME', 'KIND', 'STATE', 'VERSION', 'FILES', 'SIZE', 'STORE (HISTORY)', 'PEERS', 'PROGRESS', 'PATH'], rows))
     for (const f of result.folders) {
-      if (daemon && f.error) ctx.io.out(`${printable(f.name)}: ${printable(f.error)}`)
+      // A folder removed from its devices says so whether or not Shoal runs.
+      if (f.error && (daemon || f.state === 'stopped')) ctx.io.out(`${printable(f.name)}: ${printable(f.error)}`)
       // While the folder shows 'held' its error is this message; paused, failed or not running, it is said here.
       if (f.held && !(daemon && f.state === 'held')) ctx.io.out(`${printable(f.name)}: ${printable(heldMessage(f.held))}`)
       if (f.conflicts || f.refused) ctx.io.out(`${printable(f.name)}: ${f.conflicts} conflict copies, ${f.refused} refused files (see 'shoal run' log)`)

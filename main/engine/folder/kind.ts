@@ -83,6 +83,8 @@ export interface Devices {
   remove(ref: string): Promise<DeviceInfo[]>
   createInvite(expiresInMs?: number): Promise<InviteInfo>
   revokeInvite(ref: string): Promise<string>
+  /** A connected device (network key `peer`) says it removed this one from a folder. */
+  removedNotice?(peer: string, notice: { folder: string; by: string }): void
 }
 
 /** Joining a two-way folder with an invite (the folder exists here, not yet in the folder's devices). */

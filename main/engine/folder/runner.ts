@@ -37,6 +37,8 @@ export interface FolderContext {
   /** Folder's own state directory (local index) inside the data directory. */
   stateDir: string
   deviceName: string
+  /** Other devices as this one knows them: the name each gave itself, when it was last connected. */
+  knownDevices: DeviceDirectory
   rescanIntervalMs: number
   /** How often a folder applies its history setting (drive/history-keeper.ts). */
   historyCheckMs: number
@@ -50,6 +52,18 @@ export interface FolderContext {
   restored: boolean
   /** The folder's settings changed: the engine stores them (soon, once for a burst); resolves when stored. */
   settingsChanged(): Promise<void>
+}
+
+export interface DeviceDirectory {
+  get(deviceKey: string): { name?: string } | undefined
+  lastSeen(deviceKey: string): number | undefined
+  /** This device's name now (it may have changed since the folder opened). */
+  ownName(): string
+}
+
+/** What a folder removed from its devices says (state, status, the card). */
+export function removedMessage(config: Pick<FolderConfig, 'name' | 'path' | 'removed'>): string {
+  return `Removed from ${config.name} by ${config.removed?.by ?? 'another device'}: this device no longer syncs it. Its files stay in ${config.path}; to sync again, remove the folder here and join with a new invite.`
 }
 
 export type KindFactory = (runner: FolderRunner) => FolderKind
@@ -167,7 +181,8 @@ export class FolderRunner extends Resource {
 
   protected async _open(): Promise<void> {
     await this.kind.open()
-    if (this.config.paused) this.status.setState('paused')
+    if (this.config.removed) this.status.setState('stopped', removedMessage(this.config))
+    else if (this.config.paused) this.status.setState('paused')
     else if (!this.ctx.network) this.status.setState('stopped') // a one-shot command: nothing goes online
     else this.#start()
   }
@@ -187,6 +202,7 @@ export class FolderRunner extends Resource {
   }
 
   async resume(): Promise<void> {
+    if (this.config.removed) throw new ShoalError('BAD_REQUEST', removedMessage(this.config))
     if (!this.config.paused) return
     const saved = this.updateConfig({ paused: false })
     if (this.ctx.network) this.#start()
@@ -194,9 +210,22 @@ export class FolderRunner extends Resource {
     await saved
   }
 
+  /**
+   * Another device removed this one from the folder: nothing more is scanned, sent or written
+   * (the files stay as they are), across restarts, and the state says who removed it.
+   */
+  async stopRemoved(by: string): Promise<void> {
+    if (this.config.removed || this.closing) return
+    const saved = this.updateConfig({ removed: { by, at: Date.now() } })
+    await this.#halt()
+    await saved
+    this.status.setState('stopped', removedMessage(this.config))
+    this.ctx.events.emitEvent({ type: 'warning', folder: this.id, message: removedMessage(this.config) })
+  }
+
   /** A full rescan now (scanning kinds); receivers look for work again at once. */
   async rescan(): Promise<void> {
-    if (this.config.paused) return
+    if (this.config.paused || this.config.removed) return
     if (this.kind.scan && this.#running) {
       const done = this.#plan.afterNextFull()
       this.requestScan(null)

@@ -114,7 +114,8 @@ export class TwoWay implements FolderKind, TwoWayDisk {
         list: () => this.#requireMembers().list(),
         remove: (ref) => this.#requireMembers().remove(ref),
         createInvite: (ms) => this.#requireMembers().createInvite(ms),
-        revokeInvite: (ref) => this.#requireMembers().revokeInvite(ref)
+        revokeInvite: (ref) => this.#requireMembers().revokeInvite(ref),
+        removedNotice: (peer, notice) => this.membership?.removedNotice(peer, notice)
       },
       pairing: { join: (invite, timeoutMs) => this.#join(invite, timeoutMs) },
       deletes: { release: (keep) => this.#release(keep) }

@@ -8,9 +8,11 @@ export function shortId(key: string): string {
 }
 
 export interface Labelled {
-  /** Network key (hex). */
+  /** What the list knows the device by (the map's key). */
   id: string
   name?: string
+  /** The network key to show where names clash, when `id` is another key (a writer key). */
+  key?: string
 }
 
 /** Label of each device of `list`, by id: "laptop", or "laptop (1a2b3c4d)" where names clash. */
@@ -26,8 +28,9 @@ export function deviceLabels(list: readonly Labelled[]): Map<string, string> {
   const out = new Map<string, string>()
   for (const d of list) {
     const name = d.name ?? ''
-    if (name === '') out.set(d.id, `device ${shortId(d.id)}`)
-    else out.set(d.id, count.get(name.toLowerCase())! > 1 ? `${name} (${shortId(d.id)})` : name)
+    const key = shortId(d.key || d.id)
+    if (name === '') out.set(d.id, key) // not named yet (its name comes just after it connects)
+    else out.set(d.id, count.get(name.toLowerCase())! > 1 ? `${name} (${key})` : name)
   }
   return out
 }

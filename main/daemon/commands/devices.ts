@@ -40,9 +40,9 @@ export const devices: Command = {
 export const identityOf = (d: DeviceInfo): string => d.device || d.id
 
 export function devicesTable(list: DeviceInfo[], now = Date.now()): string {
-  const labels = deviceLabels(list.map((d) => ({ id: identityOf(d), name: d.name })))
+  const labels = deviceLabels(list.map((d) => ({ id: d.id, key: identityOf(d), name: d.name })))
   const rows = list.map((d) => [
-    labels.get(identityOf(d))!,
+    labels.get(d.id)!,
     roles(d).join(', ') || '-',
     d.removed ? '-' : d.self || d.connected ? 'connected' : d.lastSeen ? lastSeenText(d.lastSeen, now) : 'never seen',
     String(d.ops),

@@ -18,7 +18,8 @@ export function folderStatus(f: FolderInfo): StatusText {
     case 'error':
       return { label: 'Error', tone: 'error', detail: f.error ?? 'Something went wrong with this folder.' }
     case 'stopped':
-      return { label: 'Stopped', tone: 'idle', ...(f.error ? { detail: f.error } : {}) }
+      // Stopped for a reason (removed from a two-way folder by another device): the card says why.
+      return f.error ? { label: 'Stopped', tone: 'error', detail: f.error } : { label: 'Stopped', tone: 'idle' }
     case 'starting':
       return { label: 'Starting', tone: 'busy' }
     case 'scanning':

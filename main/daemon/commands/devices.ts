@@ -2,8 +2,7 @@ import type { Command } from './types.ts'
 import { printJson } from './types.ts'
 import { expectArgs } from '../args.ts'
 import { folderRef, withApi } from '../api-access.ts'
-import { shortKey, table } from '../format.ts'
-import { lastSeenText } from './peers.ts'
+import { formatAgo, shortKey, table } from '../format.ts'
 import { deviceLabels } from '../../../shared/device-label.ts'
 import { printable } from '../printable.ts'
 import { ShoalError } from '../../../shared/errors.ts'
@@ -44,7 +43,7 @@ export function devicesTable(list: DeviceInfo[], now = Date.now()): string {
   const rows = list.map((d) => [
     labels.get(d.id)!,
     roles(d).join(', ') || '-',
-    d.removed ? '-' : d.self || d.connected ? 'connected' : d.lastSeen ? lastSeenText(d.lastSeen, now) : 'never seen',
+    d.removed || d.self ? '-' : d.connected ? 'now' : d.lastSeen ? formatAgo(d.lastSeen, now) : 'never',
     String(d.ops),
     content(d)
   ])
@@ -90,7 +89,9 @@ export const removeDevice: Command = {
   details: [
     "<device> is a device's name or id (the first characters are enough), as 'shoal devices'",
     'shows it. From then on every device ignores the changes it makes; what it changed before',
-    "stays. To add it back, remove the folder on it ('shoal remove') and join again with a new invite."
+    'stays. The removed device is told: its folder stops with "Removed from <folder> by <device>"',
+    "and its files stay. To add it back, remove the folder on it ('shoal remove') and join again",
+    'with a new invite.'
   ].join('\n'),
   options: {},
   async run(ctx) {

@@ -15,6 +15,7 @@ export const status: Command = {
   usage: 'status',
   summary: 'Show this device, its peers and every folder with its sync state',
   details: [
+    'The devices connected now are listed by name (shoal peers also shows the ones seen before).',
     'Columns (the web UI shows the same figures):',
     '  VERSION    The version complete in the folder here; N/M on a receiver: M is being synced',
     '  FILES      Files in the folder on this device now (mid-sync: written so far)',

@@ -26,6 +26,7 @@ import { ShoalError } from '../../../shared/errors.ts'
 import { letGo, orNull } from '../../../shared/let-go.ts'
 import { ScanPlan, type Scan } from './scan-plan.ts'
 import { FolderRecovery } from './recovery.ts'
+import { removedMessage } from './removed.ts'
 
 /** A folder whose watcher failed is rescanned this often (with a working watcher: rescanIntervalMs, hourly). */
 const WATCHERLESS_RESCAN_MS = 60_000
@@ -59,11 +60,6 @@ export interface DeviceDirectory {
   lastSeen(deviceKey: string): number | undefined
   /** This device's name now (it may have changed since the folder opened). */
   ownName(): string
-}
-
-/** What a folder removed from its devices says (state, status, the card). */
-export function removedMessage(config: Pick<FolderConfig, 'name' | 'path' | 'removed'>): string {
-  return `Removed from ${config.name} by ${config.removed?.by ?? 'another device'}: this device no longer syncs it. Its files stay in ${config.path}; to sync again, remove the folder here and join with a new invite.`
 }
 
 export type KindFactory = (runner: FolderRunner) => FolderKind

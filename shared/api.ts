@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DeviceInfo, FileRow, FolderInfo, HistoryPolicy, InviteInfo, LocalChange, PeerInfo, PruneResult, Settings, VersionChange } from './folder.ts'
+import { DeviceInfo, FileRow, FolderInfo, HistoryPolicy, InviteInfo, KnownDevice, LocalChange, PeerInfo, PruneResult, Settings, VersionChange } from './folder.ts'
 import { ShoalEvent } from './events.ts'
 import { commandSchema, nameSchema } from './names.ts'
 import { Conflict, ResolveResult, SeenVersion } from './conflicts.ts'
@@ -157,6 +157,8 @@ export const methods = {
     result: z.object({ path: z.string(), version: z.number().int(), bytes: z.number() })
   },
   'peers.list': { params: z.object({}), result: z.array(PeerInfo) },
+  /** Every device this one has been connected to, with its name and when it was last connected. */
+  'peers.known': { params: z.object({}), result: z.array(KnownDevice) },
   'settings.get': { params: z.object({}), result: Settings },
   'settings.set': {
     params: z.object({

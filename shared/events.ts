@@ -29,7 +29,9 @@ export const ShoalEvent = z.discriminatedUnion('type', [
     direction: z.enum(['in', 'out', 'local']),
     /** For renames: the old path; for conflicts: the name the local copy was kept under. */
     detail: z.string().optional(),
-    version: z.number().int().optional()
+    version: z.number().int().optional(),
+    /** Received two-way changes: the name of the device that made the change. */
+    from: z.string().optional()
   }),
   z.object({ ...base, type: z.literal('error'), folder: z.string().optional(), code: z.string(), message: z.string() }),
   z.object({ ...base, type: z.literal('warning'), folder: z.string().optional(), path: z.string().optional(), message: z.string() })

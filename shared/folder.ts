@@ -160,7 +160,10 @@ export interface LogOptions {
 }
 
 export const PeerInfo = z.object({
+  /** The peer's network key (hex): the identity of a device in every list. */
   id: z.string(),
+  /** The name the device gives itself (sent when it connects; shown, never trusted). */
+  name: z.string().optional(),
   folders: z.array(z.string()),
   uploadedBytes: z.number().nonnegative(),
   downloadedBytes: z.number().nonnegative(),
@@ -168,6 +171,19 @@ export const PeerInfo = z.object({
   address: z.string().optional()
 })
 export type PeerInfo = z.infer<typeof PeerInfo>
+
+/** A device this one has been connected to: its name as last heard, and when it was last connected. */
+export const KnownDevice = z.object({
+  /** Network key (hex). */
+  id: z.string(),
+  name: z.string().optional(),
+  connected: z.boolean(),
+  /** When it was last connected (now, while it is). */
+  lastSeen: z.number(),
+  /** Folders (ids) it shared with this device when last connected. */
+  folders: z.array(z.string())
+})
+export type KnownDevice = z.infer<typeof KnownDevice>
 
 export const FileState = z.enum(['synced', 'pending', 'downloading', 'local-change', 'local-only', 'conflict', 'refused', 'ignored'])
 export type FileState = z.infer<typeof FileState>
@@ -206,14 +222,17 @@ export type Settings = z.infer<typeof Settings>
 
 /** One device of a two-way folder. */
 export const DeviceInfo = z.object({
-  /** Writer key (hex). */
+  /** Writer key (hex): the device's key in this folder's history (devices.remove takes it). */
   id: z.string(),
+  /** Its name as it gives it now (connected), else as last heard. */
   name: z.string(),
-  /** Network key (hex); '' until the device has said hello. */
+  /** Network key (hex): the device's identity, as in the peer list; '' until the device has said hello. */
   device: z.string(),
   self: z.boolean(),
   connected: z.boolean(),
   removed: z.boolean(),
+  /** Removed devices: the name of the device that removed it. */
+  removedBy: z.string().optional(),
   /** The device that orders (signs) the folder's history. */
   indexer: z.boolean(),
   lastSeen: z.number().optional(),

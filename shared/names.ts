@@ -57,3 +57,13 @@ export function commandSchema(max: number) {
       if (bad) ctx.addIssue({ code: 'custom', message: `may not contain ${bad.what} (${bad.code} at position ${bad.position}): the command that runs must be the one you can read` })
     })
 }
+
+/**
+ * A name another device sent (its device name): shown, never trusted. Hidden characters become
+ * spaces, runs of spaces one, and it is cut to `max` characters; '' when nothing readable is left.
+ */
+export function cleanName(text: unknown, max = 64): string {
+  if (typeof text !== 'string') return ''
+  const clean = text.slice(0, max * 4).replace(HIDDEN, ' ').replace(/\s+/g, ' ').trim()
+  return [...clean].slice(0, max).join('').trim()
+}

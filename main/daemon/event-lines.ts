@@ -8,15 +8,16 @@ import { printable } from './printable.ts'
 
 const DIRECTION = { in: 'received', out: 'published', local: 'local' } as const
 
-export function eventLine(event: ShoalEvent, folderName: (id: string) => string): string | null {
+/** `peerName`: a device's name by network key (its short key while it has none). */
+export function eventLine(event: ShoalEvent, folderName: (id: string) => string, peerName: (id: string) => string = shortKey): string | null {
   const time = new Date(event.time).toTimeString().slice(0, 8)
   const where = (id: string | undefined) => (id ? `[${folderName(id)}] ` : '')
-  const text = describe(event, where)
+  const text = describe(event, where, peerName)
   // Paths, names and messages come from peers: the line stays one printable line.
   return text === null ? null : `${time} ${printable(text)}`
 }
 
-function describe(event: ShoalEvent, where: (id: string | undefined) => string): string | null {
+function describe(event: ShoalEvent, where: (id: string | undefined) => string, peerName: (id: string) => string): string | null {
   switch (event.type) {
     case 'folder-added':
       return `${where(event.folder)}folder added`
@@ -31,13 +32,13 @@ function describe(event: ShoalEvent, where: (id: string | undefined) => string):
     case 'progress':
       return null
     case 'peer-joined':
-      return `${where(event.folder)}peer ${shortKey(event.peer)} connected`
+      return `${where(event.folder)}${peerName(event.peer)} connected`
     case 'peer-left':
-      return `${where(event.folder)}peer ${shortKey(event.peer)} disconnected`
+      return `${where(event.folder)}${peerName(event.peer)} disconnected`
     case 'file-changed': {
       const detail =
         event.action === 'renamed' && event.detail ? ` (from ${event.detail})` : event.action === 'conflict' && event.detail ? ` (local copy kept as ${event.detail})` : event.detail ? ` (${event.detail})` : ''
-      return `${where(event.folder)}${event.action} ${event.path}${detail}, ${DIRECTION[event.direction]}`
+      return `${where(event.folder)}${event.action} ${event.path}${detail}, ${DIRECTION[event.direction]}${event.from ? ` from ${event.from}` : ''}`
     }
     case 'error':
       return `${where(event.folder)}error ${event.code}: ${event.message}`

@@ -1,5 +1,6 @@
 import type { Result } from '../../shared/api.ts'
-import { countOf, formatBytes, kindName, shortKey, stateName, table } from './format.ts'
+import { deviceLabels } from '../../shared/device-label.ts'
+import { countOf, formatBytes, kindName, stateName, table } from './format.ts'
 import { progressText } from '../../shared/progress.ts'
 import { printable } from './printable.ts'
 import { heldMessage } from '../engine/folder/delete-guard.ts'
@@ -7,6 +8,8 @@ import { heldMessage } from '../engine/folder/delete-guard.ts'
 /** What `shoal status` shows: the engine's status, whether a daemon served it, and the UI's address. */
 export interface StatusSnapshot {
   result: Result<'status'>
+  /** The devices connected now (none without a daemon). */
+  peers: Result<'peers.list'>
   /** True when a running `shoal run` answered. */
   daemon: boolean
   uiUrl?: string
@@ -14,10 +17,12 @@ export interface StatusSnapshot {
 }
 
 /** The lines `shoal status` prints (once, or again on every change with --watch). */
-export function statusLines({ result, daemon, uiUrl, dataDir }: StatusSnapshot): string[] {
+export function statusLines({ result, peers, daemon, uiUrl, dataDir }: StatusSnapshot): string[] {
   const lines: string[] = []
-  lines.push(`Device  ${printable(result.deviceName)} (${shortKey(result.device)})`)
-  lines.push(daemon ? `Shoal   running, ${countOf(result.peers, 'peer')} connected` : `Shoal   not running for ${dataDir} (start 'shoal run' to sync)`)
+  lines.push(`Device  ${printable(result.deviceName)}`)
+  const labels = deviceLabels(peers)
+  const names = peers.length ? `: ${peers.map((p) => printable(labels.get(p.id) ?? p.id)).join(', ')}` : ''
+  lines.push(daemon ? `Shoal   running, ${countOf(peers.length, 'device')} connected${names}` : `Shoal   not running for ${dataDir} (start 'shoal run' to sync)`)
   if (uiUrl) lines.push(`Web UI  ${uiUrl}`)
   if (result.folders.length === 0) {
     lines.push(`\nNo folders yet: 'shoal share <folder>' shares one, 'shoal join <link> <folder>' gets one,`)
@@ -41,7 +46,8 @@ export function statusLines({ result, daemon, uiUrl, dataDir }: StatusSnapshot):
   ])
   lines.push('\n' + table(['NAME', 'KIND', 'STATE', 'VERSION', 'FILES', 'SIZE', 'STORE (HISTORY)', 'PEERS', 'PROGRESS', 'PATH'], rows))
   for (const f of result.folders) {
-    if (daemon && f.error) lines.push(`${printable(f.name)}: ${printable(f.error)}`)
+    // A folder removed from its devices says so whether or not Shoal runs.
+    if (f.error && (daemon || f.state === 'stopped')) lines.push(`${printable(f.name)}: ${printable(f.error)}`)
     // While the folder shows 'held' its error is this message; paused, failed or not running, it is said here.
     if (f.held && !(daemon && f.state === 'held')) lines.push(`${printable(f.name)}: ${printable(heldMessage(f.held))}`)
     if (f.nameWarnings) {

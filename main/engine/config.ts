@@ -31,6 +31,8 @@ export interface FolderConfig extends HistorySettings {
   deleteGuard?: Partial<DeleteGuard>
   /** Two-way: joining with an invite, not yet added by a device of the folder. */
   joining?: boolean
+  /** Two-way: another device removed this one from the folder (by: its name); the folder stays stopped. */
+  removed?: { by: string; at: number }
 }
 
 export interface EngineConfig {

@@ -20,5 +20,7 @@ export const dataPaths = (dataDir: string) => ({
   starting: path.join(dataDir, 'daemon.starting'),
   /** The web UI's token (main/daemon/ui-token.ts), kept across restarts. */
   uiToken: path.join(dataDir, 'ui-token'),
+  /** Devices this one has been connected to: names and last-seen times (network/known-devices.ts). */
+  knownDevices: path.join(dataDir, 'devices.json'),
   folderState: (id: string) => path.join(dataDir, 'folders', id)
 })

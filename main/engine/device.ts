@@ -9,6 +9,9 @@ import { EventLog } from './event-log.ts'
 import { ActivityFile, isActivity } from './activity-file.ts'
 import type { ShoalEvent } from '../../shared/events.ts'
 import { SwarmHost } from './network/swarm-host.ts'
+import { KnownDevices } from './network/known-devices.ts'
+import type { RemovedNotice } from './network/device-channel.ts'
+import type { KnownDevice, PeerInfo } from '../../shared/folder.ts'
 import { StoreSpace } from './fs/store-space.ts'
 import { probeFolding, type Folding } from './fs/name-folding.ts'
 import { dataPaths } from './data-dir.ts'
@@ -86,6 +89,8 @@ export class Device extends Resource {
   #peerTimer: NodeJS.Timeout | null = null
   /** The Activity list across restarts. */
   readonly #activity: ActivityFile
+  /** Devices this one has been connected to (names, last seen), kept in the data directory. */
+  readonly known: KnownDevices
   readonly #keepActivity = (event: ShoalEvent) => {
     if (isActivity(event)) this.#activity.add(event)
   }
@@ -95,6 +100,7 @@ export class Device extends Resource {
     this.opts = { ...opts, dataDir: path.resolve(opts.dataDir) }
     this.paths = dataPaths(this.opts.dataDir)
     this.#activity = new ActivityFile(this.paths.activity)
+    this.known = new KnownDevices(this.paths.knownDevices)
   }
 
   get bootstrap(): string[] {
@@ -133,7 +139,24 @@ export class Device extends Resource {
     this.storeSpace = new StoreSpace(this.opts.dataDir, this.store)
     const keyPair = await this.store.createKeyPair('hyperswarm')
     this.deviceKey = keyPair.publicKey
-    this.swarm = new SwarmHost({ store: this.store, keyPair, bootstrap: this.bootstrap, bind: this.bind, events: this.events, firewall: this.opts.firewall })
+    await this.known.load()
+    this.swarm = new SwarmHost({
+      store: this.store,
+      keyPair,
+      bootstrap: this.bootstrap,
+      bind: this.bind,
+      events: this.events,
+      firewall: this.opts.firewall,
+      deviceName: () => this.config.deviceName,
+      devices: {
+        connected: (peer) => this.known.connected(peer),
+        left: (peer, still) => this.known.left(peer, still),
+        name: (peer, name) => this.known.named(peer, name),
+        removed: (peer, notice) => this.#removedNotice(peer, notice)
+      }
+    })
+    // A peer's name arrives just after it connected: clients get the list again with it.
+    this.known.onChange = () => this.events.emitEvent({ type: 'peers', peers: this.peerList() })
     if (this.opts.network !== false) await this.swarm.ready()
     for (const config of this.config.folders) await this.#openFolder(config)
     // Peer transfer totals change continuously; clients get them as an event, not by polling.
@@ -143,15 +166,43 @@ export class Device extends Resource {
     this.#peerTimer.unref()
   }
 
-  /** Connected peers, each with the folders (of ours) it shares with us. */
-  peerList() {
+  /** Connected peers, each with its name and the folders (of ours) it shares with us. */
+  peerList(): PeerInfo[] {
     // Replication sessions tell which folder each peer shares (discovery topics do not, for
     // connections the other side opened).
     const byPeer = new Map<string, string[]>()
     for (const folder of this.folders.values()) {
       for (const id of folder.kind.peerKeys()) byPeer.set(id, [...(byPeer.get(id) ?? []), folder.id])
     }
-    return this.swarm.peers((peerId) => byPeer.get(peerId) ?? [])
+    return this.swarm.peers((peerId) => byPeer.get(peerId) ?? []).map((p) => {
+      this.known.sharing(p.id, p.folders)
+      const name = this.known.get(p.id)?.name
+      return name ? { ...p, name } : p
+    })
+  }
+
+  /** Every device this one has been connected to, most recently seen first. */
+  knownDevices(): KnownDevice[] {
+    const live = new Map(this.peerList().map((p) => [p.id, p.folders]))
+    const ours = (ids: string[]) => ids.filter((id) => this.folders.has(id))
+    return this.known.list().map((d) => ({
+      id: d.id,
+      ...(d.name ? { name: d.name } : {}),
+      connected: live.has(d.id),
+      lastSeen: d.lastSeen,
+      folders: ours(live.get(d.id)?.length ? live.get(d.id)! : d.folders)
+    }))
+  }
+
+  /** A peer says it removed this device from a folder: the folder checks who says so. */
+  #removedNotice(peer: string, notice: RemovedNotice): void {
+    for (const folder of this.folders.values()) folder.kind.capabilities.devices?.removedNotice?.(peer, notice)
+  }
+
+  /** This device's new name: stored, and told to every connected device. */
+  async rename(name: string): Promise<void> {
+    this.config.deviceName = name
+    this.swarm.sendName(name)
   }
 
   protected async _close(): Promise<void> {
@@ -170,6 +221,7 @@ export class Device extends Resource {
     await this.#saving
     this.events.off('event', this.#keepActivity)
     await this.#activity.flush()
+    await this.known.flush()
     if (this.store) await this.store.close()
   }
 
@@ -202,6 +254,7 @@ export class Device extends Resource {
       events: this.events,
       stateDir: this.paths.folderState(config.id),
       deviceName: this.config.deviceName,
+      knownDevices: { get: (d) => this.known.get(d), lastSeen: (d) => this.known.lastSeen(d), ownName: () => this.config.deviceName },
       // Hourly, as Syncthing does with its watcher on: the watcher sees changes as they happen, the
       // rescan only catches what it missed (at 100k files a rescan costs ~5 s of CPU).
       rescanIntervalMs: this.opts.rescanIntervalMs ?? 3600_000,
@@ -260,6 +313,7 @@ export class Device extends Resource {
     await this.saveConfig()
     // The local index goes; the files in the folder stay where they are.
     await fs.rm(this.paths.folderState(folder.id), { recursive: true, force: true })
+    this.known.forgetFolder(folder.id)
     this.events.emitEvent({ type: 'folder-removed', folder: folder.id })
     return folder.config.path || folder.config.name // a seed has no local folder
   }

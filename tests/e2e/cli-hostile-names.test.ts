@@ -99,6 +99,7 @@ describe('names from peers reach the terminal escaped', { timeout: 180_000 }, ()
   it('a device name with ESC, newline and bidi characters: shoal devices and the log of shoal run', async () => {
     // Shoal's API refuses such a name (next test); a hostile device simply writes it into its config.
     hostile.config.deviceName = EVIL_DEVICE
+    hostile.swarm.sendName(EVIL_DEVICE) // and says it to the devices it is connected to
     const notes = path.join(root, 'notes')
     await writeFiles(notes, { 'todo.txt': 'x' })
     const { invite } = await hostile.call('folders.sync', { path: notes })
@@ -114,11 +115,12 @@ describe('names from peers reach the terminal escaped', { timeout: 180_000 }, ()
       return r.code === 0 && devices.includes('evil')
     })
     expectClean('shoal devices', devices)
-    expect(devices).toMatch(/^evil\\x1b\]0;pwned\\x07\\n\\u202edevice\s+[0-9a-f]{8}\s+connected, indexer/m)
+    // Names from other devices are cleaned: hidden characters become spaces.
+    expect(devices).toMatch(/^evil \]0;pwned device\s+connected, indexer/m)
     expect(devices.trim().split('\n')).toHaveLength(3) // header, this device, the hostile one
 
     const json = await shoal(['devices', here, '--json'])
-    expect(JSON.parse(json.stdout).map((d: { name: string }) => d.name)).toContain(EVIL_DEVICE)
+    expect(JSON.parse(json.stdout).map((d: { name: string }) => d.name)).toContain('evil ]0;pwned device')
     expectClean('shoal devices --json', json.stdout)
     expectClean('shoal run', recv.proc.output())
   })

@@ -107,7 +107,7 @@ describe('shoal sync: two-way across my own devices', { timeout: 180_000 }, () =
     await waitForSameTree(onLaptop, onDesktop)
     expect(await read(path.join(onLaptop, 'plans', 'packing.txt'))).toBe('socks\n')
     // shoal run's log tells who did what, in words.
-    await laptop.proc.waitFor(/\[notes\] changed \/todo\.txt, received/)
+    await laptop.proc.waitFor(/\[notes\] changed \/todo\.txt, received from desktop/)
     await desktop.proc.waitFor(/\[notes-desktop\] deleted \/photos\/cat\.bin, received/)
     expect(desktop.proc.output()).toMatch(/\[notes-desktop\] waiting for a device of this folder to accept the invite/)
   })
@@ -115,9 +115,15 @@ describe('shoal sync: two-way across my own devices', { timeout: 180_000 }, () =
   it('devices lists both devices on each side', async () => {
     const list = await shoal(laptop, ['devices', 'notes'])
     expect(list.code, list.stderr).toBe(0)
-    expect(list.stdout).toMatch(/^NAME\s+ID\s+STATUS\s+LAST SEEN\s+CHANGES\s+CONTENT HERE$/m)
-    expect(list.stdout).toMatch(/^laptop\s+[0-9a-f]{8}\s+this device, indexer\s+now\s+\d+\s+all \(\d+ blocks\)$/m)
-    await waitFor('the desktop shown connected', async () => /^desktop\s+[0-9a-f]{8}\s+connected\s+now\s+\d+/m.test((await shoal(laptop, ['devices', 'notes'])).stdout))
+    // By name only: no key where names do not clash.
+    expect(list.stdout).toMatch(/^DEVICE\s+STATUS\s+LAST SEEN\s+CHANGES\s+CONTENT HERE$/m)
+    expect(list.stdout).toMatch(/^laptop\s+this device, indexer\s+-\s+\d+\s+all \(\d+ blocks\)$/m)
+    await waitFor('the desktop shown connected', async () => /^desktop\s+connected\s+now\s+\d+/m.test((await shoal(laptop, ['devices', 'notes'])).stdout))
+    // The same device, the same name, in the peer list and shoal status: and the two-way folder is listed with it.
+    await waitFor('the desktop named in shoal peers with the folder', async () => /^desktop\s+connected\s+notes\s+127\.0\.0\.1:\d+/m.test((await shoal(laptop, ['peers'])).stdout))
+    const status = await shoal(laptop, ['status'])
+    expect(status.stdout).toMatch(/^Device {2}laptop$/m)
+    expect(status.stdout).toMatch(/^Shoal {3}running, 1 device connected: desktop$/m)
     const fromDesktop = await json<Device[]>(desktop, ['devices', onDesktop])
     expect(fromDesktop.map((d) => [d.name, d.self, d.indexer, d.removed]).sort()).toEqual([
       ['desktop', true, false, false],
@@ -171,7 +177,7 @@ describe('shoal sync: two-way across my own devices', { timeout: 180_000 }, () =
   it('remove-device: the removed desktop’s later edits reach no one; the others keep syncing', async () => {
     const removed = await shoal(laptop, ['remove-device', 'notes', 'desktop'])
     expect(removed.code, removed.stderr).toBe(0)
-    expect(removed.stdout).toMatch(/^Removed desktop \([0-9a-f]{8}\) from notes: every device now ignores the changes it makes\./)
+    expect(removed.stdout).toMatch(/^Removed desktop from notes: every device now ignores the changes it makes\./)
     const [listed, table, again, unknown] = await Promise.all([
       json<Device[]>(laptop, ['devices', 'notes']),
       shoal(laptop, ['devices', 'notes']),
@@ -179,7 +185,7 @@ describe('shoal sync: two-way across my own devices', { timeout: 180_000 }, () =
       shoal(laptop, ['remove-device', 'notes', 'phone'])
     ])
     expect(listed.find((d) => d.name === 'desktop')).toMatchObject({ removed: true })
-    expect(table.stdout).toMatch(/^desktop\s+[0-9a-f]{8}\s+removed\s+-/m)
+    expect(table.stdout).toMatch(/^desktop\s+removed by laptop\s+-/m)
     // Removing it again says so and changes nothing.
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/was already removed/)
@@ -200,6 +206,19 @@ describe('shoal sync: two-way across my own devices', { timeout: 180_000 }, () =
     // The desktop keeps its own edit (nothing overwrites it) and gets nothing new.
     expect(await read(path.join(onDesktop, 'todo.txt'))).toBe('edited on the removed desktop\n')
     expect(await exists(path.join(onDesktop, 'later.txt'))).toBe(false)
+
+    // The desktop itself says so, and stops: its files stay.
+    const said = /Removed from notes-desktop by laptop: this device no longer syncs it\. Its files stay in .*notes-desktop; to sync again, remove the folder here and join with a new invite\./
+    await waitFor('the desktop says it was removed', async () => said.test((await shoal(desktop, ['status'])).stdout))
+    expect((await shoal(desktop, ['status'])).stdout).toMatch(/^notes-desktop\s+two-way\s+stopped\s/m)
+    await desktop.proc.waitFor(/\[notes-desktop\] stopped: Removed from notes-desktop by laptop/)
+    expect(await read(path.join(onDesktop, 'plans', 'packing.txt'))).toBe('socks\n')
+
+    // The tablet's peer list: the laptop connected, the desktop by name, whichever way it is now.
+    const peers = await shoal(tablet, ['peers'])
+    expect(peers.stdout).toMatch(/^DEVICE\s+STATUS\s+FOLDERS\s+ADDRESS\s+DOWNLOADED\s+UPLOADED$/m)
+    expect(peers.stdout).toMatch(/^laptop\s+connected\s+notes-tablet\s/m)
+    expect(peers.stdout).toMatch(/^desktop\s+(connected|last seen (just now|\d+ min ago))\s/m)
   })
 
   it('stops every process cleanly', async () => {

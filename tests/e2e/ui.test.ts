@@ -335,6 +335,8 @@ describe('web UI end to end (two daemons, real Chromium)', () => {
     const peer = pageB.getByTestId('peer-row')
     await peer.first().waitFor({ timeout: SYNC_MS })
     expect(await textOf(peer.first())).toMatch(/Trip/)
+    // By the name A gave itself, not a key.
+    await waitForText(peer.first().getByTestId('peer-name'), 'Studio PC')
     await screenshot(pageB, 'peers')
 
     await go(pageB, 'activity')

@@ -121,7 +121,7 @@ describe('names that differ only in case or Unicode form', () => {
     // Published all the same: a warning, not a refusal.
     expect((await info(a, shared.id)).files).toBe(6)
 
-    const status = statusLines({ result: await a.call('status', {}), daemon: true, dataDir: path.join(net.tmp, 'data-a') }).join('\n')
+    const status = statusLines({ result: await a.call('status', {}), peers: await a.call('peers.list', {}), daemon: true, dataDir: path.join(net.tmp, 'data-a') }).join('\n')
     expect(status).toContain('src: 4 names other systems cannot hold:')
     expect(status).toMatch(/"\/README\.md" and "\/Readme\.md" differ only in upper and lower case/)
 

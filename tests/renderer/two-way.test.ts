@@ -8,7 +8,7 @@ import type { Handlers } from './fake-transport.ts'
 import { device, folder, invite, INVITE_CODE, LINK, renderApp, settle } from './fixtures.ts'
 
 const TWO_WAY = folder({ id: 't1', name: 'Notes', path: '/home/ana/Notes', kind: 'two-way', link: '' })
-const PHONE = device({ id: 'f'.repeat(64), name: 'ana-phone', self: false, indexer: false, connected: true, ops: 3, contentBlocks: 10, contentBlocksHere: 5 })
+const PHONE = device({ id: 'f'.repeat(64), device: 'c'.repeat(64), name: 'ana-phone', self: false, indexer: false, connected: true, ops: 3, contentBlocks: 10, contentBlocksHere: 5 })
 
 async function openSync(handlers: Handlers = {}) {
   const app = await renderApp({ handlers })
@@ -177,7 +177,9 @@ describe('Two-way folder detail', () => {
     expect(within(rows[0]).getByTestId('device-self').textContent).toBe('this device')
     expect(within(rows[0]).getByTestId('device-indexer')).toBeTruthy()
     expect(within(rows[0]).queryByTestId('device-remove')).toBeNull()
-    expect(rows[0].textContent).toContain('eeeeeeee')
+    // By name, with no key: the names differ (a key shows only where two names clash).
+    expect(within(rows[0]).getByTestId('device-name').textContent).toBe(device().name)
+    expect(rows[0].textContent).not.toContain('eeeeeeee')
     expect(within(rows[1]).getByTestId('device-seen').textContent).toContain('Online')
     expect(within(rows[1]).getByTestId('device-has').textContent).toContain('3 changes')
     expect(within(rows[1]).getByTestId('device-has').textContent).toContain('50% of its files here')
@@ -281,5 +283,17 @@ describe('Two-way folder detail', () => {
     await settle()
     expect(transport.callsTo('devices.list')).toHaveLength(1)
     expect(screen.queryByTestId('folder-devices')).toBeNull()
+  })
+})
+
+describe('Two-way devices by name', () => {
+  it('shows the start of the key only where two devices share a name, and who removed a device', async () => {
+    const twin = device({ id: 'a'.repeat(64), device: '1'.repeat(64), name: 'laptop', self: false, indexer: false })
+    const other = device({ id: 'b'.repeat(64), device: '2'.repeat(64), name: 'Laptop', self: false, indexer: false, removed: true, removedBy: 'ana-laptop' })
+    await renderApp({ folders: [TWO_WAY], route: { view: 'folder', id: 't1', tab: 'devices', dir: '/' }, handlers: { 'devices.list': () => [device(), twin, other] } })
+    await settle()
+    const names = screen.getAllByTestId('device-name').map((n) => n.textContent)
+    expect(names).toEqual(['ana-laptop', 'laptop (11111111)', 'Laptop (22222222)'])
+    expect(screen.getAllByTestId('device-seen')[2].textContent).toContain('Removed by ana-laptop')
   })
 })

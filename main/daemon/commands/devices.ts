@@ -3,6 +3,7 @@ import { printJson } from './types.ts'
 import { expectArgs } from '../args.ts'
 import { folderRef, withApi } from '../api-access.ts'
 import { formatAgo, shortKey, table } from '../format.ts'
+import { deviceLabels } from '../../../shared/device-label.ts'
 import { printable } from '../printable.ts'
 import { ShoalError } from '../../../shared/errors.ts'
 import type { DeviceInfo } from '../../../shared/folder.ts'
@@ -14,8 +15,10 @@ export const devices: Command = {
   usage: 'devices <folder>',
   summary: 'List the devices of a two-way folder',
   details: [
-    'One line per device: its name, id, role, when it was last seen and how much of the content',
-    'it wrote this device holds. Removed devices stay listed, marked removed.'
+    'One line per device: its name (with the start of its key where two names are the same),',
+    'its role, whether it is connected or when it was last seen, the changes it made and how',
+    'much of the content it wrote this device holds. Removed devices stay listed, with who',
+    'removed them.'
   ].join('\n'),
   options: {},
   async run(ctx) {
@@ -32,22 +35,25 @@ export const devices: Command = {
   }
 }
 
+/** A device's identity: its network key (the same as in 'shoal peers'), its writer key before it said hello. */
+export const identityOf = (d: DeviceInfo): string => d.device || d.id
+
 export function devicesTable(list: DeviceInfo[], now = Date.now()): string {
+  const labels = deviceLabels(list.map((d) => ({ id: d.id, key: identityOf(d), name: d.name })))
   const rows = list.map((d) => [
-    d.name,
-    shortKey(d.id),
+    labels.get(d.id)!,
     roles(d).join(', ') || '-',
-    d.removed ? '-' : d.lastSeen ? formatAgo(d.lastSeen, now) : 'never',
+    d.removed || d.self ? '-' : d.connected ? 'now' : d.lastSeen ? formatAgo(d.lastSeen, now) : 'never',
     String(d.ops),
     content(d)
   ])
-  return table(['NAME', 'ID', 'STATUS', 'LAST SEEN', 'CHANGES', 'CONTENT HERE'], rows)
+  return table(['DEVICE', 'STATUS', 'LAST SEEN', 'CHANGES', 'CONTENT HERE'], rows)
 }
 
 function roles(d: DeviceInfo): string[] {
   const out: string[] = []
   if (d.self) out.push('this device')
-  if (d.removed) out.push('removed')
+  if (d.removed) out.push(d.removedBy ? `removed by ${d.removedBy}` : 'removed')
   else if (!d.self) out.push(d.connected ? 'connected' : 'offline')
   if (d.indexer) out.push('indexer')
   return out
@@ -73,7 +79,7 @@ export function findDevice(list: DeviceInfo[], ref: string, folder: string): Dev
   const matches = named.length ? named : list.filter((d) => r.length >= 4 && (d.id.startsWith(r) || (d.device !== '' && d.device.startsWith(r))))
   if (matches.length === 1) return matches[0]
   if (matches.length === 0) throw new ShoalError('BAD_REQUEST', `No device '${ref}' in ${folder} (see 'shoal devices ${folder}')`)
-  throw new ShoalError('BAD_REQUEST', `'${ref}' matches ${matches.length} devices (${matches.map((d) => `${printable(d.name)} ${shortKey(d.id)}`).join(', ')}); use its id`)
+  throw new ShoalError('BAD_REQUEST', `'${ref}' matches ${matches.length} devices (${matches.map((d) => `${printable(d.name)} ${shortKey(identityOf(d))}`).join(', ')}); use the start of its key`)
 }
 
 export const removeDevice: Command = {
@@ -83,7 +89,9 @@ export const removeDevice: Command = {
   details: [
     "<device> is a device's name or id (the first characters are enough), as 'shoal devices'",
     'shows it. From then on every device ignores the changes it makes; what it changed before',
-    "stays. To add it back, remove the folder on it ('shoal remove') and join again with a new invite."
+    'stays. The removed device is told: its folder stops with "Removed from <folder> by <device>"',
+    "and its files stay. To add it back, remove the folder on it ('shoal remove') and join again",
+    'with a new invite.'
   ].join('\n'),
   options: {},
   async run(ctx) {
@@ -99,7 +107,7 @@ export const removeDevice: Command = {
     })
     const { target, list, already } = result
     if (ctx.global.json) return printJson(ctx.io, list)
-    const who = `${printable(target.name)} (${shortKey(target.id)})`
+    const who = printable(target.name)
     if (already) return ctx.io.out(`${who} was already removed from ${folderArg}.`)
     ctx.io.out(`Removed ${who} from ${folderArg}: every device now ignores the changes it makes.`)
     ctx.io.out('What it changed before stays; the files on it stay there.')

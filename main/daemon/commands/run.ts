@@ -7,6 +7,7 @@ import { DaemonServer } from '../server.ts'
 import { DaemonClient } from '../client.ts'
 import { builtUiDir } from '../ui-dir.ts'
 import { StateLineFilter, eventLine, folderLine } from '../event-lines.ts'
+import { shortId } from '../../../shared/device-label.ts'
 import { untilSignal } from '../signals.ts'
 import { markStarting } from '../starting-mark.ts'
 import { whileLocked } from '../data-dir-wait.ts'
@@ -112,12 +113,14 @@ export const run: Command = {
         if (current) names.set(id, current)
         return current ?? names.get(id) ?? id
       }
+      // A device's name as last heard (a device new to this one says it just after connecting).
+      const peerName = (id: string) => engine.known.get(id)?.name ?? `device ${shortId(id)}`
       const filter = new StateLineFilter()
       for (const f of folders) filter.setKind(f.id, f.kind)
       const logEvent = (event: ShoalEvent) => {
         if (global.json) return io.out(JSON.stringify(event))
         if (!filter.keep(event)) return
-        const line = eventLine(event, name)
+        const line = eventLine(event, name, peerName)
         if (line) io.out(line)
       }
       // Startup events (scans, errors of folders that failed to open) first, then live ones; the

@@ -24,6 +24,7 @@ export const status: Command = {
     '  PROGRESS   The current sync round: share of its bytes written (0% while it is being',
     '             worked out, 100% up to date, - when nothing moves)',
     'Conflict copies still in a folder are counted below the table, also after a restart.',
+    'The devices connected now are listed by name (shoal peers also shows the ones seen before).',
     'A shared folder also lists names other systems cannot hold: pairs that differ only in case',
     'or Unicode form (one file on macOS and Windows) and names Windows does not allow (CON,',
     'a:b, a trailing dot...). Receivers whose folder folds case refuse the second of a pair.',
@@ -46,8 +47,12 @@ export const status: Command = {
 }
 
 async function snapshot(global: GlobalOptions): Promise<StatusSnapshot> {
-  const { result, daemon } = await withApi(global, async (session) => ({ result: await session.api.call('status', {}), daemon: session.daemon }))
+  const { result, daemon, peers } = await withApi(global, async (session) => ({
+    result: await session.api.call('status', {}),
+    daemon: session.daemon,
+    peers: session.daemon ? await session.api.call('peers.list', {}) : []
+  }))
   // The web UI's address carries the token; a user who lost the line 'shoal run' printed finds it here.
   const info = daemon ? await readDaemonFile(global.dataDir) : null
-  return { result, daemon, dataDir: global.dataDir, ...(info ? { uiUrl: uiUrlOf(info.url, info.token) } : {}) }
+  return { result, peers, daemon, dataDir: global.dataDir, ...(info ? { uiUrl: uiUrlOf(info.url, info.token) } : {}) }
 }

@@ -291,10 +291,12 @@ export const handlers: Handlers = {
 
   'peers.list': async (engine) => engine.peerList(),
 
+  'peers.known': async (engine) => engine.knownDevices(),
+
   'settings.get': async (engine) => settingsOf(engine),
 
   'settings.set': async (engine, { deviceName, bootstrap, bind, startAtLogin, uiPort }) => {
-    if (deviceName !== undefined) engine.config.deviceName = deviceName
+    if (deviceName !== undefined) await engine.rename(deviceName)
     if (bootstrap !== undefined) engine.config.bootstrap = parseBootstrap(bootstrap)
     if (bind !== undefined) engine.config.bind = bind.trim()
     if (startAtLogin !== undefined) engine.config.startAtLogin = startAtLogin

@@ -86,6 +86,8 @@ export interface Devices {
   createInvite(expiresInMs?: number): Promise<InviteInfo>
   revokeInvite(ref: string): Promise<string>
   listInvites(): Promise<ActiveInvite[]>
+  /** A connected device (network key `peer`) says it removed this one from a folder. */
+  removedNotice?(peer: string, notice: { folder: string; by: string }): void
 }
 
 /** Joining a two-way folder with an invite (the folder exists here, not yet in the folder's devices). */

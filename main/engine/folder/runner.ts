@@ -27,6 +27,7 @@ import { ShoalError } from '../../../shared/errors.ts'
 import { letGo, orNull } from '../../../shared/let-go.ts'
 import { ScanPlan, type Scan } from './scan-plan.ts'
 import { FolderRecovery } from './recovery.ts'
+import { removedMessage } from './removed.ts'
 
 /** A folder whose watcher failed is rescanned this often (with a working watcher: rescanIntervalMs, hourly). */
 const WATCHERLESS_RESCAN_MS = 60_000
@@ -38,6 +39,8 @@ export interface FolderContext {
   /** Folder's own state directory (local index) inside the data directory. */
   stateDir: string
   deviceName: string
+  /** Other devices as this one knows them: the name each gave itself, when it was last connected. */
+  knownDevices: DeviceDirectory
   rescanIntervalMs: number
   /** How often a folder applies its history setting (drive/history-keeper.ts). */
   historyCheckMs: number
@@ -53,6 +56,13 @@ export interface FolderContext {
   restored: boolean
   /** The folder's settings changed: the engine stores them (soon, once for a burst); resolves when stored. */
   settingsChanged(): Promise<void>
+}
+
+export interface DeviceDirectory {
+  get(deviceKey: string): { name?: string } | undefined
+  lastSeen(deviceKey: string): number | undefined
+  /** This device's name now (it may have changed since the folder opened). */
+  ownName(): string
 }
 
 export type KindFactory = (runner: FolderRunner) => FolderKind
@@ -170,7 +180,8 @@ export class FolderRunner extends Resource {
 
   protected async _open(): Promise<void> {
     await this.kind.open()
-    if (this.config.paused) this.status.setState('paused')
+    if (this.config.removed) this.status.setState('stopped', removedMessage(this.config))
+    else if (this.config.paused) this.status.setState('paused')
     else if (!this.ctx.network) this.status.setState('stopped') // a one-shot command: nothing goes online
     else this.#start()
   }
@@ -190,6 +201,7 @@ export class FolderRunner extends Resource {
   }
 
   async resume(): Promise<void> {
+    if (this.config.removed) throw new ShoalError('BAD_REQUEST', removedMessage(this.config))
     if (!this.config.paused) return
     const saved = this.updateConfig({ paused: false })
     if (this.ctx.network) this.#start()
@@ -197,9 +209,22 @@ export class FolderRunner extends Resource {
     await saved
   }
 
+  /**
+   * Another device removed this one from the folder: nothing more is scanned, sent or written
+   * (the files stay as they are), across restarts, and the state says who removed it.
+   */
+  async stopRemoved(by: string): Promise<void> {
+    if (this.config.removed || this.closing) return
+    const saved = this.updateConfig({ removed: { by, at: Date.now() } })
+    await this.#halt()
+    await saved
+    this.status.setState('stopped', removedMessage(this.config))
+    this.ctx.events.emitEvent({ type: 'warning', folder: this.id, message: removedMessage(this.config) })
+  }
+
   /** A full rescan now (scanning kinds); receivers look for work again at once. */
   async rescan(): Promise<void> {
-    if (this.config.paused) return
+    if (this.config.paused || this.config.removed) return
     if (this.kind.scan && this.#running) {
       const done = this.#plan.afterNextFull()
       this.requestScan(null)

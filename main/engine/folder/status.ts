@@ -112,10 +112,11 @@ export class FolderStatus {
     this.#otherConflicts = copies
   }
 
-  fileEvent(path: string, action: FileAction, direction: 'in' | 'out' | 'local', detail?: string): void {
+  /** `from`: the name of the device whose change this is (two-way, received). */
+  fileEvent(path: string, action: FileAction, direction: 'in' | 'out' | 'local', detail?: string, from?: string): void {
     this.lastChange = Date.now()
     if (action === 'conflict') this.#otherConflicts?.kept(path, detail)
-    this.#events.emitEvent({ type: 'file-changed', folder: this.#id, path, action, direction, version: this.version, ...(detail ? { detail } : {}) })
+    this.#events.emitEvent({ type: 'file-changed', folder: this.#id, path, action, direction, version: this.version, ...(detail ? { detail } : {}), ...(from ? { from } : {}) })
   }
 
   /** A remote path not written here, and why (counted, shown in the file list, logged). */

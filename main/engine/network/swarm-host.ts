@@ -6,6 +6,7 @@ import type { EventLog } from '../event-log.ts'
 import { toDhtBootstrap } from './bootstrap.ts'
 import type { PeerInfo } from '../../../shared/folder.ts'
 import { letGo } from '../../../shared/let-go.ts'
+import { DeviceChannel, type DeviceChannelHandlers, type RemovedNotice } from './device-channel.ts'
 
 export interface SwarmHostOptions {
   store: Corestore
@@ -19,6 +20,10 @@ export interface SwarmHostOptions {
   stallTimeoutMs?: number
   /** Refuses (and Hyperswarm then bans) a peer when it returns true. */
   firewall?: (remotePublicKey: Buffer) => boolean
+  /** This device's name, sent to every peer when it connects (device-channel.ts). */
+  deviceName?: () => string
+  /** What peers say on the device channel, and when they come and go (the engine's known devices). */
+  devices?: DeviceChannelHandlers & { connected(peer: string): void; left(peer: string, stillConnected: boolean): void }
 }
 
 interface PeerRecord {
@@ -27,6 +32,7 @@ interface PeerRecord {
   connectedAt: number
   lastRx: number
   seenData: boolean
+  channel: DeviceChannel | null
 }
 
 // One Hyperswarm per engine: folders join and leave their drive's discovery topic here, and every
@@ -72,7 +78,7 @@ export class SwarmHost extends Resource {
 
   #onConnection(conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo): void {
     const id = conn.remotePublicKey.toString('hex')
-    const record: PeerRecord = { conn, info, connectedAt: Date.now(), lastRx: this.#rx(conn), seenData: false }
+    const record: PeerRecord = { conn, info, connectedAt: Date.now(), lastRx: this.#rx(conn), seenData: false, channel: null }
     this.#peers.set(id, record)
     conn.on('error', () => {})
     conn.on('close', () => {
@@ -80,8 +86,15 @@ export class SwarmHost extends Resource {
         this.#peers.delete(id)
         this.opts.events.emitEvent({ type: 'peer-left', peer: id })
       }
+      this.opts.devices?.left(id, this.#peers.has(id))
     })
     this.opts.store.replicate(conn)
+    // replicate() put the connection's Protomux on userData: the device channel rides beside it.
+    const devices = this.opts.devices
+    if (devices) {
+      record.channel = new DeviceChannel((conn as unknown as { userData: unknown }).userData, id, this.opts.deviceName?.() ?? '', devices)
+      devices.connected(id)
+    }
     this.opts.events.emitEvent({ type: 'peer-joined', peer: id })
   }
 
@@ -116,6 +129,16 @@ export class SwarmHost extends Resource {
     this.#topics.delete(topic.toString('hex'))
     // After the engine closed the network (it does so before its folders) there is nothing to leave.
     if (this.swarm && !this.closing) await this.swarm.leave(topic)
+  }
+
+  /** Tells every connected peer this device's new name. */
+  sendName(name: string): void {
+    for (const { channel } of this.#peers.values()) channel?.sendName(name)
+  }
+
+  /** Tells a connected peer that it was removed from a two-way folder (once per connection). */
+  sendRemoved(peer: string, notice: RemovedNotice): void {
+    this.#peers.get(peer)?.channel?.sendRemoved(notice)
   }
 
   get peerCount(): number {

@@ -62,7 +62,8 @@ export async function applyOp(tx: ViewTx, raw: unknown, author: string, host: Ap
       const key = Buffer.from(op.key, 'hex')
       // The last indexer cannot leave Autobase; its ops are still ignored below (removed: true).
       if (host?.removeable(key)) await host.removeWriter(key)
-      return tx.put(memberKey(op.key), { ...target, removed: true })
+      // Who removed it (from the node, like every author): the removed device says so.
+      return tx.put(memberKey(op.key), { ...target, removed: true, removedBy: author })
     }
     case 'invite':
       return tx.put(inviteKey(op.id), { id: op.id, publicKey: op.publicKey, expires: op.expires, revoked: false, createdAt: op.time } satisfies InviteRecord)

@@ -13,6 +13,7 @@ import { DiskState, OWED_MAX, ignoreFingerprint, viewHash, type PassPlan } from 
 import { latestVersionOf, readEntries, readMembers, readTree, readTreeDiff, type EntryChange, type MemberRecord } from './view.ts'
 import type { FileEntry } from './ops.ts'
 import type { Folding } from '../fs/name-folding.ts'
+import { memberName } from './members.ts'
 import { letGo } from '../../../shared/let-go.ts'
 
 export interface DiskPassResult {
@@ -89,6 +90,8 @@ export class DiskPass {
     for (const e of tree.values()) if (e.blob) state.blobKeys.add(e.blob.key)
     for (const key of state.blobKeys) d.blobs.track(key) // idempotent: keeps every author's content coming after a restart
     s.setState('syncing')
+    const live = { self: d.base.local.key!.toString('hex'), selfName: f.ctx.knownDevices.ownName(), known: f.ctx.knownDevices }
+    const authors = new Map(view.members.map((m) => [m.key, memberName(m, live)]))
     this.#starting(d, scope ? [...scope].map((p): [string, FileEntry | null] => [p, tree.get(p) ?? null]) : tree, !scope)
     // Files of this disk that the view no longer has: a mass delete of another device stays held.
     const gone = (scope ? [...scope].filter((p) => index.has(p)) : index.paths()).filter((p) => (tree.get(p)?.kind ?? 'dir') === 'dir' && !f.ignore.ignores(p, false))
@@ -109,7 +112,9 @@ export class DiskPass {
           const size = this.#needed.written(p)
           if (size !== undefined) s.addProgress(1, size)
         }
-        s.fileEvent(p, action, 'in', detail)
+        // Who wrote what arrived (a delete leaves no entry to say so).
+        const author = action === 'deleted' ? undefined : tree.get(p)?.author
+        s.fileEvent(p, action, 'in', detail, author ? authors.get(author) : undefined)
       }
     })
     if (result.dirsChanged) index.setMeta('dirs', [...d.dirs]) // the whole list: not on every pass

@@ -18,8 +18,12 @@ export class ReplicationGuard {
   /** Channels closed so far (tests, logs). */
   refused = 0
 
-  constructor(store: Corestore) {
+  readonly #onRefused: (device: string) => void
+
+  /** `onRefused`: a removed device (network key, hex) just had a channel closed. */
+  constructor(store: Corestore, onRefused: (device: string) => void = () => {}) {
     this.#store = store
+    this.#onRefused = onRefused
   }
 
   /** Network keys (hex) of the devices to refuse; closes their open channels right away. */
@@ -57,8 +61,10 @@ export class ReplicationGuard {
 
   #check(peer: Peer): void {
     if (this.#closed || this.#blocked.size === 0 || !peer.remotePublicKey) return
-    if (!this.#blocked.has(peer.remotePublicKey.toString('hex'))) return
+    const device = peer.remotePublicKey.toString('hex')
+    if (!this.#blocked.has(device)) return
     this.refused++
+    this.#onRefused(device)
     // Not inside Hypercore's own 'peer-add' dispatch: the channel is still being set up there.
     queueMicrotask(() => peer.channel?.close())
   }

@@ -13,7 +13,9 @@ import { WriterMirror } from './writer-mirror.ts'
 import { coalesce } from './progress.ts'
 import { readInvites, readMembers } from './view.ts'
 import { acquirePairing, releasePairing, makeInvite, readInvite, answerJoinRequest, inviteUsable } from './invites.ts'
-import { toDeviceInfo, findMember } from './members.ts'
+import { toDeviceInfo, findMember, memberName, type LiveState } from './members.ts'
+import type { MemberRecord } from './view.ts'
+import type { RemovedNotice } from '../network/device-channel.ts'
 import type { BlobStore } from './blobs.ts'
 import type { Op } from './ops.ts'
 import type { DeviceInfo, InviteInfo } from '../../../shared/folder.ts'
@@ -38,6 +40,8 @@ export class Membership implements Devices {
   #onConnection = (conn: unknown) => this.#base.wakeupProtocol.addStream(conn)
   /** Network keys (hex) of the other devices still in the folder (peers count). */
   #memberDevices = new Set<string>()
+  /** The folder's devices as last read from the view. */
+  #members: MemberRecord[] = []
   #closed = false
   // Right away on every view update (a removed device must be refused before the next change is
   // served), one read at a time.
@@ -50,7 +54,8 @@ export class Membership implements Devices {
     this.#f = f
     this.#base = base
     this.#blobs = blobs
-    this.#guard = new ReplicationGuard(ns)
+    // A removed device that connects is refused the folder's cores, and told why (once per connection).
+    this.#guard = new ReplicationGuard(ns, (device) => this.#tellRemoved(device))
     this.#writers = new WriterMirror(ns)
   }
 
@@ -109,9 +114,44 @@ export class Membership implements Devices {
   async #refresh(): Promise<void> {
     if (this.#closed) return
     const members = await readMembers(this.#base.view)
+    this.#members = members
     this.#memberDevices = guardMembers(this.#guard, this.#base, members, this.#blobs.key, this.#f.ctx.swarm.publicKey.toString('hex'))
     const self = this.#base.local.key!.toString('hex')
     for (const m of members) if (!m.removed && m.key !== self) this.#writers.track(Buffer.from(m.key, 'hex'))
+    // Our own removal reached us through the folder's history.
+    const me = members.find((m) => m.key === self)
+    if (me?.removed) this.#stopRemoved(me.removedBy ?? '', null)
+  }
+
+  #live(): Pick<LiveState, 'self' | 'selfName' | 'known'> {
+    return { self: this.#base.local.key!.toString('hex'), selfName: this.#f.ctx.knownDevices.ownName(), known: this.#f.ctx.knownDevices }
+  }
+
+  /** Tells a removed device that connected who removed it (it checks that we are a member). */
+  #tellRemoved(device: string): void {
+    const removed = this.#members.filter((m) => m.removed && m.device === device && m.removedBy).at(-1)
+    if (!removed || this.#members.some((m) => !m.removed && m.device === device)) return // invited again since: a member
+    this.#f.ctx.swarm.sendRemoved(device, { folder: this.#base.discoveryKey.toString('hex'), by: removed.removedBy! })
+  }
+
+  /**
+   * A connected device says it removed this one. Believed only from a device that this folder's
+   * history says is a member: any member could remove this device anyway; nobody else can stop
+   * the folder this way.
+   */
+  removedNotice(peer: string, notice: RemovedNotice): void {
+    if (this.#closed || notice.folder !== this.#base.discoveryKey.toString('hex')) return
+    const sender = this.#members.find((m) => m.device === peer && !m.removed)
+    if (!sender) return
+    this.#stopRemoved(notice.by, sender)
+  }
+
+  #stopRemoved(byWriter: string, sender: MemberRecord | null): void {
+    if (this.#f.config.removed) return
+    const live = this.#live()
+    const by = this.#members.find((m) => m.key === byWriter) ?? sender
+    const name = by ? memberName(by, live) : ''
+    this.#f.stopRemoved(name || 'another device').catch((err: unknown) => this.#f.status.fail(err))
   }
 
   async createInvite(expiresInMs?: number): Promise<InviteInfo> {
@@ -138,12 +178,14 @@ export class Membership implements Devices {
 
   async list(): Promise<DeviceInfo[]> {
     const connected = new Set(this.#f.ctx.swarm.peers(() => []).map((p) => p.id))
-    const live = { self: this.#base.local.key!.toString('hex'), connected, blobs: this.#blobs.lengths(), now: Date.now() }
-    return (await readMembers(this.#base.view)).map((m) => toDeviceInfo(m, live))
+    const live = { ...this.#live(), connected, blobs: this.#blobs.lengths(), now: Date.now() }
+    const members = await readMembers(this.#base.view)
+    return members.map((m) => toDeviceInfo(m, live, members))
   }
 
   async remove(ref: string): Promise<DeviceInfo[]> {
-    const m = findMember(await readMembers(this.#base.view), ref)
+    if (this.#f.config.removed) throw new ShoalError('BAD_REQUEST', `This device was removed from ${this.#f.config.name}: it can no longer change who belongs to it`)
+    const m = findMember(await readMembers(this.#base.view), ref, this.#live())
     if (!m) throw new ShoalError('BAD_REQUEST', `No device '${ref}' in this folder (see 'shoal devices ${this.#f.config.path}')`)
     if (m.key === this.#base.local.key!.toString('hex')) throw new ShoalError('BAD_REQUEST', 'This device cannot remove itself; remove the folder instead')
     await this.#base.append({ type: 'remove-writer', key: m.key, time: Date.now() } satisfies Op)

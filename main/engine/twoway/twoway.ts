@@ -117,7 +117,8 @@ export class TwoWay implements FolderKind, TwoWayDisk {
         remove: (ref) => this.#requireMembers().remove(ref),
         createInvite: (ms) => this.#requireMembers().createInvite(ms),
         revokeInvite: (ref) => this.#requireMembers().revokeInvite(ref),
-        listInvites: () => this.#requireMembers().listInvites()
+        listInvites: () => this.#requireMembers().listInvites(),
+        removedNotice: (peer, notice) => this.membership?.removedNotice(peer, notice)
       },
       pairing: { join: (invite, timeoutMs) => this.#join(invite, timeoutMs) },
       // A resolution is an ordinary local edit and delete, made ops at once: the edit's parent is

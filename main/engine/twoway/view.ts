@@ -20,6 +20,8 @@ export interface MemberRecord {
   /** The folder's version number after this device's latest change to files (absent: none yet). */
   version?: number
   removed: boolean
+  /** Writer key (hex) of the device that removed it. */
+  removedBy?: string
   indexer: boolean
 }
 

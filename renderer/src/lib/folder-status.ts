@@ -20,7 +20,8 @@ export function folderStatus(f: FolderInfo): StatusText {
     case 'error':
       return { label, tone: 'error', detail: f.error ?? 'Something went wrong with this folder.' }
     case 'stopped':
-      return { label, tone: 'idle', ...(f.error ? { detail: f.error } : {}) }
+      // Stopped for a reason (removed from a two-way folder by another device): the card says why.
+      return f.error ? { label, tone: 'error', detail: f.error } : { label, tone: 'idle' }
     case 'starting':
       return { label, tone: 'busy' }
     case 'scanning':

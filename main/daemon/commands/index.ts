@@ -23,6 +23,7 @@ import { link } from './link.ts'
 import { invites } from './invites.ts'
 import { ignore } from './ignore.ts'
 import { service } from './service.ts'
+import { deleted } from './deleted.ts'
 
 /** Every command, in the order `shoal --help` lists them. */
 export const COMMANDS: Command[] = [share, join, seed, sync, invite, devices, removeDevice, remove, pause, resume, rescan, release, guard, status, uiUrl, log, restore, peers, settings, run, service, bootstrap]
@@ -32,6 +33,8 @@ COMMANDS.splice(COMMANDS.indexOf(restore) + 1, 0, history, prune, pin, unpin, ho
 COMMANDS.splice(COMMANDS.indexOf(share) + 1, 0, link)
 COMMANDS.splice(COMMANDS.indexOf(invite) + 1, 0, invites)
 COMMANDS.splice(COMMANDS.indexOf(rescan) + 1, 0, ignore)
+// What was deleted or overwritten, between the log and restore.
+COMMANDS.splice(COMMANDS.indexOf(log) + 1, 0, deleted)
 
 export function findCommandByName(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name)

@@ -15,7 +15,7 @@ function shellWord(s: string): string {
 export const deleted: Command = {
   name: 'deleted',
   usage: 'deleted <folder> [--limit N] [--before V]',
-  summary: 'List files deleted or overwritten (here or on another device), with the version that restores them',
+  summary: 'List deleted and overwritten files: when, by which device, and how to restore them',
   details: [
     'Each file is listed once, with its latest delete or overwrite that was not undone (a file that',
     'exists again is not listed), when, by which device, and RESTORE: the version whose content',

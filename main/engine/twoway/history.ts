@@ -58,7 +58,7 @@ export async function readTwoWayLog(view: Hyperbee, opts: LogOptions): Promise<V
     const wasFile = !!prev && prev.kind !== 'dir'
     if (wasFile) {
       replacedHere.push(c)
-      c.change.replacedSize = prev!.size
+      if (typeof prev!.size === 'number') c.change.replacedSize = prev!.size
     }
     if (c.node.type === 'del') {
       if (wasFile) Object.assign(c.change, { size: prev!.size, hash: prev!.hash })

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DeviceInfo, FileRow, FolderInfo, HistoryPolicy, InviteInfo, KnownDevice, LocalChange, PeerInfo, PruneResult, Settings, VersionChange } from './folder.ts'
+import { DeletedFile, DeviceInfo, FileRow, FolderInfo, HistoryPolicy, InviteInfo, KnownDevice, LocalChange, PeerInfo, PruneResult, Settings, VersionChange } from './folder.ts'
 import { ShoalEvent } from './events.ts'
 import { commandSchema, nameSchema } from './names.ts'
 import { Conflict, ResolveResult, SeenVersion } from './conflicts.ts'
@@ -145,6 +145,14 @@ export const methods = {
       perVersion: z.number().int().positive().optional()
     }),
     result: z.array(VersionChange)
+  },
+  /**
+   * Files deleted or overwritten (by any device) and not put back since, newest first, in whole
+   * versions up to `limit` files; `before`: only deletions older than that version (the next page).
+   */
+  'versions.deleted': {
+    params: z.object({ folder: folderRef, limit: z.number().int().positive().max(10_000).optional(), before: z.number().int().positive().optional() }),
+    result: z.array(DeletedFile)
   },
   'versions.restore': {
     params: z.object({

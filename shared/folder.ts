@@ -139,12 +139,39 @@ export const VersionChange = z.object({
   time: z.number().optional(),
   /** Two-way folders: name of the device whose change this was. */
   device: z.string().optional(),
+  /** Two-way folders: that device's id (its writer key, as devices.list says). */
+  deviceId: z.string().optional(),
   /** How many changes the version has in all (a page lists at most some of them). */
   total: z.number().int().nonnegative().optional(),
   /** A change or delete: the version that wrote what it replaced (Restore brings that back). */
-  replaces: z.number().int().positive().optional()
+  replaces: z.number().int().positive().optional(),
+  /** A change or delete: the size of what it replaced. */
+  replacedSize: z.number().nonnegative().optional()
 })
 export type VersionChange = z.infer<typeof VersionChange>
+
+/**
+ * A file deleted, or overwritten, and not put back since (versions.deleted): what a Restore of
+ * `restoreFrom` brings back, or why it cannot any more.
+ */
+export const DeletedFile = z.object({
+  path: z.string(),
+  action: z.enum(['deleted', 'overwritten']),
+  /** The version that deleted or overwrote it. */
+  version: z.number().int().positive(),
+  /** When that version was written (absent when the history does not say). */
+  at: z.number().optional(),
+  /** Who: a device's name, 'this device' or 'the publisher'. */
+  by: z.string(),
+  /** The version that wrote the content it replaced: restore this one. */
+  restoreFrom: z.number().int().positive().optional(),
+  /** Size of the content it replaced. */
+  size: z.number().nonnegative().optional(),
+  restorable: z.boolean(),
+  /** Why it cannot be restored (pruned by the history setting, or not known). */
+  reason: z.string().optional()
+})
+export type DeletedFile = z.infer<typeof DeletedFile>
 
 /** Which changes a folder's history lists: at most `limit` changes (whole versions), newest first. */
 export interface LogOptions {

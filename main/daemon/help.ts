@@ -29,6 +29,7 @@ export function mainHelp(): string {
     '  shoal join shoal://... ~/Photos      on another computer (the key alone works too)',
     "  shoal run                            keeps them in sync (run it on both)",
     "  shoal ui-url                         the web UI's address, http://127.0.0.1:PORT/?token=...",
+    "  shoal deleted ~/Photos               what was deleted or overwritten, and the restore command",
     '  shoal sync ~/Notes                   two-way sync across your own devices: prints an invite',
     '  shoal sync --invite <code> ~/Notes   on your other device (both running shoal run)',
     '',

@@ -65,6 +65,10 @@ describe('two-way history, file list, removal and status', { timeout: 180_000 },
     // What each change replaced, wherever it is: the delete took what version 3 wrote.
     expect(log.map((c) => c.replaces)).toEqual([3, log[2].version, undefined])
     expect(log.every((c) => c.total === 1)).toBe(true)
+    // The size of what each one replaced, and the id of the device that did it (versions.deleted uses both).
+    expect(log.map((c) => c.replacedSize)).toEqual(['overwritten on the desktop'.length, 'the original'.length, undefined])
+    const devices = await a.engine.call('devices.list', { folder: a.id })
+    expect(log[0].deviceId).toBe(devices.find((d) => d.name === 'desktop')!.id)
     const older = await a.engine.call('versions.log', { folder: a.id, before: 4 })
     expect(older.map((c) => c.version).sort()).toEqual([1, 2, 3])
     expect((await a.engine.call('versions.log', { folder: a.id, version: 3 })).map((c) => [c.action, c.path])).toEqual([['changed', '/doc.txt']])

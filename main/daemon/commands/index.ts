@@ -24,6 +24,7 @@ import { invites } from './invites.ts'
 import { ignore } from './ignore.ts'
 import { service } from './service.ts'
 import { conflicts, resolve } from './conflicts.ts'
+import { deleted } from './deleted.ts'
 
 /** Every command, in the order `shoal --help` lists them. */
 export const COMMANDS: Command[] = [share, join, seed, sync, invite, devices, removeDevice, remove, pause, resume, rescan, release, guard, status, uiUrl, log, restore, peers, settings, run, service, bootstrap]
@@ -35,6 +36,8 @@ COMMANDS.splice(COMMANDS.indexOf(invite) + 1, 0, invites)
 COMMANDS.splice(COMMANDS.indexOf(rescan) + 1, 0, ignore)
 // Conflicts after the status, where their count shows.
 COMMANDS.splice(COMMANDS.indexOf(status) + 1, 0, conflicts, resolve)
+// What was deleted or overwritten, between the log and restore.
+COMMANDS.splice(COMMANDS.indexOf(log) + 1, 0, deleted)
 
 export function findCommandByName(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name)

@@ -14,7 +14,7 @@ export const restore: Command = {
     'current file (and becomes a new version); a joined folder is a read-only copy, so give --to.',
     '',
     'Options:',
-    "  --version N   The version to restore (see 'shoal log')",
+    "  --version N   The version to restore (see 'shoal log', or 'shoal deleted' for lost files)",
     '  --to FILE     Write the old content to FILE instead'
   ].join('\n'),
   options: { version: { type: 'string' }, to: { type: 'string' } },

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import type { Device } from '../device.ts'
 import type { FolderRunner } from '../folder/runner.ts'
 import { prepareAtomicPath } from '../follow/atomic-versions.ts'
+import { listDeleted } from '../folder/deleted-files.ts'
 import type { SeedConfig } from '../seed/seed.ts'
 import { NO_READ_KEY_MESSAGE, explainReadError } from '../drive/read-errors.ts'
 import { failedOnReadKey, undoJoin, undoJoinOnWrongKey } from './join-check.ts'
@@ -280,6 +281,21 @@ export const handlers: Handlers = {
       .findFolder(folder)
       .capability('history')
       .log({ limit: limit ?? 100, ...(filter ? { path: filter } : {}), ...page }),
+
+  'versions.deleted': async (engine, { folder, limit, before }) => {
+    const f = engine.findFolder(folder)
+    const history = f.capability('history')
+    // Two-way changes name their device; the others have one writer: this device, or the publisher.
+    const self = f.kind.capabilities.devices ? (await f.kind.capabilities.devices.list()).find((d) => d.self)?.id : undefined
+    const pruned = f.config.pruned
+    return listDeleted((page) => history.log(page), {
+      limit: limit ?? 100,
+      ...(before !== undefined ? { before } : {}),
+      author: f.config.kind === 'follow' ? 'the publisher' : 'this device',
+      ...(self ? { self } : {}),
+      ...(pruned ? { pruned: { keptFrom: pruned.keptFromNumber ?? pruned.keptFrom, at: pruned.at } } : {})
+    })
+  },
 
   'versions.restore': async (engine, { folder, path: p, version, to }) => {
     const history = engine.findFolder(folder).capability('history')

@@ -71,7 +71,7 @@ export async function readVersionLog(drive: Hyperdrive, opts: LogOptions): Promi
         // A position inside a batch written without markers is no snapshot: it cannot tell, so 'added'.
         const prior = before > 1 ? await readEntry(snapshot, node.key).catch(() => null) : null // any failure, even Hyperbee's TypeError on a malformed tree from a peer: nothing known before
         const replaces = prior?.ok ? versions.of(prior.entry.seq) : null
-        const was = replaces !== null ? { replaces } : {}
+        const was = replaces !== null ? { replaces, replacedSize: entrySize(prior!.ok ? prior!.entry : null) } : {}
         if (node.type === 'del') {
           out.push({ ...base, action: 'deleted', ...was })
           continue

@@ -56,7 +56,10 @@ export async function readTwoWayLog(view: Hyperbee, opts: LogOptions): Promise<V
   const resolve = (c: Candidate, older: HistoryNode | null) => {
     const prev = older?.type === 'put' ? (older.value as FileEntry) : null
     const wasFile = !!prev && prev.kind !== 'dir'
-    if (wasFile) replacedHere.push(c)
+    if (wasFile) {
+      replacedHere.push(c)
+      if (typeof prev!.size === 'number') c.change.replacedSize = prev!.size
+    }
     if (c.node.type === 'del') {
       if (wasFile) Object.assign(c.change, { size: prev!.size, hash: prev!.hash })
       else drop(c) // a folder (or nothing) went away: not a file change
@@ -84,7 +87,7 @@ export async function readTwoWayLog(view: Hyperbee, opts: LogOptions): Promise<V
           else waiting.delete(c.change.path)
         }
       } else {
-        for (const c of group) Object.assign(c.change, m?.lastOp ? { time: m.lastOp } : {}, m?.name ? { device: m.name } : {}, { version: n, total: group.length })
+        for (const c of group) Object.assign(c.change, m?.lastOp ? { time: m.lastOp } : {}, m?.name ? { device: m.name, deviceId: m.key } : {}, { version: n, total: group.length })
         if (group.length && opts.version !== undefined) done = true
       }
       group = []

@@ -3,7 +3,7 @@
 
 import type { FolderInfo } from '../../../shared/folder.ts'
 
-export const FOLDER_TABS = ['files', 'conflicts', 'history', 'peers', 'share', 'devices', 'ignore', 'hook', 'safety', 'remove'] as const
+export const FOLDER_TABS = ['files', 'conflicts', 'history', 'deleted', 'peers', 'share', 'devices', 'ignore', 'hook', 'safety', 'remove'] as const
 export type FolderTab = (typeof FOLDER_TABS)[number]
 
 /** What decides a folder's tabs. */
@@ -11,13 +11,13 @@ export type TabsOf = Pick<FolderInfo, 'kind' | 'deleteGuard'> & Partial<Pick<Fol
 
 /**
  * A two-way folder has Devices (who may edit it) where the others have Share (the read-only link);
- * only a joined folder has the after-update hook; Safety (the mass-delete guard) belongs to every
+ * only a joined folder has the after-update hook; a seed (no files) has no Deleted list; Safety (the mass-delete guard) belongs to every
  * folder the engine guards, which says so by sending its settings. Conflicts shows while there are any.
  */
 export function tabsFor(folder: TabsOf): FolderTab[] {
   const { kind } = folder
   return FOLDER_TABS.filter(
-    (t) => (kind === 'two-way' ? t !== 'share' : t !== 'devices') && (t !== 'hook' || kind === 'follow') && (t !== 'safety' || folder.deleteGuard !== undefined) &&
+    (t) => (kind === 'two-way' ? t !== 'share' : t !== 'devices') && (t !== 'hook' || kind === 'follow') && (t !== 'deleted' || kind !== 'seed') && (t !== 'safety' || folder.deleteGuard !== undefined) &&
       (t !== 'conflicts' || (folder.conflicts ?? 0) > 0)
   )
 }

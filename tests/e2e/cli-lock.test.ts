@@ -83,7 +83,7 @@ describe('read-only commands beside a starting daemon (real processes)', () => {
       }
       for (const r of loop.runs) {
         expect(r.code, `status exited ${r.code} in round ${round}:\n${r.stderr}`).toBe(0)
-        expect(r.stdout).toMatch(/Shoal {3}(running, 0 peers connected|not running for )/)
+        expect(r.stdout).toMatch(/Shoal {3}(running, 0 devices connected|not running for )/)
         expect(r.stdout).toMatch(new RegExp(`Photos\\s+Shared\\s+.+?\\s+\\d+\\s+1\\s+5 B\\s.*${photos.replace(/[/\\]/g, '.')}`))
       }
       expect(loop.runs.some((r) => /Shoal {3}running/.test(r.stdout))).toBe(true)
@@ -107,7 +107,7 @@ describe('read-only commands beside a starting daemon (real processes)', () => {
       daemon = await starting
       const printed = await status
       expect(printed.code, printed.stderr).toBe(0)
-      expect(printed.stdout).toMatch(/Shoal {3}running, 0 peers connected/)
+      expect(printed.stdout).toMatch(/Shoal {3}running, 0 devices connected/)
     } finally {
       await holder.close()
       if (daemon) expect(await daemon.proc.stop(), daemon.proc.output()).toBe(0)

@@ -35,7 +35,7 @@ const blocks = (out: string) => out.split(/^--- .+$/m).slice(1)
 describe('shoal status --watch (real daemon, piped output)', () => {
   it('prints a new status when a folder is shared from another terminal and when the daemon stops, and exits 0 on Ctrl-C', async () => {
     watcher = startShoal(['status', '--watch', '--data', A.dataDir], network.env)
-    await watcher.waitFor(/Shoal {3}running, 0 peers connected[\s\S]*No folders yet/, WAIT_MS)
+    await watcher.waitFor(/Shoal {3}running, 0 devices connected[\s\S]*No folders yet/, WAIT_MS)
 
     const trip = path.join(root, 'Trip')
     await writeFiles(trip, { 'notes.txt': 'packing list\n', 'map.txt': 'north\n' })

@@ -210,7 +210,7 @@ describe('shoal sync: two-way across my own devices', { timeout: 180_000 }, () =
     // The desktop itself says so, and stops: its files stay.
     const said = /Removed from notes-desktop by laptop: this device no longer syncs it\. Its files stay in .*notes-desktop; to sync again, remove the folder here and join with a new invite\./
     await waitFor('the desktop says it was removed', async () => said.test((await shoal(desktop, ['status'])).stdout))
-    expect((await shoal(desktop, ['status'])).stdout).toMatch(/^notes-desktop\s+two-way\s+stopped\s/m)
+    expect((await shoal(desktop, ['status'])).stdout).toMatch(/^notes-desktop\s+Two-way\s+Stopped\s/m)
     await desktop.proc.waitFor(/\[notes-desktop\] stopped: Removed from notes-desktop by laptop/)
     expect(await read(path.join(onDesktop, 'plans', 'packing.txt'))).toBe('socks\n')
 

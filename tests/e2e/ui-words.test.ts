@@ -101,7 +101,7 @@ describe('words, units and paths a user meets (real daemon, real Chromium)', () 
     const row = status.stdout.split('\n').find((l) => l.startsWith('Photos '))!
     // Columns are two spaces apart: NAME KIND STATE VERSION FILES SIZE ...
     expect(row.split(/\s{2,}/).slice(0, 6)).toEqual(['Photos', 'Shared', 'Up to date', expect.stringMatching(/^\d+$/), '1', '1.5 MiB'])
-    expect(status.stdout).toMatch(/^Shoal {3}running, 0 peers connected$/m)
+    expect(status.stdout).toMatch(/^Shoal {3}running, 0 devices connected$/m)
 
     const rescan = await shoal(['rescan', 'Photos'])
     expect(rescan.stdout).toMatch(/^Rescanned Photos: version \d+, 1 file, (up to date|scanning)$/m)

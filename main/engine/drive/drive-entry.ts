@@ -5,6 +5,7 @@
 import type Hyperdrive from 'hyperdrive'
 import type Hypercore from 'hypercore'
 import { ShoalError } from '../../../shared/errors.ts'
+import { letGo } from '../../../shared/let-go.ts'
 import { entrySize } from './drive-metadata.ts'
 import { show } from '../fs/paths.ts'
 
@@ -102,7 +103,7 @@ export function contentProblem(entry: Pick<Hyperdrive.Entry, 'value'>, content: 
 }
 
 interface BlobReader {
-  createReadStream(blob: Hyperdrive.Blob, opts: { wait: boolean; timeout: number }): AsyncIterable<Uint8Array> & { destroy(err?: Error): void; once(event: 'close', fn: () => void): void }
+  createReadStream(blob: Hyperdrive.Blob, opts: { wait: boolean; timeout: number }): AsyncIterable<Uint8Array> & { destroy(err?: Error): void; once(event: 'close', fn: () => void): void; on(event: 'error', fn: (err: unknown) => void): void }
 }
 
 /**
@@ -115,7 +116,12 @@ export async function readContent(snapshot: Hyperdrive, drivePath: string, blob:
   const stream = blobs.createReadStream(blob, { wait: true, timeout: stallMs })
   // Pausing or closing the folder ends a read that waits for a block, instead of waiting it out.
   if (signal) {
-    const stop = () => stream.destroy(new ShoalError('TIMEOUT', 'Stopped: the folder was paused or closed'))
+    const stop = () => {
+      // The stop may come before anyone reads the stream (the write is still opening its temp
+      // file): streamx then emits the error to no listener, which throws it at no one.
+      stream.on('error', letGo)
+      stream.destroy(new ShoalError('TIMEOUT', 'Stopped: the folder was paused or closed'))
+    }
     if (signal.aborted) stop()
     else {
       signal.addEventListener('abort', stop, { once: true })

@@ -175,7 +175,10 @@ export const methods = {
       bind: z.string().optional(),
       startAtLogin: z.boolean().optional(),
       /** Takes effect the next time the web UI's server starts. */
-      uiPort: z.number().int().min(1).max(65535).optional()
+      uiPort: z.number().int().min(1).max(65535).optional(),
+      /** Bytes per second for the whole device, 0 = no limit; applied at once. */
+      uploadLimit: z.number().int().nonnegative().optional(),
+      downloadLimit: z.number().int().nonnegative().optional()
     }),
     result: Settings
   },

@@ -238,6 +238,9 @@ export const Settings = z.object({
   startAtLogin: z.boolean(),
   /** The web UI's port on 127.0.0.1 from the next start on (DEFAULT_UI_PORT unless changed). */
   uiPort: z.number().int().min(1).max(65535),
+  /** Bytes per second for the whole device; 0 = no limit. */
+  uploadLimit: z.number().int().nonnegative(),
+  downloadLimit: z.number().int().nonnegative(),
   /**
    * What this running engine actually uses: the network (command-line flags and environment
    * variables override the stored settings until the next start), and the port the web UI is

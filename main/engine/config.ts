@@ -42,11 +42,14 @@ export interface EngineConfig {
   startAtLogin: boolean
   /** The web UI's port on 127.0.0.1 (shared/ui-port.ts); `shoal run --port` overrides it for one run. */
   uiPort: number
+  /** Bytes per second for the whole device (network/rate-limit.ts); 0 = no limit. */
+  uploadLimit: number
+  downloadLimit: number
   folders: FolderConfig[]
 }
 
 export function defaultConfig(): EngineConfig {
-  return { deviceName: os.hostname() || 'device', bootstrap: [], bind: '', startAtLogin: false, uiPort: DEFAULT_UI_PORT, folders: [] }
+  return { deviceName: os.hostname() || 'device', bootstrap: [], bind: '', startAtLogin: false, uiPort: DEFAULT_UI_PORT, uploadLimit: 0, downloadLimit: 0, folders: [] }
 }
 
 export async function loadConfig(file: string): Promise<EngineConfig> {
@@ -54,9 +57,15 @@ export async function loadConfig(file: string): Promise<EngineConfig> {
   const config = { ...defaultConfig(), ...(stored ?? {}), folders: stored?.folders ?? [] }
   // A hand-edited config.json with a port that cannot be: the default, rather than no web UI.
   if (!isUiPort(config.uiPort)) config.uiPort = DEFAULT_UI_PORT
+  // A hand-edited limit that is not a rate: no limit, rather than a stalled network.
+  for (const key of ['uploadLimit', 'downloadLimit'] as const) if (!isRate(config[key])) config[key] = 0
   return config
 }
 
 export async function saveConfig(file: string, config: EngineConfig): Promise<void> {
   await writeJsonState(file, config)
+}
+
+function isRate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 }

@@ -148,6 +148,8 @@ export class Device extends Resource {
       events: this.events,
       firewall: this.opts.firewall,
       deviceName: () => this.config.deviceName,
+      uploadLimit: this.config.uploadLimit,
+      downloadLimit: this.config.downloadLimit,
       devices: {
         connected: (peer) => this.known.connected(peer),
         left: (peer, still) => this.known.left(peer, still),

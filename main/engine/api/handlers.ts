@@ -20,8 +20,8 @@ import type { MethodName, Params, Result } from '../../../shared/api.ts'
 import { letGo, orNull } from '../../../shared/let-go.ts'
 
 function settingsOf(engine: Device) {
-  const { deviceName, bootstrap, bind, startAtLogin, uiPort } = engine.config
-  return { deviceName, bootstrap, bind, startAtLogin, uiPort, active: { bootstrap: engine.bootstrap, bind: engine.bind, ...(engine.uiPort ? { uiPort: engine.uiPort } : {}) } }
+  const { deviceName, bootstrap, bind, startAtLogin, uiPort, uploadLimit, downloadLimit } = engine.config
+  return { deviceName, bootstrap, bind, startAtLogin, uiPort, uploadLimit, downloadLimit, active: { bootstrap: engine.bootstrap, bind: engine.bind, ...(engine.uiPort ? { uiPort: engine.uiPort } : {}) } }
 }
 
 function normaliseDir(dir: string): string {
@@ -311,12 +311,16 @@ export const handlers: Handlers = {
 
   'settings.get': async (engine) => settingsOf(engine),
 
-  'settings.set': async (engine, { deviceName, bootstrap, bind, startAtLogin, uiPort }) => {
+  'settings.set': async (engine, { deviceName, bootstrap, bind, startAtLogin, uiPort, uploadLimit, downloadLimit }) => {
     if (deviceName !== undefined) await engine.rename(deviceName)
     if (bootstrap !== undefined) engine.config.bootstrap = parseBootstrap(bootstrap)
     if (bind !== undefined) engine.config.bind = bind.trim()
     if (startAtLogin !== undefined) engine.config.startAtLogin = startAtLogin
     if (uiPort !== undefined) engine.config.uiPort = uiPort
+    // Limits apply at once, also to transfers under way.
+    if (uploadLimit !== undefined) engine.config.uploadLimit = uploadLimit
+    if (downloadLimit !== undefined) engine.config.downloadLimit = downloadLimit
+    if (uploadLimit !== undefined || downloadLimit !== undefined) engine.swarm.setLimits({ upload: uploadLimit, download: downloadLimit })
     await engine.saveConfig()
     return settingsOf(engine)
   },

@@ -7,6 +7,7 @@ import { toDhtBootstrap } from './bootstrap.ts'
 import type { PeerInfo } from '../../../shared/folder.ts'
 import { letGo } from '../../../shared/let-go.ts'
 import { DeviceChannel, type DeviceChannelHandlers, type RemovedNotice } from './device-channel.ts'
+import { TokenBucket, limitConnection, type DeviceLimits } from './rate-limit.ts'
 
 export interface SwarmHostOptions {
   store: Corestore
@@ -24,6 +25,9 @@ export interface SwarmHostOptions {
   deviceName?: () => string
   /** What peers say on the device channel, and when they come and go (the engine's known devices). */
   devices?: DeviceChannelHandlers & { connected(peer: string): void; left(peer: string, stillConnected: boolean): void }
+  /** Bytes per second for the whole device, 0 = no limit; setLimits changes them at once. */
+  uploadLimit?: number
+  downloadLimit?: number
 }
 
 interface PeerRecord {
@@ -43,10 +47,18 @@ export class SwarmHost extends Resource {
   #peers = new Map<string, PeerRecord>()
   #topics = new Map<string, { topic: Buffer; folder: string }>()
   #stallTimer: NodeJS.Timeout | null = null
+  readonly #limits: DeviceLimits
 
   constructor(opts: SwarmHostOptions) {
     super()
     this.opts = opts
+    this.#limits = { upload: new TokenBucket(opts.uploadLimit ?? 0), download: new TokenBucket(opts.downloadLimit ?? 0) }
+  }
+
+  /** New device-wide limits (bytes per second, 0 = none), applied at once to every connection. */
+  setLimits({ upload, download }: { upload?: number; download?: number }): void {
+    if (upload !== undefined) this.#limits.upload.setRate(upload)
+    if (download !== undefined) this.#limits.download.setRate(download)
   }
 
   get publicKey(): Buffer {
@@ -88,6 +100,7 @@ export class SwarmHost extends Resource {
       }
       this.opts.devices?.left(id, this.#peers.has(id))
     })
+    limitConnection(conn, this.#limits)
     this.opts.store.replicate(conn)
     // replicate() put the connection's Protomux on userData: the device channel rides beside it.
     const devices = this.opts.devices

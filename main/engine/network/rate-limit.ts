@@ -95,40 +95,53 @@ export interface DeviceLimits {
   download: TokenBucket
 }
 
-/** The parts of a Hyperswarm connection (a streamx Noise stream) the limits hook into. */
-interface LimitedStream {
+/** The parts of a Hyperswarm connection's raw socket (a streamx UDX stream) the limits hook into. */
+interface RawStream {
   push(chunk: Buffer | null): boolean
-  _write(data: Buffer, cb: (err?: Error | null) => void): void
+  _writev(buffers: Buffer[], cb: (err?: Error | null) => void): void
   destroying: boolean
-  rawStream: { pause(): void; resume(): void }
 }
 
+/** Writes go out in slices this big, so a big batch of blocks cannot pass as one lump. */
+const SLICE_BYTES = 16 * 1024
+
 /**
- * Makes a connection's decrypted reads and its writes wait for the device's buckets. Reads: what
- * arrives waits in order before the replication layer sees it, and the raw socket pauses meanwhile
- * (Hypercore only asks for more blocks as it gets them, so the sender slows too). Writes: the
- * stream's write callback waits, so its buffer fills and the layers above see backpressure.
+ * Makes a connection's raw socket wait for the device's buckets, below the encryption: there the
+ * bytes are a plain stream that can be cut anywhere, whereas one encrypted message may carry a
+ * whole batch of blocks (megabytes). Reads: what arrives waits in order before it is decrypted
+ * and replicated (Hypercore asks for more blocks only as it gets them, so the sender slows too).
+ * Writes: the socket's write callback waits, so the layers above see backpressure.
  */
 export function limitConnection(conn: unknown, limits: DeviceLimits): void {
-  const stream = conn as LimitedStream
-  const push = stream.push.bind(stream)
-  const write = stream._write.bind(stream)
-  let queued = 0
-  stream.push = (chunk) => {
-    if (queued === 0 && limits.download.rate === 0) return push(chunk)
-    queued++
+  const raw = (conn as { rawStream?: RawStream }).rawStream
+  if (!raw) return
+  const push = raw.push.bind(raw)
+  const writev = raw._writev.bind(raw)
+  let waiting = 0
+  raw.push = (chunk) => {
+    if (waiting === 0 && limits.download.rate === 0) return push(chunk)
+    waiting++
     limits.download.take(chunk ? chunk.byteLength : 0, () => {
-      queued--
-      if (stream.destroying) return
-      const more = push(chunk)
-      if (queued === 0 && more) stream.rawStream.resume()
+      waiting--
+      if (!raw.destroying) push(chunk)
     })
-    return false // the raw socket pauses until what waits has passed
+    return true
   }
-  stream._write = (data, cb) => {
-    limits.upload.take(data.byteLength, () => {
-      if (stream.destroying) return cb(null)
-      write(data, cb)
-    })
+  raw._writev = (buffers, cb) => {
+    if (limits.upload.rate === 0) return writev(buffers, cb)
+    const slices = buffers.flatMap((b) => sliced(b))
+    let next = 0
+    const writeNext = (err?: Error | null) => {
+      if (err || next === slices.length || raw.destroying) return cb(err ?? null)
+      const slice = slices[next++]
+      limits.upload.take(slice.byteLength, () => (raw.destroying ? cb(null) : writev([slice], writeNext)))
+    }
+    writeNext()
   }
+}
+
+function sliced(buffer: Buffer): Buffer[] {
+  const slices: Buffer[] = []
+  for (let at = 0; at < buffer.byteLength; at += SLICE_BYTES) slices.push(buffer.subarray(at, at + SLICE_BYTES))
+  return slices
 }

@@ -8,6 +8,7 @@ import type { PeerInfo } from '../../../shared/folder.ts'
 import { letGo } from '../../../shared/let-go.ts'
 import { DeviceChannel, type DeviceChannelHandlers, type RemovedNotice } from './device-channel.ts'
 import { TokenBucket, limitConnection, type DeviceLimits } from './rate-limit.ts'
+import { RequestWindow } from './request-window.ts'
 
 export interface SwarmHostOptions {
   store: Corestore
@@ -48,6 +49,7 @@ export class SwarmHost extends Resource {
   #topics = new Map<string, { topic: Buffer; folder: string }>()
   #stallTimer: NodeJS.Timeout | null = null
   readonly #limits: DeviceLimits
+  #requestWindow: RequestWindow | null = null
 
   constructor(opts: SwarmHostOptions) {
     super()
@@ -59,6 +61,7 @@ export class SwarmHost extends Resource {
   setLimits({ upload, download }: { upload?: number; download?: number }): void {
     if (upload !== undefined) this.#limits.upload.setRate(upload)
     if (download !== undefined) this.#limits.download.setRate(download)
+    if (download !== undefined) this.#requestWindow?.setDownloadLimit(download)
   }
 
   get publicKey(): Buffer {
@@ -67,6 +70,8 @@ export class SwarmHost extends Resource {
 
   protected async _open(): Promise<void> {
     const { bootstrap, bind } = this.opts
+    this.#requestWindow = new RequestWindow(this.opts.store)
+    if (this.#limits.download.rate > 0) this.#requestWindow.setDownloadLimit(this.#limits.download.rate)
     const loopback = bind.startsWith('127.') || bind === 'localhost'
     const dht = new HyperDHT({
       keyPair: this.opts.keyPair,

@@ -111,7 +111,7 @@ describe('Settings', () => {
   })
 
   it('saves and says when network changes apply; start at login is desktop-only', async () => {
-    await renderApp({ route: { view: 'settings' }, handlers: { 'settings.set': (p) => ({ deviceName: p.deviceName!, bootstrap: p.bootstrap!, bind: p.bind!, startAtLogin: false, uiPort: p.uiPort ?? 7462 }) } })
+    await renderApp({ route: { view: 'settings' }, handlers: { 'settings.set': (p) => ({ deviceName: p.deviceName!, bootstrap: p.bootstrap!, bind: p.bind!, startAtLogin: false, uiPort: p.uiPort ?? 7462, uploadLimit: 0, downloadLimit: 0 }) } })
     expect((screen.getByTestId('settings-start-at-login') as HTMLInputElement).disabled).toBe(true)
     expect(screen.getByTestId('settings-desktop-only').textContent).toBe('Only in the desktop app')
     await fireEvent.input(screen.getByTestId('settings-bind'), { target: { value: '192.168.1.20' } })
@@ -147,5 +147,31 @@ describe('Settings', () => {
     expect(transport.callsTo('settings.set').at(-1)).toMatchObject({ uiPort: 8123 })
     expect(screen.getByTestId('settings-note').textContent).toBe('Saved. When Shoal restarts, the web UI moves to http://127.0.0.1:8123/.')
     expect(screen.getByTestId('settings-ui-active').textContent).toBe('In use now: http://127.0.0.1:7462/')
+  })
+
+  it('shows the bandwidth limits as typed, sends only a changed one, and refuses a rate it cannot read', async () => {
+    const stored = { ...SETTINGS, uploadLimit: 2_000_000 }
+    const { transport } = await renderApp({
+      route: { view: 'settings' },
+      handlers: { 'settings.get': () => stored, 'settings.set': (p) => ({ ...stored, uploadLimit: p.uploadLimit ?? stored.uploadLimit, downloadLimit: p.downloadLimit ?? stored.downloadLimit }) }
+    })
+    const upload = screen.getByTestId('settings-upload-limit') as HTMLInputElement
+    const download = screen.getByTestId('settings-download-limit') as HTMLInputElement
+    expect([upload.value, download.value, download.placeholder]).toEqual(['2MB', '', 'No limit'])
+
+    await fireEvent.input(download, { target: { value: 'fast' } })
+    await fireEvent.click(screen.getByTestId('settings-save'))
+    await settle()
+    expect(screen.getByTestId('settings-error').textContent).toContain("The download limit must be a rate in bytes per second such as 2MB, 500KB or 0 (no limit), not 'fast'.")
+    expect(transport.callsTo('settings.set')).toHaveLength(0)
+
+    await fireEvent.input(download, { target: { value: '500 KB' } })
+    await fireEvent.click(screen.getByTestId('settings-save'))
+    await settle()
+    const sent = transport.callsTo('settings.set').at(-1)
+    expect(sent).toMatchObject({ downloadLimit: 500_000 })
+    expect(sent).not.toHaveProperty('uploadLimit')
+    expect(download.value).toBe('500KB')
+    expect(screen.getByTestId('settings-note').textContent).toBe('Saved.')
   })
 })

@@ -64,7 +64,7 @@ export function invite(i: Partial<InviteInfo> = {}): InviteInfo {
   return { invite: INVITE_CODE, id: '7'.repeat(64), expires: Date.now() + 24 * 3600 * 1000, ...i }
 }
 
-export const SETTINGS: Settings = { deviceName: 'ana-laptop', bootstrap: [], bind: '', startAtLogin: false, uiPort: 7462 }
+export const SETTINGS: Settings = { deviceName: 'ana-laptop', bootstrap: [], bind: '', startAtLogin: false, uiPort: 7462, uploadLimit: 0, downloadLimit: 0 }
 
 /** The calls every window makes on connect, answered with `folders` and no peers. */
 export function baseHandlers(folders: FolderInfo[] = [], extra: Handlers = {}): Handlers {

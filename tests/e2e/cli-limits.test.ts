@@ -65,7 +65,7 @@ describe('shoal settings --upload-limit / --download-limit', () => {
     expect(limit.stdout).not.toContain('Restart') // nothing to restart for a limit
     const share = await shoal(['share', src, '--json', '--data', A.dataDir])
     expect(share.code, share.stderr).toBe(0)
-    const join = await shoal(['join', (JSON.parse(share.stdout) as FolderInfo).link, dest, '--data', B.dataDir])
+    const join = await shoal(['join', (JSON.parse(share.stdout) as FolderInfo).link, dest, '--no-wait', '--data', B.dataDir])
     expect(join.code, join.stderr).toBe(0)
 
     await waitFor('the transfer to start', async () => (await downloadedOnB()) > 100_000)

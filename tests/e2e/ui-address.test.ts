@@ -178,7 +178,7 @@ describe('the web UI address (real daemon, real Chromium)', () => {
       // The stored port is the one `shoal run` uses without --port (here: the taken one).
       const set = await shoal(['settings', '--ui-port', String(port), '--data', dataDir])
       expect(set.code, set.stderr).toBe(0)
-      expect(set.stdout).toContain(`Web UI port  ${port}`)
+      expect(set.stdout).toContain(`Web UI port     ${port}`)
       const stored = await shoal(runArgs)
       expect(stored.code).toBe(1)
       expect(stored.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`)

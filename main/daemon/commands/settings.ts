@@ -16,11 +16,11 @@ export const settings: Command = {
     'bandwidth limits apply at once, also to transfers under way.',
     '',
     'Options:',
-    '  --device-name X   Name other devices see (used in conflict copies)',
-    "  --bootstrap L     Private DHT bootstrap nodes, host:port,... ('' = the public DHT)",
-    "  --bind A          Local address for the network ('' = all interfaces)",
-    `  --ui-port N       Port of the web UI on 127.0.0.1 (default ${DEFAULT_UI_PORT}; 'shoal run --port' overrides it)`,
-    '  --upload-limit R  Most this device sends per second to all peers together: 2MB, 500KB, 1MiB; 0 = no limit',
+    '  --device-name X     Name other devices see (used in conflict copies)',
+    "  --bootstrap L       Private DHT bootstrap nodes, host:port,... ('' = the public DHT)",
+    "  --bind A            Local address for the network ('' = all interfaces)",
+    `  --ui-port N         Port of the web UI on 127.0.0.1 (default ${DEFAULT_UI_PORT}; 'shoal run --port' overrides it)`,
+    '  --upload-limit R    Most this device sends per second to all peers together: 2MB, 500KB, 1MiB; 0 = no limit',
     '  --download-limit R  Most this device receives per second from all peers together; 0 = no limit'
   ].join('\n'),
   options: { 'device-name': { type: 'string' }, 'ui-port': { type: 'string' }, 'upload-limit': { type: 'string' }, 'download-limit': { type: 'string' } },
@@ -67,10 +67,10 @@ const rateText = (bytes: number) => (bytes > 0 ? `${formatBytes(bytes)}/s` : 'no
 
 function describeSettings(s: Settings): string {
   return [
-    `Device name  ${s.deviceName}`,
-    `Bootstrap    ${s.bootstrap.length ? s.bootstrap.join(',') : '(public DHT)'}`,
-    `Bind         ${s.bind || '(all interfaces)'}`,
-    `Web UI port  ${s.uiPort}${s.active?.uiPort && s.active.uiPort !== s.uiPort ? ` (serving on ${s.active.uiPort} until shoal run restarts)` : ''}`,
+    `Device name     ${s.deviceName}`,
+    `Bootstrap       ${s.bootstrap.length ? s.bootstrap.join(',') : '(public DHT)'}`,
+    `Bind            ${s.bind || '(all interfaces)'}`,
+    `Web UI port     ${s.uiPort}${s.active?.uiPort && s.active.uiPort !== s.uiPort ? ` (serving on ${s.active.uiPort} until shoal run restarts)` : ''}`,
     `Upload limit    ${rateText(s.uploadLimit)}`,
     `Download limit  ${rateText(s.downloadLimit)}`
   ].join('\n')

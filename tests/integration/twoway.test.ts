@@ -64,7 +64,8 @@ const read = (d: Device, rel: string) => fs.readFile(path.join(d.dir, rel), 'utf
 describe('two-way sync', { timeout: 180_000 }, () => {
   it('two devices converge on create, modify, delete and rename made on either side', async () => {
     const [a, b] = await createGroup(['laptop', 'desktop'], { laptop: { 'a.txt': 'alpha', 'docs/readme.md': '# hi' } })
-    await waitFor('b receives the initial files', async () => (await exists(path.join(b.dir, 'docs/readme.md'))))
+    // Files of one change are written side by side, in no set order: wait for both.
+    await waitFor('b receives the initial files', async () => (await exists(path.join(b.dir, 'docs/readme.md'))) && (await exists(path.join(b.dir, 'a.txt'))))
     expect(await read(b, 'a.txt')).toBe('alpha')
 
     await writeFiles(b.dir, { 'from-b.txt': 'made on b', 'a.txt': 'alpha edited on b' })

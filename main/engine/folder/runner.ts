@@ -5,18 +5,13 @@
 // recovers from failures (a full disk, a folder that went missing) instead of stopping, and tells
 // the engine when the folder's settings change. The kind (kind.ts) decides what the work is.
 import fs from 'node:fs/promises'
-import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import { Resource } from '../resource.ts'
 import { Wakeup } from './wakeup.ts'
 import { FolderStatus } from './status.ts'
 import { missingCapability, type Capabilities, type CapabilityName, type FolderKind } from './kind.ts'
-import type { EventLog } from '../event-log.ts'
-import type { SwarmHost } from '../network/swarm-host.ts'
 import type { FolderConfig } from '../config.ts'
-import type { StoreSpace } from '../fs/store-space.ts'
-import type { Folding } from '../fs/name-folding.ts'
-import { FolderWatcher } from '../fs/watcher.ts'
+import { FolderWatching } from './watching.ts'
 import { IgnoreRules } from '../fs/ignore-rules.ts'
 import { ScanCancelled } from '../fs/scanner.ts'
 import type { TempSweep } from '../fs/temp-files.ts'
@@ -28,43 +23,9 @@ import { letGo, orNull } from '../../../shared/let-go.ts'
 import { ScanPlan, type Scan } from './scan-plan.ts'
 import { FolderRecovery } from './recovery.ts'
 import { removedMessage } from './removed.ts'
+import type { FolderContext } from './context.ts'
 
-/** A folder whose watcher failed is rescanned this often (with a working watcher: rescanIntervalMs, hourly). */
-const WATCHERLESS_RESCAN_MS = 60_000
-
-export interface FolderContext {
-  store: Corestore
-  swarm: SwarmHost
-  events: EventLog
-  /** Folder's own state directory (local index) inside the data directory. */
-  stateDir: string
-  deviceName: string
-  /** Other devices as this one knows them: the name each gave itself, when it was last connected. */
-  knownDevices: DeviceDirectory
-  rescanIntervalMs: number
-  /** How often a folder applies its history setting (drive/history-keeper.ts). */
-  historyCheckMs: number
-  /** Where the store's full disk is waited out, once for every folder (store-space.ts). */
-  storeSpace: StoreSpace
-  /** How long a receiver waits for a peer to send a block of a file before it says no peer has it. */
-  contentStallMs: number
-  /** Whether the filesystem of `dir` folds case or Unicode forms (fs/name-folding.ts probeFolding). */
-  probeFolding(dir: string): Promise<Folding>
-  /** False for one-shot commands that only change configuration: folders do not go online. */
-  network: boolean
-  /** True when the folder is opened from the stored settings at start, false when just added. */
-  restored: boolean
-  /** The folder's settings changed: the engine stores them (soon, once for a burst); resolves when stored. */
-  settingsChanged(): Promise<void>
-}
-
-export interface DeviceDirectory {
-  get(deviceKey: string): { name?: string } | undefined
-  lastSeen(deviceKey: string): number | undefined
-  /** This device's name now (it may have changed since the folder opened). */
-  ownName(): string
-}
-
+export type { FolderContext, DeviceDirectory } from './context.ts'
 export type KindFactory = (runner: FolderRunner) => FolderKind
 
 const IDLE_POLL_MS = 5_000
@@ -84,8 +45,7 @@ export class FolderRunner extends Resource {
   #loop: Promise<void> | null = null
   #running = false
   #stop = new AbortController()
-  #watcher: FolderWatcher | null = null
-  #rescanTimer: NodeJS.Timeout | null = null
+  readonly #watching: FolderWatching
   #updateTimer: NodeJS.Timeout | null = null
   /** The scans owed: 'full', or the paths the watcher reported (scan-plan.ts). */
   #plan = new ScanPlan()
@@ -115,6 +75,13 @@ export class FolderRunner extends Resource {
       tally: () => this.kind.tally?.(),
       sleep: (ms) => this.#wakeup.wait(ms),
       wake: () => this.wake()
+    })
+    this.#watching = new FolderWatching({
+      root: () => this.config.path,
+      rescanIntervalMs: ctx.rescanIntervalMs,
+      requestScan: (paths) => this.requestScan(paths),
+      failed: (err) => this.status.fail(err),
+      running: () => this.#running
     })
     this.kind = kind(this)
   }
@@ -296,13 +263,9 @@ export class FolderRunner extends Resource {
     this.#stop.abort()
     this.kind.interrupt?.()
     this.#wakeup.wake()
-    if (this.#rescanTimer) clearInterval(this.#rescanTimer)
-    this.#rescanTimer = null
     if (this.#owedTimer) clearTimeout(this.#owedTimer)
     this.#owedTimer = null
-    const watcher = this.#watcher
-    this.#watcher = null
-    await watcher?.close()
+    await this.#watching.stop()
     if (wasRunning) for (const topic of this.kind.topics()) await this.ctx.swarm.leave(topic)
     await this.#loop
     this.#loop = null
@@ -368,7 +331,10 @@ export class FolderRunner extends Resource {
     const started = full ? this.#plan.fullStarted() : 0
     try {
       if (full || scan.has('/.shoalignore')) await this.reloadIgnore()
-      if (full && !this.#watcher) await this.#watch()
+      if (full && !this.#watching.watching) {
+        await this.checkFolder()
+        await this.#watching.start(this.ignore)
+      }
       const done = await this.kind.scan!(full ? null : [...scan])
       this.#recovery.succeeded()
       if (done === 'incomplete' || done === 'not-ready') this.#oweFullScan(done === 'incomplete')
@@ -409,39 +375,7 @@ export class FolderRunner extends Resource {
   async reloadIgnore(): Promise<void> {
     const text = this.kind.capabilities.ignore ? await this.kind.capabilities.ignore.read() : ''
     this.ignore = IgnoreRules.parse(text)
-    this.#watcher?.setIgnore(this.ignore)
-  }
-
-  /**
-   * Watches the folder before its first scan completes: chokidar reports nothing that happens
-   * during its own initial crawl, so an edit made while Shoal starts would otherwise wait for the
-   * next periodic rescan. Events queue as scans of their paths.
-   */
-  async #watch(): Promise<void> {
-    await this.checkFolder()
-    const watcher = new FolderWatcher({
-      root: this.config.path,
-      ignore: this.ignore,
-      onChanges: (paths) => this.requestScan(paths),
-      onError: (err) => {
-        this.status.fail(err)
-        this.#rescanEvery(WATCHERLESS_RESCAN_MS) // it may miss changes from now on: look more often
-      }
-    })
-    this.#watcher = watcher
-    await watcher.ready()
-    if (!this.#running) {
-      this.#watcher = null
-      await watcher.close()
-      return
-    }
-    if (!this.#rescanTimer) this.#rescanEvery(this.ctx.rescanIntervalMs)
-  }
-
-  #rescanEvery(ms: number): void {
-    if (this.#rescanTimer) clearInterval(this.#rescanTimer)
-    this.#rescanTimer = setInterval(() => this.requestScan(null), Math.min(ms, this.ctx.rescanIntervalMs))
-    this.#rescanTimer.unref()
+    this.#watching.setIgnore(this.ignore)
   }
 
   /** Throws FOLDER_MISSING unless the folder is there (an unplugged disk is never "everything deleted"). */

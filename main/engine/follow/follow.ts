@@ -30,7 +30,8 @@ import { compactStore } from '../drive/retention.ts'
 import { listFileRows } from '../drive/file-tree.ts'
 import { closeFailedDrive, explainReadError } from '../drive/read-errors.ts'
 import { runAfterUpdateHook } from './follow-policy.ts'
-import { numberAt, positionOf } from '../drive/version-numbers.ts'
+import { numberAt } from '../drive/version-numbers.ts'
+import { VersionTarget } from './version-target.ts'
 import { listLocalChanges, revertLocalChanges, type DriftFolder } from './local-changes.ts'
 import { hexToBytes } from '../../../shared/link.ts'
 import type { FolderInfo, LocalChange } from '../../../shared/folder.ts'
@@ -57,10 +58,8 @@ export class Follow implements FolderKind {
   /** Deletes of a version that the mass-delete guard holds (still on disk and in the index). */
   readonly #held: HeldState
   readonly #history: HistoryKeeper
-  /** The number users see of the latest version known from peers, and the core length it is for. */
-  #remote = { length: 0, number: 0 }
-  /** The pinned version's position, once known here (a number's position never changes). */
-  #pinnedAt: { number: number; position: number } | null = null
+  /** The version aimed at: the latest, or the pinned one (numbers users see, positions the writer takes). */
+  readonly #target: VersionTarget
   /** The user's edits kept aside as conflict copies (counted in the folder's conflicts). */
   readonly #copies: ConflictCopies
   /** What the folder's filesystem treats as one name (probed at the first pass). */
@@ -74,7 +73,8 @@ export class Follow implements FolderKind {
     this.#held = new HeldState(f.ctx.stateDir, (held) => f.status.setHeld(held))
     this.#copies = new ConflictCopies({ root: f.config.path, file: path.join(f.ctx.stateDir, 'conflict-copies.json'), index: () => this.#writer.index, changed: () => f.notify() })
     // What the folder shows (and a pinned version) stays restorable whatever the policy.
-    this.#history = driveHistory(f, () => this.drive, () => Math.min(this.#pinnedPosition() ?? Infinity, this.#writer.applied || 1))
+    this.#target = new VersionTarget(() => this.drive, () => f.config.pinned)
+    this.#history = driveHistory(f, () => this.drive, () => Math.min(this.#target.pinnedPosition() ?? Infinity, this.#writer.applied || 1))
     this.capabilities = {
       history: {
         log: (opts) => readVersionLog(this.drive, opts),
@@ -180,7 +180,7 @@ export class Follow implements FolderKind {
     const c = this.#f.config
     return {
       link: shareLink(c),
-      remoteVersion: Math.max(this.#f.status.version, this.#remote.number),
+      remoteVersion: Math.max(this.#f.status.version, this.#target.remoteNumber),
       ...(c.pinned !== undefined ? { pinned: c.pinned } : {}),
       ...(c.hook ? { hook: c.hook } : {}),
       ...(this.#localChanges !== undefined ? { localChanges: this.#localChanges } : {}),
@@ -202,13 +202,9 @@ export class Follow implements FolderKind {
     // Learn the drive's length from peers first (returns at once with none).
     if (this.drive.core.peers.length > 0) await this.drive.update({ wait: true }).catch(letGo) // a peer that left: asked again next time
     // core.length, not drive.version: an empty reader reports version 1 before it knows anything.
-    const length = this.drive.core.length
-    if (length !== this.#remote.length) {
-      this.#remote = { length, number: await numberAt(this.drive, length) }
-      this.#f.notify()
-    }
+    if (await this.#target.refresh()) this.#f.notify()
     // A pinned folder aims at its pinned version, which may be behind (a rollback).
-    const target = this.#f.config.pinned === undefined ? length : await this.#findPinned(this.#f.config.pinned)
+    const target = await this.#target.target()
     if (target === null || target <= 0) return null
     if (target === this.#writer.applied && this.#writer.diffFrom() === this.#writer.applied && !this.#missing.due() && !this.#held.released) return null
     return () => this.#pass(target)
@@ -336,30 +332,11 @@ export class Follow implements FolderKind {
   async #pin(version: number | undefined): Promise<void> {
     if (version !== undefined) {
       await this.drive.update({ wait: false }).catch(letGo) // no peer: the length known here is checked
-      this.#pinnedAt = { number: version, position: await positionOf(this.drive, version) }
+      await this.#target.pin(version)
     }
     const saved = this.#f.updateConfig({ pinned: version })
     this.#f.wake()
     await saved
-  }
-
-  /** Where the pinned version is, if the folder is pinned and it is known here. */
-  #pinnedPosition(): number | undefined {
-    const pinned = this.#f.config.pinned
-    return pinned !== undefined && this.#pinnedAt?.number === pinned ? this.#pinnedAt.position : undefined
-  }
-
-  /** The pinned version's position; null while no peer has said where it is (the folder waits). */
-  async #findPinned(pinned: number): Promise<number | null> {
-    if (this.#pinnedPosition() === undefined) {
-      const position = await positionOf(this.drive, pinned).catch((err) => {
-        if (err instanceof ShoalError && err.code === 'VERSION_NOT_FOUND') return null // not published (or not heard of) yet
-        throw err
-      })
-      if (position === null) return null
-      this.#pinnedAt = { number: pinned, position }
-    }
-    return this.#pinnedPosition()!
   }
 
   #drift(): DriftFolder {
